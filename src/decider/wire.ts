@@ -1,0 +1,77 @@
+/**
+ * The contract between a state machine and the shared retry decider Lambda function.
+ *
+ * The construct renders a `DeciderPolicy` into every invocation payload; the decider answers
+ * with a `Decision`. Both sides import these types, so they cannot drift apart. Nothing here is
+ * part of the library's public API.
+ */
+
+/** The largest `maxAttempts` accepted; it bounds the history an execution carries. */
+export const MAX_ATTEMPTS_LIMIT = 50;
+
+/** No single wait exceeds a year, the longest a Standard execution may run. */
+export const MAX_DELAY_LIMIT_SECONDS = 365 * 24 * 60 * 60;
+
+/** A retry policy as the decider receives it: plain JSON, durations in whole seconds. */
+export interface DeciderPolicy {
+  readonly maxAttempts: number;
+  readonly intervalSeconds: number;
+  readonly backoffRate: number;
+  readonly maxDelaySeconds: number;
+  /** `FULL` or `NONE`. */
+  readonly jitter: string;
+  readonly retryableStopCodes: string[];
+  readonly retryableStoppedReasons: string[];
+  readonly nonRetryableStoppedReasons: string[];
+  readonly retryableExitCodes: number[];
+  readonly retryableErrors: string[];
+}
+
+/** One failed attempt, as recorded in the execution's history. */
+export interface AttemptRecord {
+  readonly attempt: number;
+  /** The Step Functions error name, e.g. `States.TaskFailed`. */
+  readonly error: string;
+  readonly stopCode?: string;
+  /** Truncated to a bounded length, with a marker when cut. */
+  readonly stoppedReason?: string;
+  /** Exit codes of the containers that reported one, by container name. */
+  readonly exitCodes: ContainerExit[];
+  /** The rule that decided, e.g. `retryableStopCode:TaskFailedToStart`. */
+  readonly rule: string;
+  readonly retryable: boolean;
+  /** Seconds waited before the next attempt; 0 when there is none. */
+  readonly waitSeconds: number;
+}
+
+/** A container's exit code. */
+export interface ContainerExit {
+  readonly name: string;
+  readonly exitCode: number;
+}
+
+/** What the decider answers. */
+export interface Decision {
+  /** Whether the failure is worth retrying, regardless of the attempts left. */
+  readonly retryable: boolean;
+  /** Whether to run the task again: retryable and attempts are left. */
+  readonly retry: boolean;
+  /** Seconds to wait before the next attempt, in [0, maxDelaySeconds]; 0 when not retrying. */
+  readonly waitSeconds: number;
+  readonly rule: string;
+  /** The history including this attempt, bounded in length and size. */
+  readonly history: AttemptRecord[];
+  /** One line naming the attempt and its reason, used as the Cause of a final failure. */
+  readonly cause: string;
+}
+
+/** The invocation payload a state machine sends to the decider. */
+export interface DeciderEvent {
+  readonly policy: DeciderPolicy;
+  /** The 1-based number of the attempt that failed. */
+  readonly attempt: number;
+  /** The Catch output of the ECS task state: `{ Error, Cause }`. */
+  readonly error: unknown;
+  /** The history so far. */
+  readonly history?: unknown;
+}
