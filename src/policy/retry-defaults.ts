@@ -1,0 +1,85 @@
+import { TaskStopCode } from './task-stop-code';
+
+/**
+ * The default classification, exposed so that a policy can extend it instead of restating it:
+ * `retryableStoppedReasons: [...RetryDefaults.RETRYABLE_STOPPED_REASONS, 'MyTransientError*']`.
+ *
+ * README.md lists every entry with its reason and source.
+ */
+export class RetryDefaults {
+  /** Total attempts, including the first. */
+  public static readonly MAX_ATTEMPTS = 3;
+
+  /** Seconds before the first retry. */
+  public static readonly INTERVAL_SECONDS = 30;
+
+  /** Each retry waits this many times longer than the one before. */
+  public static readonly BACKOFF_RATE = 2;
+
+  /** Seconds that no single wait exceeds. */
+  public static readonly MAX_DELAY_SECONDS = 300;
+
+  /** Start and infrastructure failures, where a new task usually lands somewhere healthy. */
+  public static readonly RETRYABLE_STOP_CODES: TaskStopCode[] = [
+    TaskStopCode.TASK_FAILED_TO_START,
+    TaskStopCode.SPOT_INTERRUPTION,
+    TaskStopCode.TERMINATION_NOTICE,
+    TaskStopCode.INFRASTRUCTURE_HEALTH,
+  ];
+
+  /** Transient start failures, matched even when a payload carries no stop code. */
+  public static readonly RETRYABLE_STOPPED_REASONS: string[] = [
+    'ResourceInitializationError:*',
+    'CannotPullContainerError:*',
+    'Timeout waiting for network interface provisioning*',
+    'Host EC2 (instance *) stopped/terminated*',
+  ];
+
+  /** Start failures that a retry cannot fix: a missing image, denied access, a missing secret. */
+  public static readonly NON_RETRYABLE_STOPPED_REASONS: string[] = [
+    'CannotPullContainerError:*not found*',
+    'CannotPullContainerError:*manifest unknown*',
+    'CannotPullContainerError:*repository does not exist*',
+    'CannotPullContainerError:*access denied*',
+    'CannotPullContainerError:*403 Forbidden*',
+    'CannotPullContainerError:*401 Unauthorized*',
+    'ResourceInitializationError:*AccessDenied*',
+    'ResourceInitializationError:*ResourceNotFoundException*',
+    'ResourceInitializationError:*ParameterNotFound*',
+    'CannotStartContainerError:*executable file not found*',
+  ];
+
+  /** No exit code is retried unless listed: only the job knows which of its exits are transient. */
+  public static readonly RETRYABLE_EXIT_CODES: number[] = [];
+
+  /** API failures that carry no task: RunTask throttling, ECS server errors, no capacity. */
+  public static readonly RETRYABLE_ERRORS: string[] = [
+    'ECS.AmazonECSException',
+    'ECS.ServerException',
+    'AmazonECS.Unknown',
+  ];
+
+  /** Environment variable that carries the 1-based attempt number into every container. */
+  public static readonly ATTEMPT_ENVIRONMENT_VARIABLE = 'RETRYABLE_ECS_RUN_TASK_ATTEMPT';
+
+  /** Where the run's result lands in the state. */
+  public static readonly RESULT_PATH = '$.retryableEcsRunTask';
+
+  private constructor() {}
+}
+
+/**
+ * Error names a retrying run fails with, for a `Catch` in an enclosing workflow or an alarm.
+ */
+export class RetryErrors {
+  /** The last attempt failed in a way the policy does not retry. */
+  public static readonly NOT_RETRYABLE = 'RetryableEcsRunTask.NotRetryable';
+
+  /** Every attempt failed in a retryable way, and `maxAttempts` were used. */
+  public static readonly ATTEMPTS_EXHAUSTED = 'RetryableEcsRunTask.AttemptsExhausted';
+
+  /** The decider answered something the state machine cannot act on; the run stops rather than guess. */
+  public static readonly INVALID_DECISION = 'RetryableEcsRunTask.InvalidDecision';
+
+  private constructor() {}
+}

@@ -1,0 +1,353 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { sharedDecider } from './decider/shared-decider';
+import { RetryDefaults, RetryErrors } from './policy/retry-defaults';
+import { renderRetryPolicy, RetryPolicyProps, wholeSeconds } from './policy/retry-policy';
+
+/**
+ * What a retrying run executes and reports, shared by the standalone `RetryableEcsRunTask` and
+ * the embeddable `RetryableEcsRunTaskFragment`.
+ */
+export interface RetryableEcsRunTaskOptions extends RetryPolicyProps {
+  /** The cluster to run the task on. */
+  readonly cluster: ecs.ICluster;
+
+  /**
+   * The task definition to run. Add its containers before passing it here: the attempt number
+   * is passed to each container that exists at that point.
+   */
+  readonly taskDefinition: ecs.TaskDefinition;
+
+  /**
+   * Where the task runs: Fargate or EC2, with capacity provider options.
+   *
+   * @default - Fargate, latest platform version
+   */
+  readonly launchTarget?: tasks.IEcsLaunchTarget;
+
+  /**
+   * Container overrides for every attempt. The attempt-number variable is added to them.
+   *
+   * @default - no overrides beyond the attempt-number variable
+   */
+  readonly containerOverrides?: tasks.ContainerOverride[];
+
+  /**
+   * Subnets to place the task's network interfaces in (awsvpc network mode).
+   *
+   * @default - private subnets of the cluster's VPC
+   */
+  readonly subnets?: ec2.SubnetSelection;
+
+  /**
+   * Security groups for the task's network interfaces (awsvpc network mode).
+   *
+   * @default - a new security group
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+
+  /**
+   * Whether the task's network interface gets a public IP, for tasks in public subnets.
+   *
+   * @default false
+   */
+  readonly assignPublicIp?: boolean;
+
+  /**
+   * Timeout of one attempt, from RunTask until the task stops. A timed-out attempt fails with
+   * `States.Timeout`, which is not retried unless listed in `retryableErrors`.
+   *
+   * @default - no timeout per attempt
+   */
+  readonly attemptTimeout?: Duration;
+
+  /**
+   * Name of the environment variable that passes the 1-based attempt number to every container
+   * of the task, so that the job can make itself idempotent. An empty string passes nothing.
+   *
+   * @default 'RETRYABLE_ECS_RUN_TASK_ATTEMPT'
+   */
+  readonly attemptEnvironmentVariable?: string;
+
+  /**
+   * Topic notified with the run's result when it succeeds.
+   *
+   * @default - no notification
+   */
+  readonly successTopic?: sns.ITopic;
+
+  /**
+   * Topic notified with the error name and cause when the run fails. May be the same topic as
+   * `successTopic`; the message attribute `status` tells them apart.
+   *
+   * @default - no notification
+   */
+  readonly failureTopic?: sns.ITopic;
+
+  /**
+   * JSONPath where the run's working state and result land in the state. The rest of the input
+   * is kept. Must be `$.` followed by one or more dot-separated field names.
+   *
+   * @default '$.retryableEcsRunTask'
+   */
+  readonly resultPath?: string;
+}
+
+/** Properties of a `RetryableEcsRunTaskFragment`. */
+export interface RetryableEcsRunTaskFragmentProps extends RetryableEcsRunTaskOptions {
+  /**
+   * Prefix of every state name in the fragment, so that several fragments can share one
+   * workflow. An empty string uses the plain state names.
+   *
+   * @default - the construct id followed by ': '
+   */
+  readonly stateNamePrefix?: string;
+}
+
+const RESULT_PATH_PATTERN = /^\$(\.[A-Za-z_][A-Za-z0-9_]*)+$/;
+const ENVIRONMENT_VARIABLE_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * A retrying ECS task run as a piece of a larger workflow, for example inside a Map state.
+ *
+ * It runs the task; on failure the shared decider classifies the error, and the fragment waits
+ * and runs it again or fails with a `RetryErrors` name. On success the state carries, at
+ * `resultPath`, `{ attempts, history, task }`: the number of attempts, the failed attempts, and
+ * the final task description.
+ */
+export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
+  public readonly startState: sfn.State;
+  public readonly endStates: sfn.INextable[];
+
+  /** The stack's shared retry decider that this fragment invokes. */
+  public readonly decider: lambda.IFunction;
+
+  /** The ECS task state, for metrics or extra error handling. */
+  public readonly runTask: tasks.EcsRunTask;
+
+  constructor(scope: Construct, id: string, props: RetryableEcsRunTaskFragmentProps) {
+    super(scope, id);
+
+    const policy = renderRetryPolicy(props);
+    const resultPath = props.resultPath ?? RetryDefaults.RESULT_PATH;
+    if (!RESULT_PATH_PATTERN.test(resultPath)) {
+      throw new Error(`\`resultPath\` must be '$.' followed by dot-separated field names, got: ${JSON.stringify(resultPath)}.`);
+    }
+    const attemptVariable = props.attemptEnvironmentVariable ?? RetryDefaults.ATTEMPT_ENVIRONMENT_VARIABLE;
+    if (attemptVariable !== '' && !ENVIRONMENT_VARIABLE_PATTERN.test(attemptVariable)) {
+      throw new Error(
+        `\`attemptEnvironmentVariable\` must be an environment variable name (letters, digits, '_', not starting with a digit) or '' to pass none, got: ${JSON.stringify(attemptVariable)}.`,
+      );
+    }
+    const attemptTimeout = props.attemptTimeout && wholeSeconds('attemptTimeout', props.attemptTimeout);
+
+    const at = (field: string) => `${resultPath}.${field}`;
+    this.decider = sharedDecider(this);
+
+    const init = new sfn.Pass(this, 'Start attempts', {
+      parameters: { attempt: 1, history: [] },
+      resultPath,
+    });
+
+    this.runTask = new tasks.EcsRunTask(this, 'Run task', {
+      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+      cluster: props.cluster,
+      taskDefinition: props.taskDefinition,
+      launchTarget: props.launchTarget ?? new tasks.EcsFargateLaunchTarget({
+        platformVersion: ecs.FargatePlatformVersion.LATEST,
+      }),
+      containerOverrides: withAttemptVariable(this, props.taskDefinition, props.containerOverrides ?? [], attemptVariable, at('attempt')),
+      subnets: props.subnets,
+      securityGroups: props.securityGroups,
+      assignPublicIp: props.assignPublicIp,
+      taskTimeout: attemptTimeout === undefined ? undefined : sfn.Timeout.duration(Duration.seconds(attemptTimeout)),
+      resultPath: at('task'),
+    });
+
+    const decide = new tasks.LambdaInvoke(this, 'Decide retry', {
+      lambdaFunction: this.decider,
+      payload: sfn.TaskInput.fromObject({
+        policy,
+        attempt: sfn.JsonPath.numberAt(at('attempt')),
+        error: sfn.JsonPath.objectAt(at('error')),
+        history: sfn.JsonPath.objectAt(at('history')),
+      }),
+      resultSelector: {
+        'retryable.$': '$.Payload.retryable',
+        'retry.$': '$.Payload.retry',
+        'waitSeconds.$': '$.Payload.waitSeconds',
+        'rule.$': '$.Payload.rule',
+        'history.$': '$.Payload.history',
+        'cause.$': '$.Payload.cause',
+      },
+      resultPath: at('decision'),
+    });
+    // A burst of failing executions can exceed the account's Lambda concurrency.
+    decide.addRetry({
+      errors: ['Lambda.TooManyRequestsException'],
+      interval: Duration.seconds(1),
+      maxAttempts: 6,
+      backoffRate: 2,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    this.runTask.addCatch(decide, { errors: [sfn.Errors.ALL], resultPath: at('error') });
+
+    const backOff = new sfn.Wait(this, 'Back off', {
+      time: sfn.WaitTime.secondsPath(at('decision.waitSeconds')),
+    });
+    const nextAttempt = new sfn.Pass(this, 'Next attempt', {
+      parameters: {
+        'attempt.$': `States.MathAdd(${at('attempt')}, 1)`,
+        'history.$': at('decision.history'),
+      },
+      resultPath,
+    });
+
+    const fail = (name: string, error: string, cause: { causePath?: string; cause?: string }) => {
+      const failState = new sfn.Fail(this, name, { error, ...cause });
+      if (!props.failureTopic) {
+        return failState;
+      }
+      return new tasks.SnsPublish(this, `Notify ${name.toLowerCase()}`, {
+        topic: props.failureTopic,
+        message: sfn.TaskInput.fromObject({
+          status: 'FAILED',
+          error,
+          cause: cause.causePath ? sfn.JsonPath.stringAt(cause.causePath) : cause.cause,
+          execution: sfn.JsonPath.executionId,
+          attempts: sfn.JsonPath.numberAt(at('attempt')),
+          history: sfn.JsonPath.objectAt(at('decision.history')),
+        }),
+        messageAttributes: {
+          status: { value: 'FAILED' },
+          error: { value: error },
+        },
+        resultPath: sfn.JsonPath.DISCARD,
+      }).next(failState);
+    };
+
+    const decision = at('decision');
+    const retryOrFail = new sfn.Choice(this, 'Retry or fail')
+      .when(
+        sfn.Condition.and(
+          sfn.Condition.booleanEquals(`${decision}.retry`, true),
+          // Termination never depends on the decider: the state machine counts attempts itself.
+          sfn.Condition.numberLessThan(at('attempt'), policy.maxAttempts),
+          sfn.Condition.isNumeric(`${decision}.waitSeconds`),
+          sfn.Condition.numberGreaterThanEquals(`${decision}.waitSeconds`, 0),
+          sfn.Condition.numberLessThanEquals(`${decision}.waitSeconds`, policy.maxDelaySeconds),
+        ),
+        backOff.next(nextAttempt).next(this.runTask),
+      )
+      .when(
+        sfn.Condition.and(
+          sfn.Condition.booleanEquals(`${decision}.retryable`, true),
+          sfn.Condition.numberGreaterThanEquals(at('attempt'), policy.maxAttempts),
+        ),
+        fail('Attempts exhausted', RetryErrors.ATTEMPTS_EXHAUSTED, { causePath: `${decision}.cause` }),
+      )
+      .when(
+        sfn.Condition.booleanEquals(`${decision}.retryable`, false),
+        fail('Not retryable', RetryErrors.NOT_RETRYABLE, { causePath: `${decision}.cause` }),
+      )
+      .otherwise(
+        fail('Invalid decision', RetryErrors.INVALID_DECISION, {
+          cause: 'The retry decider returned a decision the state machine cannot act on.',
+        }),
+      );
+    decide.next(retryOrFail);
+
+    const recordResult = new sfn.Pass(this, 'Record result', {
+      parameters: {
+        'attempts.$': at('attempt'),
+        'history.$': at('history'),
+        'task.$': at('task'),
+      },
+      resultPath,
+    });
+    let end: sfn.INextable = recordResult;
+    if (props.successTopic) {
+      end = new tasks.SnsPublish(this, 'Notify success', {
+        topic: props.successTopic,
+        message: sfn.TaskInput.fromObject({
+          status: 'SUCCEEDED',
+          execution: sfn.JsonPath.executionId,
+          result: sfn.JsonPath.objectAt(resultPath),
+        }),
+        messageAttributes: { status: { value: 'SUCCEEDED' } },
+        resultPath: sfn.JsonPath.DISCARD,
+      });
+      recordResult.next(end as tasks.SnsPublish);
+    }
+    init.next(this.runTask).next(recordResult);
+
+    this.startState = init;
+    this.endStates = [end];
+    const prefix = props.stateNamePrefix ?? `${id}: `;
+    if (prefix !== '') {
+      this.prefixStates(prefix);
+    }
+  }
+}
+
+/**
+ * Adds the attempt-number variable to an override of every container in the task definition,
+ * merged with the user's overrides.
+ */
+function withAttemptVariable(
+  scope: Construct,
+  taskDefinition: ecs.TaskDefinition,
+  overrides: tasks.ContainerOverride[],
+  variable: string,
+  attemptPath: string,
+): tasks.ContainerOverride[] | undefined {
+  if (variable === '') {
+    return overrides.length > 0 ? overrides : undefined;
+  }
+  const containers = containersOf(taskDefinition);
+  if (containers.length === 0) {
+    throw new Error(
+      `\`taskDefinition\` ${taskDefinition.node.path} has no containers: add them before creating the retrying run, so that each receives \`${variable}\`.`,
+    );
+  }
+  // Containers added later would run without the attempt number: say so at synth time.
+  scope.node.addValidation({
+    validate: () => containersOf(taskDefinition).length === containers.length ? [] : [
+      `\`taskDefinition\` ${taskDefinition.node.path} got containers after the retrying run was created; they would not receive \`${variable}\`. Add every container first.`,
+    ],
+  });
+
+  const attemptValue = sfn.JsonPath.format('{}', sfn.JsonPath.stringAt(attemptPath));
+  const byContainer = new Map(overrides.map((o) => [o.containerDefinition.containerName, o]));
+  for (const o of overrides) {
+    for (const env of o.environment ?? []) {
+      if (!Token.isUnresolved(env.name) && env.name === variable) {
+        throw new Error(
+          `\`containerOverrides\` for container '${o.containerDefinition.containerName}' already sets \`${variable}\`, which carries the attempt number; choose another \`attemptEnvironmentVariable\`, or '' to pass none.`,
+        );
+      }
+    }
+  }
+  const merged = containers.map((container) => {
+    const own = byContainer.get(container.containerName);
+    byContainer.delete(container.containerName);
+    return {
+      ...own,
+      containerDefinition: container,
+      environment: [...(own?.environment ?? []), { name: variable, value: attemptValue }],
+    };
+  });
+  // Overrides for containers this task definition does not list pass through unchanged.
+  return [...merged, ...byContainer.values()];
+}
+
+function containersOf(taskDefinition: ecs.TaskDefinition): ecs.ContainerDefinition[] {
+  return taskDefinition.node.children.filter((c): c is ecs.ContainerDefinition => c instanceof ecs.ContainerDefinition);
+}
+
