@@ -31,8 +31,14 @@ const project = new awscdk.AwsCdkConstructLibrary({
   minNodeVersion: '22.0.0',
   workflowNodeVersion: NODE_VERSION,
 
-  // Keep the dev tsconfig at the top level under its usual name.
+  // Keep the dev tsconfig at the top level under its usual name, and lint against it.
   tsconfigDevFile: 'tsconfig.dev.json',
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'lambda', 'projenrc', '.projenrc.ts'],
+    tsconfigPath: './tsconfig.dev.json',
+    projectService: false,
+  },
 
   devDeps: ['aws-local-stepfunctions@^3.0.0'],
 
@@ -40,9 +46,6 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // Snapshots change only on purpose (`npx projen test:update`), and an empty run fails.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     passWithNoTests: false,
-    jestConfig: {
-      testMatch: ['<rootDir>/test/**/*.test.ts'],
-    },
   },
 
   gitignore: ['/.tools/', '*.tgz'],
@@ -80,9 +83,8 @@ project.compileTask.reset('jsii --silence-warnings=reserved-word --silence-warni
 // Sources that only the build needs stay out of the npm tarball; the bundle in assets/ ships.
 project.npmignore?.exclude('/lambda/', '/scripts/', '/.tools/', '/.ci/', '/.node-version', '/DEVELOPERS.md');
 
-// Lambda sources are type-checked with the tests.
-project.tsconfigDev.addInclude('lambda/**/*.ts');
-project.eslint?.addLintPattern('lambda');
+// The dev tsconfig covers src, test, lambda and the projen config, for tests and lint alike.
+project.tsconfigDev.addInclude('.projenrc.ts');
 
 // Tests load the bundled decider through the construct, so bundle before testing.
 const bundle = project.tasks.tryFind('bundle');

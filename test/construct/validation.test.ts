@@ -1,0 +1,95 @@
+import { Duration, Lazy, Token } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { RetryableEcsRunTask, RetryableEcsRunTaskProps, TaskStopCode } from '../../src';
+import { testEnvironment } from '../support/stack';
+
+function create(props: Partial<RetryableEcsRunTaskProps>) {
+  const { stack, cluster, taskDefinition } = testEnvironment();
+  return () => new RetryableEcsRunTask(stack, 'Job', { cluster, taskDefinition, ...props });
+}
+
+describe('synth-time validation names the prop and the value received', () => {
+  test.each<[string, Partial<RetryableEcsRunTaskProps>, string]>([
+    ['maxAttempts of 0', { maxAttempts: 0 }, '`maxAttempts` must be an integer between 1 and 50, got: 0.'],
+    ['maxAttempts above the bound', { maxAttempts: 51 }, '`maxAttempts` must be an integer between 1 and 50, got: 51.'],
+    ['fractional maxAttempts', { maxAttempts: 2.5 }, '`maxAttempts` must be an integer between 1 and 50, got: 2.5.'],
+    ['backoffRate below 1', { backoffRate: 0.5 }, '`backoffRate` must be a number of at least 1, got: 0.5.'],
+    ['backoffRate NaN', { backoffRate: NaN }, '`backoffRate` must be a number of at least 1, got: NaN.'],
+    ['zero interval', { interval: Duration.seconds(0) }, '`interval` must be a positive whole number of seconds, got: 0 seconds.'],
+    ['sub-second interval', { interval: Duration.millis(1500) }, '`interval` must be a positive whole number of seconds, got: 1 second 500 millis.'],
+    ['zero maxDelay', { maxDelay: Duration.seconds(0) }, '`maxDelay` must be a positive whole number of seconds, got: 0 seconds.'],
+    ['maxDelay below interval', { interval: Duration.minutes(2), maxDelay: Duration.minutes(1) },
+      '`maxDelay` must be at least `interval`, got: maxDelay 60 seconds < interval 120 seconds.'],
+    ['maxDelay above a year', { maxDelay: Duration.days(400) }, '`maxDelay` must be at most 365 days, got: 34560000 seconds.'],
+    ['non-integer exit code', { retryableExitCodes: [1, 1.5] }, '`retryableExitCodes[1]` must be an integer, got: 1.5.'],
+    ['empty retryable pattern', { retryableStoppedReasons: ['ok*', ''] }, '`retryableStoppedReasons[1]` must be a non-empty string, got: "".'],
+    ['blank non-retryable pattern', { nonRetryableStoppedReasons: ['  '] }, '`nonRetryableStoppedReasons[0]` must be a non-empty string, got: "  ".'],
+    ['empty error name', { retryableErrors: [''] }, '`retryableErrors[0]` must be a non-empty string, got: "".'],
+    ['zero attemptTimeout', { attemptTimeout: Duration.seconds(0) }, '`attemptTimeout` must be a positive whole number of seconds, got: 0 seconds.'],
+    ['sub-second timeout', { timeout: Duration.millis(10) }, '`timeout` must be a positive whole number of seconds, got: 10 millis.'],
+    ['bad resultPath', { resultPath: '$' }, '`resultPath` must be \'$.\' followed by dot-separated field names, got: "$".'],
+    ['resultPath with brackets', { resultPath: '$.runs[0]' }, '`resultPath` must be \'$.\' followed by dot-separated field names, got: "$.runs[0]".'],
+    ['bad attemptEnvironmentVariable', { attemptEnvironmentVariable: '1-ATTEMPT' },
+      '`attemptEnvironmentVariable` must be an environment variable name (letters, digits, \'_\', not starting with a digit) or \'\' to pass none, got: "1-ATTEMPT".'],
+  ])('%s', (_, props, message) => {
+    expect(create(props)).toThrow(message);
+  });
+
+  test('an unknown jitter strategy', () => {
+    expect(create({ jitterStrategy: 'SOME' as sfn.JitterType })).toThrow('`jitterStrategy` must be JitterType.FULL or JitterType.NONE, got: "SOME".');
+  });
+
+  test('a stop code that is not a TaskStopCode', () => {
+    expect(create({ retryableStopCodes: ['TaskFailedToStart' as unknown as TaskStopCode] }))
+      .toThrow('`retryableStopCodes[0]` must be a TaskStopCode, got: "TaskFailedToStart".');
+  });
+
+  test('a task definition without containers', () => {
+    const { stack, cluster } = testEnvironment();
+    const empty = new ecs.FargateTaskDefinition(stack, 'Empty');
+    expect(() => new RetryableEcsRunTask(stack, 'Job', { cluster, taskDefinition: empty }))
+      .toThrow('`taskDefinition` TestStack/Empty has no containers: add them before creating the retrying run, so that each receives `RETRYABLE_ECS_RUN_TASK_ATTEMPT`.');
+  });
+
+  test('container overrides that already set the attempt variable', () => {
+    const { stack, cluster, taskDefinition } = testEnvironment();
+    const containerDefinition = taskDefinition.findContainer('app')!;
+    expect(() => new RetryableEcsRunTask(stack, 'Job', {
+      cluster,
+      taskDefinition,
+      containerOverrides: [{ containerDefinition, environment: [{ name: 'RETRYABLE_ECS_RUN_TASK_ATTEMPT', value: '9' }] }],
+    })).toThrow(/`containerOverrides` for container 'app' already sets `RETRYABLE_ECS_RUN_TASK_ATTEMPT`/);
+  });
+
+  test('TaskStopCode.of rejects an empty code', () => {
+    expect(() => TaskStopCode.of('')).toThrow('`TaskStopCode.of()` needs a non-empty stop code, got: "".');
+  });
+
+  test('the boundaries themselves are accepted', () => {
+    expect(create({ maxAttempts: 1, backoffRate: 1, interval: Duration.seconds(1), maxDelay: Duration.seconds(1) })).not.toThrow();
+    expect(create({ maxAttempts: 50, maxDelay: Duration.days(365), retryableExitCodes: [], retryableStoppedReasons: [] })).not.toThrow();
+  });
+
+  test('unresolved tokens are left alone', () => {
+    const later = Token.asNumber(Lazy.number({ produce: () => 4 }));
+    expect(create({ maxAttempts: later, backoffRate: later, retryableExitCodes: [later] })).not.toThrow();
+  });
+});
+
+describe('TaskStopCode', () => {
+  test('lists the seven ECS stop codes', () => {
+    expect([
+      TaskStopCode.TASK_FAILED_TO_START, TaskStopCode.ESSENTIAL_CONTAINER_EXITED, TaskStopCode.USER_INITIATED,
+      TaskStopCode.SERVICE_SCHEDULER_INITIATED, TaskStopCode.SPOT_INTERRUPTION, TaskStopCode.TERMINATION_NOTICE,
+      TaskStopCode.INFRASTRUCTURE_HEALTH,
+    ].map(String)).toEqual([
+      'TaskFailedToStart', 'EssentialContainerExited', 'UserInitiated', 'ServiceSchedulerInitiated',
+      'SpotInterruption', 'TerminationNotice', 'InfrastructureHealth',
+    ]);
+  });
+
+  test('of() names codes AWS adds later', () => {
+    expect(TaskStopCode.of('FutureCode').code).toBe('FutureCode');
+  });
+});

@@ -1,0 +1,37 @@
+import { handler } from '../../lambda/decider.lambda';
+import { renderRetryPolicy } from '../../src/policy/retry-policy';
+import { failure } from '../support/fixtures';
+
+describe('decider handler', () => {
+  let log: jest.SpyInstance;
+  beforeEach(() => {
+    log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  });
+  afterEach(() => log.mockRestore());
+
+  test('adapts the invocation payload and logs one structured line per decision', async () => {
+    const decision = await handler({ policy: renderRetryPolicy({ maxAttempts: 2 }), attempt: 1, error: failure('spot-interruption'), history: [] });
+    expect(decision).toMatchObject({ retryable: true, retry: true, rule: 'retryableStopCode:SpotInterruption' });
+    expect(log).toHaveBeenCalledTimes(1);
+    expect(JSON.parse(log.mock.calls[0][0])).toEqual({
+      message: 'retry decision',
+      attempt: 1,
+      error: 'States.TaskFailed',
+      stopCode: 'SpotInterruption',
+      rule: 'retryableStopCode:SpotInterruption',
+      decision: 'RETRY',
+      waitSeconds: decision.waitSeconds,
+    });
+  });
+
+  test('names an exhausted run in its log line', async () => {
+    await handler({ policy: renderRetryPolicy({ maxAttempts: 2 }), attempt: 2, error: failure('spot-interruption') });
+    expect(JSON.parse(log.mock.calls[0][0]).decision).toBe('EXHAUSTED');
+  });
+
+  test.each([undefined, null, 'event', 7, []])('answers %p with a not-retryable decision', async (event) => {
+    const decision = await handler(event);
+    expect(decision).toMatchObject({ retryable: false, retry: false });
+    expect(JSON.parse(log.mock.calls[0][0]).decision).toBe('NOT_RETRYABLE');
+  });
+});

@@ -1,0 +1,134 @@
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { ExecutionError, StateMachine, StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { EcsFailure } from './fixtures';
+import { handler as decider } from '../../lambda/decider.lambda';
+import type { Decision } from '../../src/decider/wire';
+
+/**
+ * The state machine definition of a synthesized stack as plain ASL: CloudFormation's
+ * `Fn::Join`, `Ref` and `Fn::GetAtt` rendered to fixed strings, as they would be after deploy.
+ */
+export function renderedDefinition(stack: Stack, logicalIdPrefix?: string): StateMachineDefinition {
+  const machines = Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine');
+  const ids = Object.keys(machines).filter((id) => !logicalIdPrefix || id.startsWith(logicalIdPrefix));
+  if (ids.length !== 1) {
+    throw new Error(`expected one state machine${logicalIdPrefix ? ` starting with ${logicalIdPrefix}` : ''}, found: ${ids.join(', ')}`);
+  }
+  return JSON.parse(renderIntrinsic(machines[ids[0]].Properties.DefinitionString));
+}
+
+function renderIntrinsic(value: unknown): string {
+  if (typeof value === 'string') {
+    return value;
+  }
+  const v = value as Record<string, any>;
+  if (v['Fn::Join']) {
+    const [separator, parts] = v['Fn::Join'];
+    return parts.map(renderIntrinsic).join(separator);
+  }
+  if (v.Ref) {
+    const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': 'us-east-1', 'AWS::AccountId': '123456789012', 'AWS::URLSuffix': 'amazonaws.com' };
+    return pseudo[v.Ref] ?? `arn:aws:sns:us-east-1:123456789012:${v.Ref}`;
+  }
+  if (v['Fn::GetAtt']) {
+    return `arn:aws:lambda:us-east-1:123456789012:function:${v['Fn::GetAtt'][0]}`;
+  }
+  throw new Error(`cannot render ${JSON.stringify(value)}`);
+}
+
+/** What one attempt of the ECS task does: succeed with a task description, or fail. */
+export type Outcome = { readonly succeed: Record<string, unknown> } | { readonly fail: EcsFailure };
+
+/** The observable result of a local execution. */
+export interface LocalExecution {
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly output?: any;
+  readonly error?: string;
+  readonly cause?: string;
+  /** How often the ECS task state ran. */
+  readonly runTaskCalls: number;
+  /** The input each ECS task attempt received (after Parameters), in order. */
+  readonly runTaskInputs: any[];
+  /** Each decision the decider returned, in order. */
+  readonly decisions: Decision[];
+  /** Messages published to SNS, in order. */
+  readonly published: any[];
+}
+
+/** Options for `executeLocally`. */
+export interface ExecuteOptions {
+  /** Outcome of each ECS attempt, in order; running out fails the test. */
+  readonly outcomes: Outcome[];
+  readonly input?: unknown;
+  /** State-name prefixes of the embedded runs to override; one entry per run in the workflow. */
+  readonly statePrefixes?: string[];
+  /** Replaces the decider, to simulate a misbehaving or failing decider. */
+  readonly decider?: (payload: any) => Promise<unknown>;
+}
+
+/**
+ * Runs a definition in aws-local-stepfunctions. The ECS task state replays `outcomes`, the
+ * decider state runs the real decider handler, waits take no time, and SNS publishes are recorded.
+ */
+export async function executeLocally(definition: StateMachineDefinition, options: ExecuteOptions): Promise<LocalExecution> {
+  const prefixes = options.statePrefixes ?? [''];
+  const outcomes = [...options.outcomes];
+  const runTaskInputs: any[] = [];
+  const decisions: Decision[] = [];
+  const published: any[] = [];
+  const deciderFn = options.decider ?? decider;
+
+  const snsStates = Object.entries(definition.States)
+    .filter(([, s]) => (s as any).Resource?.includes(':states:::sns:publish'))
+    .map(([name]) => name);
+
+  const runTask = async (input: any) => {
+    runTaskInputs.push(input);
+    const outcome = outcomes.shift();
+    if (!outcome) {
+      throw new Error(`the ECS task ran more often than the ${runTaskInputs.length - 1} outcomes given`);
+    }
+    if ('fail' in outcome) {
+      const error = new Error(outcome.fail.Cause);
+      error.name = outcome.fail.Error;
+      throw error;
+    }
+    return outcome.succeed as any;
+  };
+  const decide = async (input: any) => {
+    const payload = await deciderFn(input.Payload);
+    decisions.push(payload as Decision);
+    return { StatusCode: 200, Payload: payload } as any;
+  };
+
+  const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
+  const execution = machine.run(options.input ?? {}, {
+    context: { Execution: { Id: 'arn:aws:states:us-east-1:123456789012:execution:test:local' } },
+    overrides: {
+      taskResourceLocalHandlers: {
+        ...Object.fromEntries(prefixes.flatMap((prefix) => [
+          [`${prefix}Run task`, runTask],
+          [`${prefix}Decide retry`, decide],
+        ])),
+        ...Object.fromEntries(snsStates.map((name) => [name, async (input: any) => {
+          published.push(input);
+          return { MessageId: `m-${published.length}` };
+        }])),
+      },
+      waitTimeOverrides: Object.fromEntries(prefixes.map((prefix) => [`${prefix}Back off`, 0])),
+      retryIntervalOverrides: Object.fromEntries(prefixes.map((prefix) => [`${prefix}Decide retry`, 0])),
+    },
+  });
+  const runTaskCalls = () => runTaskInputs.length;
+  try {
+    const output = await execution.result;
+    return { status: 'SUCCEEDED', output, runTaskCalls: runTaskCalls(), runTaskInputs, decisions, published };
+  } catch (e) {
+    if (!(e instanceof ExecutionError)) {
+      throw e;
+    }
+    const cause = (e as any).cause as Error;
+    return { status: 'FAILED', error: cause.name, cause: cause.message, runTaskCalls: runTaskCalls(), runTaskInputs, decisions, published };
+  }
+}
