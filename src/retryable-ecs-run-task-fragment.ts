@@ -7,8 +7,9 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { sharedDecider } from './decider/shared-decider';
+import { renderRetryPolicy, wholeSeconds } from './policy/render-retry-policy';
 import { RetryDefaults, RetryErrors } from './policy/retry-defaults';
-import { renderRetryPolicy, RetryPolicyProps, wholeSeconds } from './policy/retry-policy';
+import { RetryPolicyProps } from './policy/retry-policy-props';
 
 /**
  * What a retrying run executes and reports, shared by the standalone `RetryableEcsRunTask` and

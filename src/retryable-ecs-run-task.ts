@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { wholeSeconds } from './policy/retry-policy';
+import { wholeSeconds } from './policy/render-retry-policy';
 import { RetryableEcsRunTaskFragment, RetryableEcsRunTaskOptions } from './retryable-ecs-run-task-fragment';
 
 /** Properties of a `RetryableEcsRunTask`. */

@@ -1,7 +1,7 @@
 import { backoffSeconds, decideRetry, MAX_REASON_LENGTH, truncate } from '../../lambda/decide-retry';
 import { TaskStopCode } from '../../src';
 import { MAX_ATTEMPTS_LIMIT } from '../../src/decider/wire';
-import { renderRetryPolicy } from '../../src/policy/retry-policy';
+import { renderRetryPolicy } from '../../src/policy/render-retry-policy';
 import { allFailures, failure, withStoppedReason } from '../support/fixtures';
 
 const defaults = renderRetryPolicy({});

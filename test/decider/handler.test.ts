@@ -1,5 +1,5 @@
 import { handler } from '../../lambda/decider.lambda';
-import { renderRetryPolicy } from '../../src/policy/retry-policy';
+import { renderRetryPolicy } from '../../src/policy/render-retry-policy';
 import { failure } from '../support/fixtures';
 
 describe('decider handler', () => {

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs the test suite: decider, construct assertions, validation, local state machine executions,
+# then lint. Installs dependencies first when a fresh clone has none.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/use-node.sh
+
+if [ ! -d node_modules ]; then
+  npm ci --no-audit --no-fund
+fi
+npx projen test "$@"
+
+# One plain summary line, counted from the JUnit report that jest-junit writes.
+node -e '
+const xml = require("fs").readFileSync("test-reports/junit.xml", "utf8");
+const suites = xml.match(/<testsuites [^>]*>/)[0];
+const n = (k) => Number((suites.match(new RegExp(`${k}="(\\d+)"`)) || [0, 0])[1]);
+const failed = n("failures") + n("errors");
+console.log(`jest: ${n("tests") - failed - n("skipped")} passed, ${failed} failed, ${n("skipped")} skipped`);
+'
