@@ -1,4 +1,4 @@
-import { awscdk, javascript } from 'projen';
+import { awscdk, DependencyType, javascript } from 'projen';
 
 // The oldest aws-cdk-lib users may have (peer range); development uses CDK_DEV_VERSION.
 const CDK_MIN_VERSION = '2.200.0';
@@ -40,7 +40,26 @@ const project = new awscdk.AwsCdkConstructLibrary({
     projectService: false,
   },
 
-  devDeps: ['aws-local-stepfunctions@^3.0.0'],
+  // jsii packages for Python and Java users; Construct Hub renders API.md for each language.
+  publishToPypi: {
+    distName: 'cdk-retryable-ecs-run-task',
+    module: 'cdk_retryable_ecs_run_task',
+  },
+  publishToMaven: {
+    mavenGroupId: 'io.github.cdk-retryable-ecs-run-task',
+    mavenArtifactId: 'cdk-retryable-ecs-run-task',
+    javaPackage: 'io.github.cdkretryableecsruntask',
+    mavenServerId: 'central-ossrh',
+  },
+
+  // integ-runner verifies test/integ.*.ts snapshots as part of `test` (no deploy, no credentials).
+  experimentalIntegRunner: true,
+
+  devDeps: [
+    'aws-local-stepfunctions@^3.0.0',
+    'fast-check@^4.10.0',
+    'cdk-nag@^3.0.2',
+  ],
 
   jestOptions: {
     // Snapshots change only on purpose (`npx projen test:update`), and an empty run fails.
@@ -48,7 +67,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     passWithNoTests: false,
   },
 
-  gitignore: ['/.tools/', '*.tgz'],
+  gitignore: ['/.tools/', '*.tgz', '.jsii.tabl.json'],
   sampleCode: false,
 });
 
@@ -85,6 +104,27 @@ project.npmignore?.exclude('/lambda/', '/scripts/', '/.tools/', '/.ci/', '/.node
 
 // The dev tsconfig covers src, test, lambda and the projen config, for tests and lint alike.
 project.tsconfigDev.addInclude('.projenrc.ts');
+
+// integ-runner ships separately from aws-cdk-lib; the alpha assertions track its version line.
+project.deps.addDependency('@aws-cdk/integ-runner@^2.197.10', DependencyType.DEVENV);
+project.deps.addDependency('@aws-cdk/integ-tests-alpha@2.245.0-alpha.0', DependencyType.DEVENV);
+// `integ:update` would deploy whenever a snapshot differs; the two tasks below say what they do.
+project.removeTask('integ:update');
+// Refresh integ snapshots without AWS (`integ:snapshot`), or deploy, assert and destroy with an
+// account (`integ:deploy`); plain `integ` only verifies, and runs with the tests.
+project.addTask('integ:snapshot', {
+  description: 'Update integration test snapshots from synthesis alone, without deploying',
+  exec: 'integ-runner --language typescript --update-on-failed --dry-run',
+  receiveArgs: true,
+});
+project.addTask('integ:deploy', {
+  description: 'Deploy the integration test stacks to AWS, run their assertions, destroy them, and update the snapshots',
+  exec: 'integ-runner --language typescript --update-on-failed --force --parallel-regions us-east-1',
+  receiveArgs: true,
+});
+
+// README's TypeScript examples must compile in strict mode, so Construct Hub's translations are right.
+project.postCompileTask.exec('jsii-rosetta extract --strict');
 
 // Tests load the bundled decider through the construct, so bundle before testing.
 const bundle = project.tasks.tryFind('bundle');

@@ -10,4 +10,4 @@ npx projen            # regenerate project files from .projenrc.ts
 npx projen pre-compile  # bundle the decider into assets/
 npx projen compile      # jsii
 npx projen post-compile # API.md
-npx projen package      # dist/
+npx projen package-all  # dist/js, dist/python, dist/java
