@@ -35,7 +35,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   tsconfigDevFile: 'tsconfig.dev.json',
   eslintOptions: {
     dirs: ['src'],
-    devdirs: ['test', 'lambda', 'projenrc', '.projenrc.ts'],
+    devdirs: ['test', 'lambda', 'bench', 'projenrc', '.projenrc.ts'],
     tsconfigPath: './tsconfig.dev.json',
     projectService: false,
   },
@@ -104,6 +104,8 @@ project.npmignore?.exclude('/lambda/', '/scripts/', '/.tools/', '/.ci/', '/.node
 
 // The dev tsconfig covers src, test, lambda and the projen config, for tests and lint alike.
 project.tsconfigDev.addInclude('.projenrc.ts');
+// Consumer apps are separate projects that install the packaged library.
+project.tsconfigDev.addExclude('consumers', 'dist', 'cdk.out', 'test/*.snapshot');
 
 // integ-runner ships separately from aws-cdk-lib; the alpha assertions track its version line.
 project.deps.addDependency('@aws-cdk/integ-runner@^2.197.10', DependencyType.DEVENV);
@@ -125,6 +127,14 @@ project.addTask('integ:deploy', {
 
 // README's TypeScript examples must compile in strict mode, so Construct Hub's translations are right.
 project.postCompileTask.exec('jsii-rosetta extract --strict');
+
+// Benchmarks print numbers and write bench/RESULTS.md; they are not part of `test`.
+const benchTask = project.addTask('bench', {
+  description: 'Run the benchmark suite and write bench/RESULTS.md and bench/results.json',
+  exec: 'ts-node --project tsconfig.dev.json bench/run.ts',
+  receiveArgs: true,
+});
+benchTask.prependSpawn(project.tasks.tryFind('bundle')!);
 
 // Tests load the bundled decider through the construct, so bundle before testing.
 const bundle = project.tasks.tryFind('bundle');

@@ -40,6 +40,8 @@ describe('a standalone RetryableEcsRunTask, executed locally', () => {
     expect(result.status).toBe('SUCCEEDED');
     expect(result.runTaskCalls).toBe(1);
     expect(result.decisions).toHaveLength(0);
+    // Start attempts, Run task, Record result.
+    expect(result.transitions).toBe(3);
     expect(result.output).toEqual({
       jobId: 'report-2026-11-24',
       retryableEcsRunTask: { attempts: 1, history: [], task: successTask() },
@@ -52,6 +54,8 @@ describe('a standalone RetryableEcsRunTask, executed locally', () => {
 
     expect(result.status).toBe('SUCCEEDED');
     expect(result.runTaskCalls).toBe(2);
+    // Each retry adds Decide retry, Retry or fail, Back off, Next attempt and Run task.
+    expect(result.transitions).toBe(3 + 5);
     expect(result.runTaskInputs.map(attemptVariable)).toEqual(['1', '2']);
     expect(result.output.jobId).toBe('j');
     expect(result.output.retryableEcsRunTask.attempts).toBe(2);

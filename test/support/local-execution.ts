@@ -54,6 +54,10 @@ export interface LocalExecution {
   readonly decisions: Decision[];
   /** Messages published to SNS, in order. */
   readonly published: any[];
+  /** State transitions: states entered, which is what Step Functions Standard bills. */
+  readonly transitions: number;
+  /** Largest state input or output of the execution, in bytes of JSON (UTF-8). */
+  readonly peakStateBytes: number;
 }
 
 /** Options for `executeLocally`. */
@@ -120,15 +124,34 @@ export async function executeLocally(definition: StateMachineDefinition, options
       retryIntervalOverrides: Object.fromEntries(prefixes.map((prefix) => [`${prefix}Decide retry`, 0])),
     },
   });
-  const runTaskCalls = () => runTaskInputs.length;
+  let transitions = 0;
+  let peakStateBytes = 0;
+  const observed = (async () => {
+    for await (const event of execution.eventLogs) {
+      if (event.type === 'StateEntered') {
+        transitions++;
+      }
+      if ('state' in event) {
+        for (const data of [event.state.input, event.state.output]) {
+          if (data !== undefined) {
+            peakStateBytes = Math.max(peakStateBytes, Buffer.byteLength(JSON.stringify(data)));
+          }
+        }
+      }
+    }
+  })();
+
+  const common = () => ({ runTaskCalls: runTaskInputs.length, runTaskInputs, decisions, published, transitions, peakStateBytes });
   try {
     const output = await execution.result;
-    return { status: 'SUCCEEDED', output, runTaskCalls: runTaskCalls(), runTaskInputs, decisions, published };
+    await observed;
+    return { status: 'SUCCEEDED', output, ...common() };
   } catch (e) {
     if (!(e instanceof ExecutionError)) {
       throw e;
     }
+    await observed;
     const cause = (e as any).cause as Error;
-    return { status: 'FAILED', error: cause.name, cause: cause.message, runTaskCalls: runTaskCalls(), runTaskInputs, decisions, published };
+    return { status: 'FAILED', error: cause.name, cause: cause.message, ...common() };
   }
 }
