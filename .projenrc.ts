@@ -105,7 +105,9 @@ project.npmignore?.exclude('/lambda/', '/scripts/', '/.tools/', '/.ci/', '/.node
 // The dev tsconfig covers src, test, lambda and the projen config, for tests and lint alike.
 project.tsconfigDev.addInclude('.projenrc.ts');
 // Consumer apps are separate projects that install the packaged library.
-project.tsconfigDev.addExclude('consumers', 'dist', 'cdk.out', 'test/*.snapshot');
+for (const dir of ['consumers', 'dist', 'cdk.out']) {
+  project.tsconfigDev.addExclude(dir);
+}
 
 // integ-runner ships separately from aws-cdk-lib; the alpha assertions track its version line.
 project.deps.addDependency('@aws-cdk/integ-runner@^2.197.10', DependencyType.DEVENV);
