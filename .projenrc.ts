@@ -81,7 +81,7 @@ new awscdk.LambdaFunction(project, {
   constructFile: 'src/decider/decider-function.ts',
   constructName: 'DeciderFunction',
   cdkDeps: project.cdkDeps,
-  runtime: awscdk.LambdaRuntime.NODEJS_22_X,
+  runtime: awscdk.LambdaRuntime.NODEJS_24_X,
   awsSdkConnectionReuse: false,
   bundlingOptions: {
     externals: ['@aws-sdk/*'],
@@ -92,7 +92,7 @@ new awscdk.LambdaFunction(project, {
 // A smaller asset loads faster on a cold start; the handler never throws, so stack traces matter little.
 const bundleDecider = project.tasks.tryFind('bundle:lambda/decider.lambda')!;
 bundleDecider.reset([
-  'esbuild --bundle lambda/decider.lambda.ts --target=node22 --platform=node',
+  'esbuild --bundle lambda/decider.lambda.ts --target=node24 --platform=node',
   '--outfile=assets/lambda/decider.lambda/index.js --tsconfig=tsconfig.dev.json --external:@aws-sdk/* --minify',
 ].join(' '));
 
