@@ -1,9 +1,13 @@
 import { globMatches } from './glob';
+import { salvageStoppedTask } from './truncated-cause';
 import { MAX_ATTEMPTS_LIMIT, MAX_DELAY_LIMIT_SECONDS } from '../src/decider/wire';
 import type { AttemptRecord, ContainerExit, Decision, DeciderPolicy } from '../src/decider/wire';
 
-/** Stopped reasons are cut to this many characters in the history and the cause. */
-export const MAX_REASON_LENGTH = 512;
+/**
+ * Stopped reasons are cut to this many characters in the history and the cause, which bounds
+ * the state a run of `MAX_ATTEMPTS_LIMIT` attempts carries (README, "Security and operations").
+ */
+export const MAX_REASON_LENGTH = 384;
 /** At most this many containers' exit codes are recorded per attempt (ECS allows 10 per task). */
 export const MAX_RECORDED_CONTAINERS = 10;
 const MAX_NAME_LENGTH = 255;
@@ -112,14 +116,18 @@ function classify(policy: DeciderPolicy, errorName: string, task: StoppedTask | 
   return { retryable: false, rule: `errorNotRetryable:${truncate(errorName, MAX_NAME_LENGTH)}` };
 }
 
-/** Reads a stopped-task description from a Catch `Cause`: a JSON string, or already an object. */
+/**
+ * Reads a stopped-task description from a Catch `Cause`: a JSON string, already an object, or a
+ * JSON string that Step Functions cut short.
+ */
 function parseStoppedTask(cause: unknown): StoppedTask | undefined {
   let parsed: unknown = cause;
   if (typeof cause === 'string') {
     try {
       parsed = JSON.parse(cause);
     } catch {
-      return undefined;
+      const salvaged = salvageStoppedTask(cause);
+      return salvaged && { stopCode: salvaged.stopCode, stoppedReason: salvaged.stoppedReason, exits: containerExits(salvaged.containers) };
     }
   }
   if (!isRecord(parsed)) {
@@ -211,14 +219,18 @@ function normalizeHistory(raw: unknown, keep: number): AttemptRecord[] {
   });
 }
 
-/** Cuts `text` to at most `max` characters, ending with a marker that says how much was cut. */
+/**
+ * Cuts `text` to at most `max` characters by removing its middle, marked with how much was cut.
+ * Both ends survive: a stopped reason names the error type first and the root cause last.
+ */
 export function truncate(text: string, max: number): string {
   if (text.length <= max) {
     return text;
   }
-  const marker = `…[truncated ${text.length - max} chars]`;
+  const marker = `…[${text.length - max} chars cut]…`;
   const keep = Math.max(0, max - marker.length);
-  return text.slice(0, keep) + marker;
+  const head = Math.ceil(keep / 2);
+  return text.slice(0, head) + marker + text.slice(text.length - (keep - head));
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

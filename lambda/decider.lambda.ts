@@ -16,14 +16,16 @@ export async function handler(event: unknown): Promise<Decision> {
     random: Math.random(),
   });
   const last = decision.history[decision.history.length - 1];
-  console.log(JSON.stringify({
+  // Raw stdout, not console.log: the line must be bare JSON for the log group's metric filters.
+  process.stdout.write(JSON.stringify({
     message: 'retry decision',
+    run: typeof payload.run === 'string' ? payload.run.slice(0, 256) : 'unknown',
     attempt: last.attempt,
     error: last.error,
     stopCode: last.stopCode,
     rule: decision.rule,
     decision: decision.retry ? 'RETRY' : decision.retryable ? 'EXHAUSTED' : 'NOT_RETRYABLE',
     waitSeconds: decision.waitSeconds,
-  }));
+  }) + '\n');
   return decision;
 }
