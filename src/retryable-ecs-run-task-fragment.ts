@@ -1,12 +1,15 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Annotations, Arn, Duration, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { sharedDecider } from './decider/shared-decider';
+import { DECISION_METRICS, METRIC_NAMESPACE, RetryDecider } from './decider/shared-decider';
 import { renderRetryPolicy, wholeSeconds } from './policy/render-retry-policy';
 import { RetryDefaults, RetryErrors } from './policy/retry-defaults';
 import { RetryPolicyProps } from './policy/retry-policy-props';
@@ -92,6 +95,14 @@ export interface RetryableEcsRunTaskOptions extends RetryPolicyProps {
   readonly failureTopic?: sns.ITopic;
 
   /**
+   * How long the stack's shared decider keeps its logs. Every retrying run in a stack shares one
+   * decider, so runs that set this must agree.
+   *
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly deciderLogRetention?: logs.RetentionDays;
+
+  /**
    * JSONPath where the run's working state and result land in the state. The rest of the input
    * is kept. Must be `$.` followed by one or more dot-separated field names.
    *
@@ -132,6 +143,9 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
   /** The ECS task state, for metrics or extra error handling. */
   public readonly runTask: tasks.EcsRunTask;
 
+  /** The log group of the stack's shared decider: one structured JSON line per decision. */
+  public readonly deciderLogGroup: logs.ILogGroup;
+
   constructor(scope: Construct, id: string, props: RetryableEcsRunTaskFragmentProps) {
     super(scope, id);
 
@@ -148,15 +162,19 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
     }
     const attemptTimeout = props.attemptTimeout && wholeSeconds('attemptTimeout', props.attemptTimeout);
 
+    warnAboutRiskyPolicy(this, props, policy.maxAttempts);
+
     const at = (field: string) => `${resultPath}.${field}`;
-    this.decider = sharedDecider(this);
+    const decider = RetryDecider.of(this, props.deciderLogRetention);
+    this.decider = decider.function;
+    this.deciderLogGroup = decider.logGroup;
 
     const init = new sfn.Pass(this, 'Start attempts', {
-      parameters: { attempt: 1, history: [] },
+      parameters: { attempt: 1, failures: { history: [] } },
       resultPath,
     });
 
-    this.runTask = new tasks.EcsRunTask(this, 'Run task', {
+    this.runTask = new ClusterScopedEcsRunTask(this, 'Run task', {
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
       cluster: props.cluster,
       taskDefinition: props.taskDefinition,
@@ -171,13 +189,14 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
       resultPath: at('task'),
     });
 
-    const decide = new tasks.LambdaInvoke(this, 'Decide retry', {
+    const decide = new UnqualifiedLambdaInvoke(this, 'Decide retry', {
       lambdaFunction: this.decider,
       payload: sfn.TaskInput.fromObject({
+        run: this.node.path,
         policy,
         attempt: sfn.JsonPath.numberAt(at('attempt')),
-        error: sfn.JsonPath.objectAt(at('error')),
-        history: sfn.JsonPath.objectAt(at('history')),
+        error: sfn.JsonPath.objectAt(at('failures.error')),
+        history: sfn.JsonPath.objectAt(at('failures.history')),
       }),
       resultSelector: {
         'retryable.$': '$.Payload.retryable',
@@ -187,7 +206,8 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
         'history.$': '$.Payload.history',
         'cause.$': '$.Payload.cause',
       },
-      resultPath: at('decision'),
+      // Replaces the caught error and the old history: the state carries one history, never two.
+      resultPath: at('failures'),
     });
     // A burst of failing executions can exceed the account's Lambda concurrency.
     decide.addRetry({
@@ -197,15 +217,15 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
       backoffRate: 2,
       jitterStrategy: sfn.JitterType.FULL,
     });
-    this.runTask.addCatch(decide, { errors: [sfn.Errors.ALL], resultPath: at('error') });
+    this.runTask.addCatch(decide, { errors: [sfn.Errors.ALL], resultPath: at('failures.error') });
 
     const backOff = new sfn.Wait(this, 'Back off', {
-      time: sfn.WaitTime.secondsPath(at('decision.waitSeconds')),
+      time: sfn.WaitTime.secondsPath(at('failures.waitSeconds')),
     });
     const nextAttempt = new sfn.Pass(this, 'Next attempt', {
       parameters: {
         'attempt.$': `States.MathAdd(${at('attempt')}, 1)`,
-        'history.$': at('decision.history'),
+        'failures': { 'history.$': at('failures.history') },
       },
       resultPath,
     });
@@ -223,7 +243,7 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
           cause: cause.causePath ? sfn.JsonPath.stringAt(cause.causePath) : cause.cause,
           execution: sfn.JsonPath.executionId,
           attempts: sfn.JsonPath.numberAt(at('attempt')),
-          history: sfn.JsonPath.objectAt(at('decision.history')),
+          history: sfn.JsonPath.objectAt(at('failures.history')),
         }),
         messageAttributes: {
           status: { value: 'FAILED' },
@@ -233,7 +253,7 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
       }).next(failState);
     };
 
-    const decision = at('decision');
+    const decision = at('failures');
     const retryOrFail = new sfn.Choice(this, 'Retry or fail')
       .when(
         sfn.Condition.and(
@@ -267,7 +287,7 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
     const recordResult = new sfn.Pass(this, 'Record result', {
       parameters: {
         'attempts.$': at('attempt'),
-        'history.$': at('history'),
+        'history.$': at('failures.history'),
         'task.$': at('task'),
       },
       resultPath,
@@ -294,6 +314,46 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
     if (prefix !== '') {
       this.prefixStates(prefix);
     }
+  }
+
+  /**
+   * Retries this run scheduled: attempts that failed in a retryable way with attempts left.
+   * Counted from the decider's log by a metric filter, with dimension `Run`.
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricRetries(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.decisionMetric('RETRY', props);
+  }
+
+  /**
+   * Runs that failed with `RetryableEcsRunTask.AttemptsExhausted`: retryable failures with no
+   * attempt left. Alarm on this to learn that transient failures outlast the policy.
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricRetriesExhausted(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.decisionMetric('EXHAUSTED', props);
+  }
+
+  /**
+   * Runs that failed with `RetryableEcsRunTask.NotRetryable`: failures the policy does not retry,
+   * typically the job's own errors.
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricNotRetryable(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.decisionMetric('NOT_RETRYABLE', props);
+  }
+
+  private decisionMetric(decision: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: METRIC_NAMESPACE,
+      metricName: DECISION_METRICS[decision],
+      dimensionsMap: { Run: this.node.path },
+      statistic: cloudwatch.Stats.SUM,
+      ...props,
+    });
   }
 }
 
@@ -352,3 +412,63 @@ function containersOf(taskDefinition: ecs.TaskDefinition): ecs.ContainerDefiniti
   return taskDefinition.node.children.filter((c): c is ecs.ContainerDefinition => c instanceof ecs.ContainerDefinition);
 }
 
+
+/**
+ * `EcsRunTask` with `ecs:DescribeTasks` and `ecs:StopTask` scoped to the tasks of its cluster,
+ * where the base class grants them on every resource.
+ */
+class ClusterScopedEcsRunTask extends tasks.EcsRunTask {
+  constructor(scope: Construct, id: string, props: tasks.EcsRunTaskProps) {
+    super(scope, id, props);
+    const tasksOfCluster = Arn.format({
+      service: 'ecs',
+      resource: 'task',
+      resourceName: `${props.cluster.clusterName}/*`,
+      account: props.cluster.env.account,
+      region: props.cluster.env.region,
+    }, Stack.of(this));
+    const statements = this.taskPolicies ?? [];
+    statements.forEach((statement, i) => {
+      if (statement.actions.includes('ecs:DescribeTasks') && statement.resources.includes('*')) {
+        statements[i] = new iam.PolicyStatement({ actions: statement.actions, resources: [tasksOfCluster] });
+      }
+    });
+  }
+}
+
+/**
+ * `LambdaInvoke` allowed to invoke the unqualified function only; the base class also grants
+ * every version and alias (`:*`), which this run never calls.
+ */
+class UnqualifiedLambdaInvoke extends tasks.LambdaInvoke {
+  constructor(scope: Construct, id: string, props: tasks.LambdaInvokeProps) {
+    super(scope, id, props);
+    const statements = this.taskPolicies ?? [];
+    statements.forEach((statement, i) => {
+      if (statement.actions.includes('lambda:InvokeFunction')) {
+        statements[i] = new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [props.lambdaFunction.functionArn] });
+      }
+    });
+  }
+}
+
+/** Legal policies that probably do not do what their author meant: warn at synth time. */
+function warnAboutRiskyPolicy(scope: Construct, props: RetryPolicyProps, maxAttempts: number) {
+  const warn = (id: string, message: string) => Annotations.of(scope).addWarningV2(`cdk-retryable-ecs-run-task:${id}`, message);
+  const listsGiven = [props.retryableStopCodes, props.retryableStoppedReasons, props.retryableExitCodes, props.retryableErrors]
+    .some((list) => list !== undefined && list.length > 0);
+  if (maxAttempts === 1 && listsGiven) {
+    warn('maxAttemptsOneWithRetryLists', '`maxAttempts` is 1, so nothing is retried, yet retryable lists are set. Raise `maxAttempts` or drop the lists.');
+  }
+  if (props.retryableExitCodes?.includes(0)) {
+    warn('exitCodeZeroRetryable',
+      '`retryableExitCodes` lists 0: a failed task in which any container (a sidecar, say) exited cleanly would be retried. List only failure codes.');
+  }
+  const starOnly = (pattern: string) => !Token.isUnresolved(pattern) && /^\*+$/.test(pattern);
+  if (props.retryableStoppedReasons?.some(starOnly)) {
+    warn('retryEveryStoppedReason', '`retryableStoppedReasons` has a pattern of only `*`: every stopped task is retried, including failures of the job itself.');
+  }
+  if (props.nonRetryableStoppedReasons?.some(starOnly)) {
+    warn('retryNoStoppedReason', '`nonRetryableStoppedReasons` has a pattern of only `*`: no stopped task is ever retried.');
+  }
+}

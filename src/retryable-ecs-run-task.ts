@@ -1,5 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { wholeSeconds } from './policy/render-retry-policy';
@@ -56,6 +58,9 @@ export class RetryableEcsRunTask extends Construct {
   /** The stack's shared retry decider. */
   public readonly decider: lambda.IFunction;
 
+  /** The log group of the stack's shared decider: one structured JSON line per decision. */
+  public readonly deciderLogGroup: logs.ILogGroup;
+
   constructor(scope: Construct, id: string, props: RetryableEcsRunTaskProps) {
     super(scope, id);
     if (props.timeout) {
@@ -64,12 +69,42 @@ export class RetryableEcsRunTask extends Construct {
 
     this.fragment = new RetryableEcsRunTaskFragment(this, 'Run', { ...props, stateNamePrefix: '' });
     this.decider = this.fragment.decider;
+    this.deciderLogGroup = this.fragment.deciderLogGroup;
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(this.fragment),
       stateMachineName: props.stateMachineName,
       timeout: props.timeout,
-      logs: props.logs,
+      // Container overrides may carry secrets: execution data stays out of logs unless asked for.
+      logs: props.logs && { includeExecutionData: false, ...props.logs },
       tracingEnabled: props.tracingEnabled,
     });
+  }
+
+  /**
+   * Retries scheduled by this run. The state machine's own metrics (`stateMachine.metricFailed()`
+   * and the like) count executions.
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricRetries(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.fragment.metricRetries(props);
+  }
+
+  /**
+   * Executions that failed with `RetryableEcsRunTask.AttemptsExhausted`.
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricRetriesExhausted(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.fragment.metricRetriesExhausted(props);
+  }
+
+  /**
+   * Executions that failed with `RetryableEcsRunTask.NotRetryable`.
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricNotRetryable(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.fragment.metricNotRetryable(props);
   }
 }

@@ -35,7 +35,7 @@ describe('RetryableEcsRunTask', () => {
       Type: 'Task',
       Resource: 'arn:aws:states:::ecs:runTask.sync',
       ResultPath: '$.retryableEcsRunTask.task',
-      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.retryableEcsRunTask.error', Next: 'Decide retry' }],
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.retryableEcsRunTask.failures.error', Next: 'Decide retry' }],
       Next: 'Record result',
       Parameters: expect.objectContaining({ LaunchType: 'FARGATE', PlatformVersion: 'LATEST' }),
     });
@@ -43,10 +43,10 @@ describe('RetryableEcsRunTask', () => {
       Name: 'app',
       Environment: [{ 'Name': 'RETRYABLE_ECS_RUN_TASK_ATTEMPT', 'Value.$': "States.Format('{}', $.retryableEcsRunTask.attempt)" }],
     }]);
-    expect(states['Back off']).toEqual({ Type: 'Wait', SecondsPath: '$.retryableEcsRunTask.decision.waitSeconds', Next: 'Next attempt' });
+    expect(states['Back off']).toEqual({ Type: 'Wait', SecondsPath: '$.retryableEcsRunTask.failures.waitSeconds', Next: 'Next attempt' });
     expect(states['Next attempt'].Parameters['attempt.$']).toBe('States.MathAdd($.retryableEcsRunTask.attempt, 1)');
-    expect(states['Not retryable']).toEqual({ Type: 'Fail', Error: 'RetryableEcsRunTask.NotRetryable', CausePath: '$.retryableEcsRunTask.decision.cause' });
-    expect(states['Attempts exhausted']).toEqual({ Type: 'Fail', Error: 'RetryableEcsRunTask.AttemptsExhausted', CausePath: '$.retryableEcsRunTask.decision.cause' });
+    expect(states['Not retryable']).toEqual({ Type: 'Fail', Error: 'RetryableEcsRunTask.NotRetryable', CausePath: '$.retryableEcsRunTask.failures.cause' });
+    expect(states['Attempts exhausted']).toEqual({ Type: 'Fail', Error: 'RetryableEcsRunTask.AttemptsExhausted', CausePath: '$.retryableEcsRunTask.failures.cause' });
   });
 
   test('the Choice itself enforces maxAttempts and the wait bound', () => {
@@ -54,7 +54,7 @@ describe('RetryableEcsRunTask', () => {
     const choice = (renderedDefinition(env.stack).States as any)['Retry or fail'];
     expect(choice.Choices[0].And).toEqual(expect.arrayContaining([
       { Variable: '$.retryableEcsRunTask.attempt', NumericLessThan: 4 },
-      { Variable: '$.retryableEcsRunTask.decision.waitSeconds', NumericLessThanEquals: 120 },
+      { Variable: '$.retryableEcsRunTask.failures.waitSeconds', NumericLessThanEquals: 120 },
     ]));
     expect(choice.Choices[1].And).toContainEqual({ Variable: '$.retryableEcsRunTask.attempt', NumericGreaterThanEquals: 4 });
     expect(choice.Default).toBe('Invalid decision');
@@ -75,6 +75,7 @@ describe('RetryableEcsRunTask', () => {
     });
     const decide = (renderedDefinition(env.stack).States as any)['Decide retry'];
     expect(decide.Parameters.Payload).toEqual({
+      'run': 'TestStack/Job/Run',
       'policy': {
         maxAttempts: 5,
         intervalSeconds: 15,
@@ -88,8 +89,8 @@ describe('RetryableEcsRunTask', () => {
         retryableErrors: ['ECS.AmazonECSException'],
       },
       'attempt.$': '$.retryableEcsRunTask.attempt',
-      'error.$': '$.retryableEcsRunTask.error',
-      'history.$': '$.retryableEcsRunTask.history',
+      'error.$': '$.retryableEcsRunTask.failures.error',
+      'history.$': '$.retryableEcsRunTask.failures.history',
     });
     // Lambda service errors and throttling are retried natively before the decision.
     expect(decide.Retry.map((r: any) => r.ErrorEquals).flat()).toEqual(expect.arrayContaining([
@@ -106,7 +107,7 @@ describe('RetryableEcsRunTask', () => {
     template.resourceCountIs('AWS::StepFunctions::StateMachine', 3);
     template.resourceCountIs('AWS::Lambda::Function', 1);
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Handler: 'index.handler',
       MemorySize: 128,
       Timeout: 10,
@@ -128,10 +129,8 @@ describe('RetryableEcsRunTask', () => {
       { 'Fn::GetAtt': [expect.stringMatching(/^TaskDefTaskRole/), 'Arn'] },
       { 'Fn::GetAtt': [expect.stringMatching(/^TaskDefExecutionRole/), 'Arn'] },
     ]);
-    expect(resourcesOf('lambda:InvokeFunction')).toEqual([
-      { 'Fn::GetAtt': [decider, 'Arn'] },
-      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [decider, 'Arn'] }, ':*']] },
-    ]);
+    // The unqualified function only: no `:*` for versions and aliases the run never calls.
+    expect(resourcesOf('lambda:InvokeFunction')).toEqual([{ 'Fn::GetAtt': [decider, 'Arn'] }]);
   });
 
   test('grants sns:Publish on each given topic, once when both are the same', () => {

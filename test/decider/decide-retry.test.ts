@@ -152,13 +152,16 @@ describe('history and cause', () => {
     const decision = decideRetry({ policy: defaults, attempt: 1, error: withStoppedReason(failure('resource-initialization-error'), reason), random: 0 });
     const recorded = decision.history[0].stoppedReason!;
     expect(recorded.length).toBe(MAX_REASON_LENGTH);
-    expect(recorded).toMatch(/…\[truncated \d+ chars\]$/);
+    expect(recorded).toMatch(/^ResourceInitializationError: x+…\[\d+ chars cut\]…x+$/);
     expect(decision.rule).toBe('retryableStopCode:TaskFailedToStart');
     expect(decision.cause.length).toBeLessThan(1024);
   });
 
-  test('truncate leaves short text alone', () => {
+  test('truncate keeps both ends and says how much it cut', () => {
     expect(truncate('short', 10)).toBe('short');
+    const cut = truncate(`Error: ${'a'.repeat(1000)} root cause`, 60);
+    expect(cut).toHaveLength(60);
+    expect(cut).toMatch(/^Error: a+…\[958 chars cut\]…a+ root cause$/);
   });
 });
 

@@ -5,16 +5,18 @@ import { failure } from '../support/fixtures';
 describe('decider handler', () => {
   let log: jest.SpyInstance;
   beforeEach(() => {
-    log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    log = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
   });
   afterEach(() => log.mockRestore());
 
   test('adapts the invocation payload and logs one structured line per decision', async () => {
-    const decision = await handler({ policy: renderRetryPolicy({ maxAttempts: 2 }), attempt: 1, error: failure('spot-interruption'), history: [] });
+    const decision = await handler({ run: 'Stack/Job/Run', policy: renderRetryPolicy({ maxAttempts: 2 }), attempt: 1, error: failure('spot-interruption'), history: [] });
     expect(decision).toMatchObject({ retryable: true, retry: true, rule: 'retryableStopCode:SpotInterruption' });
     expect(log).toHaveBeenCalledTimes(1);
+    expect(log.mock.calls[0][0]).toMatch(/^\{.*\}\n$/);
     expect(JSON.parse(log.mock.calls[0][0])).toEqual({
       message: 'retry decision',
+      run: 'Stack/Job/Run',
       attempt: 1,
       error: 'States.TaskFailed',
       stopCode: 'SpotInterruption',
@@ -32,6 +34,6 @@ describe('decider handler', () => {
   test.each([undefined, null, 'event', 7, []])('answers %p with a not-retryable decision', async (event) => {
     const decision = await handler(event);
     expect(decision).toMatchObject({ retryable: false, retry: false });
-    expect(JSON.parse(log.mock.calls[0][0]).decision).toBe('NOT_RETRYABLE');
+    expect(JSON.parse(log.mock.calls[0][0])).toMatchObject({ decision: 'NOT_RETRYABLE', run: 'unknown' });
   });
 });

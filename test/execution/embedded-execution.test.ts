@@ -7,7 +7,7 @@ import { executeLocally, renderedDefinition } from '../support/local-execution';
 import { testEnvironment } from '../support/stack';
 
 // The decider logs one line per decision; keep test output readable.
-beforeAll(() => jest.spyOn(console, 'log').mockImplementation(() => undefined));
+beforeAll(() => jest.spyOn(process.stdout, 'write').mockImplementation(() => true));
 
 describe('RetryableEcsRunTaskFragment embedded in a workflow, executed locally', () => {
   test('runs per item inside a Map state, each item with its own retries and result', async () => {

@@ -31,7 +31,7 @@ const attemptVariable = (input: any) =>
   input.Overrides.ContainerOverrides[0].Environment.find((e: any) => e.Name === 'RETRYABLE_ECS_RUN_TASK_ATTEMPT')?.Value;
 
 // The decider logs one line per decision; keep test output readable.
-beforeAll(() => jest.spyOn(console, 'log').mockImplementation(() => undefined));
+beforeAll(() => jest.spyOn(process.stdout, 'write').mockImplementation(() => true));
 
 describe('a standalone RetryableEcsRunTask, executed locally', () => {
   test('succeeds on the first try without invoking the decider', async () => {

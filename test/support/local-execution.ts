@@ -37,6 +37,14 @@ function renderIntrinsic(value: unknown): string {
   throw new Error(`cannot render ${JSON.stringify(value)}`);
 }
 
+/**
+ * Step Functions keeps at most this many characters of a task failure's Cause, so a stopped task
+ * with a huge stopped reason reaches the Catch cut short; the local run does the same.
+ *
+ * @see https://docs.aws.amazon.com/step-functions/latest/apireference/API_TaskFailedEventDetails.html
+ */
+export const MAX_CAUSE_LENGTH = 32_768;
+
 /** What one attempt of the ECS task does: succeed with a task description, or fail. */
 export type Outcome = { readonly succeed: Record<string, unknown> } | { readonly fail: EcsFailure };
 
@@ -94,7 +102,7 @@ export async function executeLocally(definition: StateMachineDefinition, options
       throw new Error(`the ECS task ran more often than the ${runTaskInputs.length - 1} outcomes given`);
     }
     if ('fail' in outcome) {
-      const error = new Error(outcome.fail.Cause);
+      const error = new Error(outcome.fail.Cause.slice(0, MAX_CAUSE_LENGTH));
       error.name = outcome.fail.Error;
       throw error;
     }
