@@ -73,7 +73,7 @@ export function decideRetry(input: DecideRetryInput): Decision {
  */
 export function backoffSeconds(policy: DeciderPolicy, attempt: number, random: number): number {
   const exponential = policy.intervalSeconds * Math.pow(policy.backoffRate, Math.max(0, attempt - 1));
-  const capped = Math.round(Math.min(policy.maxDelaySeconds, exponential));
+  const capped = Math.min(Math.floor(policy.maxDelaySeconds), Math.round(exponential));
   if (policy.jitter !== 'FULL') {
     return capped;
   }

@@ -1,4 +1,5 @@
 import { Duration, Lazy, Token } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { RetryableEcsRunTask, RetryableEcsRunTaskProps, TaskStopCode } from '../../src';
@@ -30,6 +31,8 @@ describe('synth-time validation names the prop and the value received', () => {
     ['sub-second timeout', { timeout: Duration.millis(10) }, '`timeout` must be a positive whole number of seconds, got: 10 millis.'],
     ['bad resultPath', { resultPath: '$' }, '`resultPath` must be \'$.\' followed by dot-separated field names, got: "$".'],
     ['resultPath with brackets', { resultPath: '$.runs[0]' }, '`resultPath` must be \'$.\' followed by dot-separated field names, got: "$.runs[0]".'],
+    ['maxDelay beyond a year with a longer interval', { interval: Duration.days(366), maxDelay: Duration.days(366) },
+      '`maxDelay` must be at most 365 days, got: 31622400 seconds.'],
     ['bad attemptEnvironmentVariable', { attemptEnvironmentVariable: '1-ATTEMPT' },
       '`attemptEnvironmentVariable` must be an environment variable name (letters, digits, \'_\', not starting with a digit) or \'\' to pass none, got: "1-ATTEMPT".'],
   ])('%s', (_, props, message) => {
@@ -91,5 +94,33 @@ describe('TaskStopCode', () => {
 
   test('of() names codes AWS adds later', () => {
     expect(TaskStopCode.of('FutureCode').code).toBe('FutureCode');
+  });
+});
+
+describe('legal but risky policies warn at synth time', () => {
+  function warnings(props: Partial<RetryableEcsRunTaskProps>): string[] {
+    const { stack, cluster, taskDefinition } = testEnvironment();
+    new RetryableEcsRunTask(stack, 'Job', { cluster, taskDefinition, ...props });
+    return Annotations.fromStack(stack).findWarning('*', Match.anyValue()).map((w) => String(w.entry.data));
+  }
+
+  test.each<[string, Partial<RetryableEcsRunTaskProps>, RegExp]>([
+    ['maxAttempts 1 with retry lists', { maxAttempts: 1, retryableExitCodes: [75] }, /`maxAttempts` is 1, so nothing is retried, yet retryable lists are set/],
+    ['exit code 0 listed as retryable', { retryableExitCodes: [0, 75] }, /`retryableExitCodes` lists 0/],
+    ['a retryable pattern of only `*`', { retryableStoppedReasons: ['*'] }, /`retryableStoppedReasons` has a pattern of only `\*`: every stopped task is retried/],
+    ['a non-retryable pattern of only `*`', { nonRetryableStoppedReasons: ['**'] }, /`nonRetryableStoppedReasons` has a pattern of only `\*`: no stopped task is ever retried/],
+  ])('%s', (_, props, message) => {
+    const found = warnings(props);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(message);
+  });
+
+  test('sensible policies do not warn, including maxAttempts 1 without lists', () => {
+    expect(warnings({ maxAttempts: 1 })).toEqual([]);
+    expect(warnings({ retryableExitCodes: [75], retryableStoppedReasons: ['Transient*'] })).toEqual([]);
+  });
+
+  test('an empty retryableExitCodes next to non-empty nonRetryableStoppedReasons is legal', () => {
+    expect(warnings({ retryableExitCodes: [], nonRetryableStoppedReasons: ['*not found*'] })).toEqual([]);
   });
 });
