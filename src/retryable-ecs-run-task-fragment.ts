@@ -146,6 +146,11 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
   /** The log group of the stack's shared decider: one structured JSON line per decision. */
   public readonly deciderLogGroup: logs.ILogGroup;
 
+  /**
+   * @param scope the construct to define the fragment's states in
+   * @param id the fragment's id, which also prefixes its state names unless `stateNamePrefix` is set
+   * @param props what to run and how to retry it
+   */
   constructor(scope: Construct, id: string, props: RetryableEcsRunTaskFragmentProps) {
     super(scope, id);
 

@@ -61,6 +61,11 @@ export class RetryableEcsRunTask extends Construct {
   /** The log group of the stack's shared decider: one structured JSON line per decision. */
   public readonly deciderLogGroup: logs.ILogGroup;
 
+  /**
+   * @param scope the construct to define the run in
+   * @param id the run's id, unique within `scope`
+   * @param props what to run and how to retry it
+   */
   constructor(scope: Construct, id: string, props: RetryableEcsRunTaskProps) {
     super(scope, id);
     if (props.timeout) {
