@@ -10,6 +10,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { DECISION_METRICS, METRIC_NAMESPACE, RetryDecider } from './decider/shared-decider';
+import type { DeciderPolicy } from './decider/wire';
 import { renderRetryPolicy, wholeSeconds } from './policy/render-retry-policy';
 import { RetryDefaults, RetryErrors } from './policy/retry-defaults';
 import { RetryPolicyProps } from './policy/retry-policy-props';
@@ -169,10 +170,10 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
 
     warnAboutRiskyPolicy(this, props, policy.maxAttempts);
 
-    const at = (field: string) => `${resultPath}.${field}`;
     const decider = RetryDecider.of(this, props.deciderLogRetention);
     this.decider = decider.function;
     this.deciderLogGroup = decider.logGroup;
+    const paths = new StatePaths(resultPath);
 
     const init = new sfn.Pass(this, 'Start attempts', {
       parameters: { attempt: 1, failures: { history: [] } },
@@ -186,135 +187,26 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
       launchTarget: props.launchTarget ?? new tasks.EcsFargateLaunchTarget({
         platformVersion: ecs.FargatePlatformVersion.LATEST,
       }),
-      containerOverrides: withAttemptVariable(this, props.taskDefinition, props.containerOverrides ?? [], attemptVariable, at('attempt')),
+      containerOverrides: withAttemptVariable(this, props.taskDefinition, props.containerOverrides ?? [], attemptVariable, paths.attempt),
       subnets: props.subnets,
       securityGroups: props.securityGroups,
       assignPublicIp: props.assignPublicIp,
       taskTimeout: attemptTimeout === undefined ? undefined : sfn.Timeout.duration(Duration.seconds(attemptTimeout)),
-      resultPath: at('task'),
+      resultPath: paths.task,
     });
 
-    const decide = new UnqualifiedLambdaInvoke(this, 'Decide retry', {
-      lambdaFunction: this.decider,
-      payload: sfn.TaskInput.fromObject({
-        run: this.node.path,
-        policy,
-        attempt: sfn.JsonPath.numberAt(at('attempt')),
-        error: sfn.JsonPath.objectAt(at('failures.error')),
-        history: sfn.JsonPath.objectAt(at('failures.history')),
-      }),
-      resultSelector: {
-        'retryable.$': '$.Payload.retryable',
-        'retry.$': '$.Payload.retry',
-        'waitSeconds.$': '$.Payload.waitSeconds',
-        'rule.$': '$.Payload.rule',
-        'history.$': '$.Payload.history',
-        'cause.$': '$.Payload.cause',
-      },
-      // Replaces the caught error and the old history: the state carries one history, never two.
-      resultPath: at('failures'),
-    });
-    // A burst of failing executions can exceed the account's Lambda concurrency.
-    decide.addRetry({
-      errors: ['Lambda.TooManyRequestsException'],
-      interval: Duration.seconds(1),
-      maxAttempts: 6,
-      backoffRate: 2,
-      jitterStrategy: sfn.JitterType.FULL,
-    });
-    this.runTask.addCatch(decide, { errors: [sfn.Errors.ALL], resultPath: at('failures.error') });
-
-    const backOff = new sfn.Wait(this, 'Back off', {
-      time: sfn.WaitTime.secondsPath(at('failures.waitSeconds')),
-    });
-    const nextAttempt = new sfn.Pass(this, 'Next attempt', {
-      parameters: {
-        'attempt.$': `States.MathAdd(${at('attempt')}, 1)`,
-        'failures': { 'history.$': at('failures.history') },
-      },
-      resultPath,
-    });
-
-    const fail = (name: string, error: string, cause: { causePath?: string; cause?: string }) => {
-      const failState = new sfn.Fail(this, name, { error, ...cause });
-      if (!props.failureTopic) {
-        return failState;
-      }
-      return new tasks.SnsPublish(this, `Notify ${name.toLowerCase()}`, {
-        topic: props.failureTopic,
-        message: sfn.TaskInput.fromObject({
-          status: 'FAILED',
-          error,
-          cause: cause.causePath ? sfn.JsonPath.stringAt(cause.causePath) : cause.cause,
-          execution: sfn.JsonPath.executionId,
-          attempts: sfn.JsonPath.numberAt(at('attempt')),
-          history: sfn.JsonPath.objectAt(at('failures.history')),
-        }),
-        messageAttributes: {
-          status: { value: 'FAILED' },
-          error: { value: error },
-        },
-        resultPath: sfn.JsonPath.DISCARD,
-      }).next(failState);
-    };
-
-    const decision = at('failures');
-    const retryOrFail = new sfn.Choice(this, 'Retry or fail')
-      .when(
-        sfn.Condition.and(
-          sfn.Condition.booleanEquals(`${decision}.retry`, true),
-          // Termination never depends on the decider: the state machine counts attempts itself.
-          sfn.Condition.numberLessThan(at('attempt'), policy.maxAttempts),
-          sfn.Condition.isNumeric(`${decision}.waitSeconds`),
-          sfn.Condition.numberGreaterThanEquals(`${decision}.waitSeconds`, 0),
-          sfn.Condition.numberLessThanEquals(`${decision}.waitSeconds`, policy.maxDelaySeconds),
-        ),
-        backOff.next(nextAttempt).next(this.runTask),
-      )
-      .when(
-        sfn.Condition.and(
-          sfn.Condition.booleanEquals(`${decision}.retryable`, true),
-          sfn.Condition.numberGreaterThanEquals(at('attempt'), policy.maxAttempts),
-        ),
-        fail('Attempts exhausted', RetryErrors.ATTEMPTS_EXHAUSTED, { causePath: `${decision}.cause` }),
-      )
-      .when(
-        sfn.Condition.booleanEquals(`${decision}.retryable`, false),
-        fail('Not retryable', RetryErrors.NOT_RETRYABLE, { causePath: `${decision}.cause` }),
-      )
-      .otherwise(
-        fail('Invalid decision', RetryErrors.INVALID_DECISION, {
-          cause: 'The retry decider returned a decision the state machine cannot act on.',
-        }),
-      );
-    decide.next(retryOrFail);
+    const decide = this.decideRetry(policy, paths);
+    this.runTask.addCatch(decide, { errors: [sfn.Errors.ALL], resultPath: paths.error });
+    decide.next(this.retryOrFail(policy, paths, props.failureTopic));
 
     const recordResult = new sfn.Pass(this, 'Record result', {
-      parameters: {
-        'attempts.$': at('attempt'),
-        'history.$': at('failures.history'),
-        'task.$': at('task'),
-      },
+      parameters: { 'attempts.$': paths.attempt, 'history.$': paths.history, 'task.$': paths.task },
       resultPath,
     });
-    let end: sfn.INextable = recordResult;
-    if (props.successTopic) {
-      end = new tasks.SnsPublish(this, 'Notify success', {
-        topic: props.successTopic,
-        message: sfn.TaskInput.fromObject({
-          status: 'SUCCEEDED',
-          execution: sfn.JsonPath.executionId,
-          result: sfn.JsonPath.objectAt(resultPath),
-        }),
-        messageAttributes: { status: { value: 'SUCCEEDED' } },
-        resultPath: sfn.JsonPath.DISCARD,
-      });
-      recordResult.next(end as tasks.SnsPublish);
-    }
     init.next(this.runTask).next(recordResult);
 
     this.startState = init;
-    this.endStates = [end];
+    this.endStates = [props.successTopic ? this.notifySuccess(recordResult, props.successTopic, resultPath) : recordResult];
     const prefix = props.stateNamePrefix ?? `${id}: `;
     if (prefix !== '') {
       this.prefixStates(prefix);
@@ -351,6 +243,124 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
     return this.decisionMetric('NOT_RETRYABLE', props);
   }
 
+  /** Invokes the shared decider with this run's policy; its answer replaces the caught error. */
+  private decideRetry(policy: DeciderPolicy, paths: StatePaths): sfn.TaskStateBase {
+    const decide = new UnqualifiedLambdaInvoke(this, 'Decide retry', {
+      lambdaFunction: this.decider,
+      payload: sfn.TaskInput.fromObject({
+        run: this.node.path,
+        policy,
+        attempt: sfn.JsonPath.numberAt(paths.attempt),
+        error: sfn.JsonPath.objectAt(paths.error),
+        history: sfn.JsonPath.objectAt(paths.history),
+      }),
+      resultSelector: {
+        'retryable.$': '$.Payload.retryable',
+        'retry.$': '$.Payload.retry',
+        'waitSeconds.$': '$.Payload.waitSeconds',
+        'rule.$': '$.Payload.rule',
+        'history.$': '$.Payload.history',
+        'cause.$': '$.Payload.cause',
+      },
+      // Replaces the caught error and the old history: the state carries one history, never two.
+      resultPath: paths.failures,
+    });
+    // A burst of failing executions can exceed the account's Lambda concurrency.
+    decide.addRetry({
+      errors: ['Lambda.TooManyRequestsException'],
+      interval: Duration.seconds(1),
+      maxAttempts: 6,
+      backoffRate: 2,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    return decide;
+  }
+
+  /**
+   * Acts on the decision: back off and run again, or fail with a `RetryErrors` name. The state
+   * machine counts attempts and bounds the wait itself, so termination never depends on the
+   * decider being right.
+   */
+  private retryOrFail(policy: DeciderPolicy, paths: StatePaths, failureTopic?: sns.ITopic): sfn.Choice {
+    const backOff = new sfn.Wait(this, 'Back off', { time: sfn.WaitTime.secondsPath(paths.waitSeconds) });
+    const nextAttempt = new sfn.Pass(this, 'Next attempt', {
+      parameters: {
+        'attempt.$': `States.MathAdd(${paths.attempt}, 1)`,
+        'failures': { 'history.$': paths.history },
+      },
+      resultPath: paths.root,
+    });
+    const fail = (name: string, error: string, cause: { causePath?: string; cause?: string }) =>
+      this.notifyThenFail(name, error, cause, paths, failureTopic);
+
+    return new sfn.Choice(this, 'Retry or fail')
+      .when(
+        sfn.Condition.and(
+          sfn.Condition.booleanEquals(paths.retry, true),
+          sfn.Condition.numberLessThan(paths.attempt, policy.maxAttempts),
+          sfn.Condition.isNumeric(paths.waitSeconds),
+          sfn.Condition.numberGreaterThanEquals(paths.waitSeconds, 0),
+          sfn.Condition.numberLessThanEquals(paths.waitSeconds, policy.maxDelaySeconds),
+        ),
+        backOff.next(nextAttempt).next(this.runTask),
+      )
+      .when(
+        sfn.Condition.and(
+          sfn.Condition.booleanEquals(paths.retryable, true),
+          sfn.Condition.numberGreaterThanEquals(paths.attempt, policy.maxAttempts),
+        ),
+        fail('Attempts exhausted', RetryErrors.ATTEMPTS_EXHAUSTED, { causePath: paths.cause }),
+      )
+      .when(
+        sfn.Condition.booleanEquals(paths.retryable, false),
+        fail('Not retryable', RetryErrors.NOT_RETRYABLE, { causePath: paths.cause }),
+      )
+      .otherwise(
+        fail('Invalid decision', RetryErrors.INVALID_DECISION, {
+          cause: 'The retry decider returned a decision the state machine cannot act on.',
+        }),
+      );
+  }
+
+  /** A Fail state, preceded by a notification when a failure topic is given. */
+  private notifyThenFail(
+    name: string, error: string, cause: { causePath?: string; cause?: string }, paths: StatePaths, topic?: sns.ITopic,
+  ): sfn.IChainable {
+    const failState = new sfn.Fail(this, name, { error, ...cause });
+    if (!topic) {
+      return failState;
+    }
+    return new tasks.SnsPublish(this, `Notify ${name.toLowerCase()}`, {
+      topic,
+      message: sfn.TaskInput.fromObject({
+        status: 'FAILED',
+        error,
+        cause: cause.causePath ? sfn.JsonPath.stringAt(cause.causePath) : cause.cause,
+        execution: sfn.JsonPath.executionId,
+        attempts: sfn.JsonPath.numberAt(paths.attempt),
+        history: sfn.JsonPath.objectAt(paths.history),
+      }),
+      messageAttributes: { status: { value: 'FAILED' }, error: { value: error } },
+      resultPath: sfn.JsonPath.DISCARD,
+    }).next(failState);
+  }
+
+  /** Publishes the result after `recordResult`, and returns the publishing state. */
+  private notifySuccess(recordResult: sfn.Pass, topic: sns.ITopic, resultPath: string): sfn.INextable {
+    const notify = new tasks.SnsPublish(this, 'Notify success', {
+      topic,
+      message: sfn.TaskInput.fromObject({
+        status: 'SUCCEEDED',
+        execution: sfn.JsonPath.executionId,
+        result: sfn.JsonPath.objectAt(resultPath),
+      }),
+      messageAttributes: { status: { value: 'SUCCEEDED' } },
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    recordResult.next(notify);
+    return notify;
+  }
+
   private decisionMetric(decision: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return new cloudwatch.Metric({
       namespace: METRIC_NAMESPACE,
@@ -359,6 +369,35 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
       statistic: cloudwatch.Stats.SUM,
       ...props,
     });
+  }
+}
+
+/**
+ * Where the run keeps its working state, under `resultPath`: the attempt counter, the final task
+ * description, and `failures`, which holds the history plus either the caught error or the
+ * decider's answer.
+ */
+class StatePaths {
+  public readonly attempt: string;
+  public readonly task: string;
+  public readonly failures: string;
+  public readonly error: string;
+  public readonly history: string;
+  public readonly retry: string;
+  public readonly retryable: string;
+  public readonly waitSeconds: string;
+  public readonly cause: string;
+
+  constructor(public readonly root: string) {
+    this.attempt = `${root}.attempt`;
+    this.task = `${root}.task`;
+    this.failures = `${root}.failures`;
+    this.error = `${this.failures}.error`;
+    this.history = `${this.failures}.history`;
+    this.retry = `${this.failures}.retry`;
+    this.retryable = `${this.failures}.retryable`;
+    this.waitSeconds = `${this.failures}.waitSeconds`;
+    this.cause = `${this.failures}.cause`;
   }
 }
 
