@@ -1,8 +1,9 @@
 import { awscdk, DependencyType, javascript } from 'projen';
 
-// The oldest aws-cdk-lib users may have (peer range); development uses CDK_DEV_VERSION.
+// The oldest aws-cdk-lib users may have (peer range); development uses CDK_DEV_VERSION, the newest
+// release whose cloud assembly (schema 53) the newest integ-runner can read. See DEVELOPERS.md.
 const CDK_MIN_VERSION = '2.200.0';
-const CDK_DEV_VERSION = '2.276.0';
+const CDK_DEV_VERSION = '2.257.0';
 const CONSTRUCTS_DEV_VERSION = '10.5.1';
 const NODE_VERSION = '24.21.0';
 
@@ -58,7 +59,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   devDeps: [
     'aws-local-stepfunctions@^3.0.0',
     'fast-check@^4.10.0',
-    'cdk-nag@^3.0.2',
+    'cdk-nag@^2.38.2',
   ],
 
   jestOptions: {
@@ -67,7 +68,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     passWithNoTests: false,
   },
 
-  gitignore: ['/.tools/', '*.tgz', '.jsii.tabl.json'],
+  gitignore: [
+    '/.tools/', '*.tgz', '.jsii.tabl.json',
+    // Running a consumer app by hand, outside consumers/run.sh.
+    '/consumers/*/cdk.out/', '/consumers/typescript/build/', '/consumers/java/target/', '/consumers/python/.venv/', '__pycache__/',
+  ],
   sampleCode: false,
 });
 
@@ -100,7 +105,7 @@ bundleDecider.reset([
 project.compileTask.reset('jsii --silence-warnings=reserved-word --silence-warnings=metadata/missing-dev-dependency');
 
 // Sources that only the build needs stay out of the npm tarball; the bundle in assets/ ships.
-project.npmignore?.exclude('/lambda/', '/scripts/', '/.tools/', '/.ci/', '/.node-version', '/DEVELOPERS.md');
+project.npmignore?.exclude('/lambda/', '/scripts/', '/.tools/', '/.ci/', '/.node-version', '/DEVELOPERS.md', '/consumers/', '/bench/');
 
 // The dev tsconfig covers src, test, lambda and the projen config, for tests and lint alike.
 project.tsconfigDev.addInclude('.projenrc.ts');
@@ -108,6 +113,10 @@ project.tsconfigDev.addInclude('.projenrc.ts');
 for (const dir of ['consumers', 'dist', 'cdk.out']) {
   project.tsconfigDev.addExclude(dir);
 }
+
+// integ-runner: asset bodies in snapshots are not committed, nor is its scratch output. Added after
+// construction, since projen re-includes /test/ and would otherwise drop these.
+project.gitignore.exclude('/test/**/*.snapshot/asset.*', '/test/cdk-integ.out.*/');
 
 // integ-runner ships separately from aws-cdk-lib; the alpha assertions track its version line.
 project.deps.addDependency('@aws-cdk/integ-runner@^2.197.10', DependencyType.DEVENV);
@@ -129,6 +138,14 @@ project.addTask('integ:deploy', {
 
 // README's TypeScript examples must compile in strict mode, so Construct Hub's translations are right.
 project.postCompileTask.exec('jsii-rosetta extract --strict');
+
+// The packaged library installed into fresh TypeScript, Python and Java apps, which synthesize
+// and check their own templates. Needs dist/ (reused when current, built otherwise).
+project.addTask('test:consumers', {
+  description: 'Install the built npm, PyPI and Maven packages into fresh consumer apps, synthesize and check them (no deploy)',
+  exec: 'bash consumers/run.sh',
+  receiveArgs: true,
+});
 
 // Benchmarks print numbers and write bench/RESULTS.md; they are not part of `test`.
 const benchTask = project.addTask('bench', {
