@@ -1,18 +1,15 @@
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { App, Aspects, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import { RetryableEcsRunTask, RetryableEcsRunTaskProps } from '../../src';
 
 /**
- * The cdk-nag findings on this library's own resources that are acknowledged, each for one
+ * The cdk-nag findings on this library's own resources that are suppressed, each for one
  * finding of one rule on one resource, with its reason. README.md ("Security and operations")
  * lists the same.
  */
@@ -31,10 +28,17 @@ interface Finding {
   readonly path: string;
 }
 
-/** Synthesizes with AwsSolutionsChecks and returns the unacknowledged findings on the construct's own resources. */
+const POLICY = '/NagStack/Job/StateMachine/Role/DefaultPolicy/Resource';
+const STATE_MACHINE = '/NagStack/Job/StateMachine/Resource';
+const RUN_TASK_ON_FAMILY = { rule: 'AwsSolutions-IAM5', finding: expect.stringMatching(/^Resource::arn:.*"Ref":"TaskDef[0-9A-F]+".*:\*$/), path: POLICY };
+const TASKS_OF_CLUSTER = { rule: 'AwsSolutions-IAM5', finding: 'Resource::arn:<AWS::Partition>:ecs:us-east-1:123456789012:task/<ClusterEB0386A7>/*', path: POLICY };
+
+/**
+ * Applies AwsSolutionsChecks and returns the unsuppressed errors and warnings on the construct's
+ * own resources (the fixture's cluster and VPC have findings of their own, ignored here).
+ */
 function nagFindings(configure: (stack: Stack, run: (props?: Partial<RetryableEcsRunTaskProps>) => RetryableEcsRunTask) => void): Finding[] {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'nag-'));
-  const app = new App({ outdir });
+  const app = new App();
   const stack = new Stack(app, 'NagStack', { env: { account: '123456789012', region: 'us-east-1' } });
   const cluster = new ecs.Cluster(stack, 'Cluster');
   const taskDefinition = new ecs.FargateTaskDefinition(stack, 'TaskDef');
@@ -43,41 +47,34 @@ function nagFindings(configure: (stack: Stack, run: (props?: Partial<RetryableEc
     logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'app' }),
   });
   configure(stack, (props = {}) => new RetryableEcsRunTask(stack, 'Job', { cluster, taskDefinition, ...props }));
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  try {
-    app.synth();
-  } catch {
-    // The cluster and VPC of this fixture have findings of their own; the report below has them all.
-  }
-  const report = JSON.parse(fs.readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
-  fs.rmSync(outdir, { recursive: true, force: true });
-  const own = /^NagStack\/(Job|RetryableEcsRunTaskDecider)\//;
-  return report.pluginReports.flatMap((plugin: any) => plugin.violations.flatMap((v: any) => {
-    const [, rule, finding] = /^([^[]+)(?:\[(.*)\])?$/.exec(v.ruleName)!;
-    return v.violatingConstructs.map((c: any) => ({ rule, ...(finding ? { finding } : {}), path: c.constructPath }));
-  })).filter((f: Finding) => own.test(f.path)).sort((a: Finding, b: Finding) => `${a.rule}${a.finding}`.localeCompare(`${b.rule}${b.finding}`));
+  Aspects.of(app).add(new AwsSolutionsChecks());
+  const annotations = Annotations.fromStack(stack);
+  const own = /^\/NagStack\/(Job|RetryableEcsRunTaskDecider)\//;
+  return [...annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-')), ...annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-'))]
+    .filter((m) => own.test(m.id))
+    .map((m) => {
+      const [, rule, finding] = /^(AwsSolutions-[A-Za-z0-9]+)(?:\[(.*?)\])?:/.exec(String(m.entry.data))!;
+      return { rule, ...(finding ? { finding } : {}), path: m.id };
+    })
+    .sort((a, b) => `${a.rule}${a.finding}`.localeCompare(`${b.rule}${b.finding}`));
 }
 
-const POLICY = 'NagStack/Job/StateMachine/Role/DefaultPolicy/Resource';
-const STATE_MACHINE = 'NagStack/Job/StateMachine/Resource';
-const RUN_TASK_ON_FAMILY = { rule: 'AwsSolutions-IAM5', finding: expect.stringMatching(/^Resource::arn:.*"Ref":"TaskDef[0-9A-F]+".*:\*$/), path: POLICY };
-const TASKS_OF_CLUSTER = { rule: 'AwsSolutions-IAM5', finding: 'Resource::arn:<AWS::Partition>:ecs:us-east-1:123456789012:task/<ClusterEB0386A7>/*', path: POLICY };
-
-/** Acknowledges each finding, on its own resource, with the reason for its kind. */
-function acknowledgeAll(job: RetryableEcsRunTask, findings: Finding[]) {
+/** Suppresses each finding on its own resource, for its one rule and (for IAM5) its one wildcard, with its reason. */
+function suppressAll(job: RetryableEcsRunTask, findings: Finding[]) {
   const policy = job.stateMachine.role.node.findChild('DefaultPolicy');
   for (const f of findings) {
     const reason = f.rule === 'AwsSolutions-SF1' ? REASONS.logging
       : f.rule === 'AwsSolutions-SF2' ? REASONS.tracing
         : f.finding === 'Resource::*' ? REASONS.logDeliveryAndXRay
           : f.finding!.includes(':task/') ? REASONS.tasksOfCluster : REASONS.runTaskOnFamily;
-    const scope = f.path === POLICY ? policy : job.stateMachine;
-    Validations.of(scope).acknowledge({ id: f.finding ? `${f.rule}[${f.finding}]` : f.rule, reason });
+    NagSuppressions.addResourceSuppressions(f.path === POLICY ? policy : job.stateMachine, [
+      { id: f.rule, reason, ...(f.finding ? { appliesTo: [f.finding] } : {}) },
+    ]);
   }
 }
 
 describe('cdk-nag AwsSolutionsChecks on the construct', () => {
-  test('with defaults: only the documented findings, and none once each is acknowledged', () => {
+  test('with defaults: only the documented findings, and none once each is suppressed', () => {
     const findings = nagFindings((_, run) => run());
     expect(findings).toEqual([
       RUN_TASK_ON_FAMILY,
@@ -85,10 +82,10 @@ describe('cdk-nag AwsSolutionsChecks on the construct', () => {
       { rule: 'AwsSolutions-SF1', path: STATE_MACHINE },
       { rule: 'AwsSolutions-SF2', path: STATE_MACHINE },
     ]);
-    expect(nagFindings((_, run) => acknowledgeAll(run(), findings))).toEqual([]);
+    expect(nagFindings((_, run) => suppressAll(run(), findings))).toEqual([]);
   });
 
-  test('with every option set: only the documented wildcards, and none once each is acknowledged', () => {
+  test('with every option set: only the documented wildcards, and none once each is suppressed', () => {
     const everything = (stack: Stack): Partial<RetryableEcsRunTaskProps> => ({
       successTopic: new sns.Topic(stack, 'Topic', { enforceSSL: true }),
       failureTopic: new sns.Topic(stack, 'Failures', { enforceSSL: true }),
@@ -107,7 +104,7 @@ describe('cdk-nag AwsSolutionsChecks on the construct', () => {
       RUN_TASK_ON_FAMILY,
       TASKS_OF_CLUSTER,
     ]);
-    expect(nagFindings((stack, run) => acknowledgeAll(run(everything(stack)), findings))).toEqual([]);
+    expect(nagFindings((stack, run) => suppressAll(run(everything(stack)), findings))).toEqual([]);
   });
 });
 
