@@ -1,0 +1,227 @@
+import { ExpectedResult, IApiCall, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
+import { App, Duration, RemovalPolicies, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { RetryableEcsRunTask, RetryDefaults, RetryErrors } from '../../src';
+
+/*
+ * The integration test of test/integ.retryable-ecs-run-task.ts, built here so that Jest can
+ * synthesize it in-process (test/construct/integ-assertions.test.ts) and integ-runner does not
+ * take this file for a test case of its own (it only runs files named `integ.*.ts`).
+ *
+ * One cheap stack: a VPC with public subnets only (no NAT gateway), a Fargate task that pulls a
+ * public busybox image and exits with a code chosen by the execution input, and one
+ * RetryableEcsRunTask. The assertion stack starts three executions of it and waits for each to
+ * end the way the retry policy says it must.
+ */
+
+/** The execution input field, passed to the container as `MODE`, that selects a case. */
+export type RetryCase = 'recover' | 'not-retryable' | 'exhaust';
+
+/** Every case, in the order the assertions are declared. */
+export const RETRY_CASES: readonly RetryCase[] = ['recover', 'not-retryable', 'exhaust'];
+
+/** Exit code the job treats as transient (EX_TEMPFAIL); the policy retries it. */
+export const TRANSIENT_EXIT_CODE = 75;
+/** Exit code of a permanent failure; the policy does not retry it. */
+export const PERMANENT_EXIT_CODE = 2;
+/** Exit code when the container did not get its inputs (EX_USAGE): never retried, never expected. */
+export const USAGE_EXIT_CODE = 64;
+
+/** The retry policy under test: short waits so that a deployed run takes minutes, not hours. */
+export const INTEG_POLICY = {
+  maxAttempts: 3,
+  interval: Duration.seconds(5),
+  backoffRate: 2,
+  maxDelay: Duration.seconds(10),
+  jitterStrategy: sfn.JitterType.NONE,
+  retryableExitCodes: [TRANSIENT_EXIT_CODE],
+  attemptTimeout: Duration.minutes(5),
+  timeout: Duration.minutes(20),
+} as const;
+
+/** A small public image, pulled through the task's public IP: no ECR repository, no NAT. */
+export const INTEG_IMAGE = 'public.ecr.aws/docker/library/busybox:stable';
+/** The one container of the task definition. */
+export const CONTAINER_NAME = 'app';
+/** Environment variable that carries the case from the execution input into the container. */
+export const MODE_VARIABLE = 'MODE';
+
+/** Names the integ-runner snapshot and the assertions are keyed by. */
+export const INTEG_NAMES = {
+  testStack: 'RetryableEcsRunTaskInteg',
+  assertionStack: 'RetryableEcsRunTaskIntegAssertions',
+  integTest: 'RetryableEcsRunTaskIntegTest',
+} as const;
+
+/** How long each case may take once deployed, and how often its execution is polled. */
+export const WAIT_FOR_EXECUTION = {
+  totalTimeout: Duration.minutes(15),
+  interval: Duration.seconds(30),
+} as const;
+
+/**
+ * The container's POSIX shell script (busybox `sh -c`). It reads the case from `MODE` and the
+ * 1-based attempt number from the library's attempt variable:
+ * - `recover` exits 75 on attempt 1 and 0 from attempt 2 on;
+ * - `not-retryable` exits 2;
+ * - `exhaust` always exits 75;
+ * - a missing or malformed input exits 64, so that a broken override can never pass for a case.
+ */
+export function caseScript(attemptVariable: string = RetryDefaults.ATTEMPT_ENVIRONMENT_VARIABLE): string {
+  return [
+    `mode="\${${MODE_VARIABLE}:-}"`,
+    `attempt="\${${attemptVariable}:-}"`,
+    'echo "retryable-ecs-run-task integ: mode=$mode attempt=$attempt"',
+    `case "$attempt" in ''|*[!0-9]*) echo "missing or malformed attempt number" >&2; exit ${USAGE_EXIT_CODE};; esac`,
+    'case "$mode" in',
+    `  recover) if [ "$attempt" -ge 2 ]; then exit 0; fi; exit ${TRANSIENT_EXIT_CODE};;`,
+    `  not-retryable) exit ${PERMANENT_EXIT_CODE};;`,
+    `  exhaust) exit ${TRANSIENT_EXIT_CODE};;`,
+    `  *) echo "unknown mode: $mode" >&2; exit ${USAGE_EXIT_CODE};;`,
+    'esac',
+  ].join('\n');
+}
+
+/**
+ * What `DescribeExecution` must report for each case once the execution has ended. `output` is a
+ * JSON string, matched with `Match.serializedJson`.
+ */
+export function expectedExecution(retryCase: RetryCase): Record<string, unknown> {
+  switch (retryCase) {
+    case 'recover':
+      return {
+        status: 'SUCCEEDED',
+        output: Match.serializedJson(Match.objectLike({
+          mode: 'recover',
+          retryableEcsRunTask: Match.objectLike({
+            attempts: 2,
+            // Exactly one failed attempt: arrays inside objectLike must match in length.
+            history: [Match.objectLike({
+              attempt: 1,
+              error: 'States.TaskFailed',
+              exitCodes: [{ name: CONTAINER_NAME, exitCode: TRANSIENT_EXIT_CODE }],
+              rule: `retryableExitCode:${TRANSIENT_EXIT_CODE}`,
+              retryable: true,
+              waitSeconds: INTEG_POLICY.interval.toSeconds(),
+            })],
+            task: Match.objectLike({
+              Containers: [Match.objectLike({ Name: CONTAINER_NAME, ExitCode: 0 })],
+            }),
+          }),
+        })),
+      };
+    case 'not-retryable':
+      return {
+        status: 'FAILED',
+        error: RetryErrors.NOT_RETRYABLE,
+        cause: Match.stringLikeRegexp(`^Attempt 1 failed with States\\.TaskFailed: .*\\(exit codes: ${CONTAINER_NAME}=${PERMANENT_EXIT_CODE}\\)`),
+      };
+    case 'exhaust':
+      return {
+        status: 'FAILED',
+        error: RetryErrors.ATTEMPTS_EXHAUSTED,
+        cause: Match.stringLikeRegexp(
+          `^Attempt ${INTEG_POLICY.maxAttempts} failed with States\\.TaskFailed: .*\\(exit codes: ${CONTAINER_NAME}=${TRANSIENT_EXIT_CODE}\\) \\[rule: retryableExitCode:${TRANSIENT_EXIT_CODE}\\]`,
+        ),
+      };
+  }
+}
+
+/** One case: the call that starts its execution and the call that waits for its result. */
+export interface RetryCaseCalls {
+  readonly start: IApiCall;
+  readonly describe: IApiCall;
+}
+
+/** The synthesizable integration test. */
+export interface RetryIntegTest {
+  readonly testStack: Stack;
+  readonly assertionStack: Stack;
+  readonly integ: IntegTest;
+  readonly job: RetryableEcsRunTask;
+  readonly cases: Record<RetryCase, RetryCaseCalls>;
+}
+
+/** Adds the test stack, the assertion stack and the `IntegTest` to `app`; does not synthesize. */
+export function buildRetryIntegTest(app: App): RetryIntegTest {
+  const testStack = new Stack(app, INTEG_NAMES.testStack, {
+    description: 'cdk-retryable-ecs-run-task integration test: a Fargate task that fails on purpose (safe to delete)',
+  });
+
+  // Public subnets only: tasks get a public IP and pull the image directly, so no NAT gateway.
+  const vpc = new ec2.Vpc(testStack, 'Vpc', {
+    maxAzs: 2,
+    natGateways: 0,
+    subnetConfiguration: [{ name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 }],
+    // The recommended flag would add a custom resource Lambda only to empty the default group.
+    restrictDefaultSecurityGroup: false,
+  });
+  const cluster = new ecs.Cluster(testStack, 'Cluster', {
+    vpc,
+    containerInsightsV2: ecs.ContainerInsights.DISABLED,
+  });
+
+  const taskDefinition = new ecs.FargateTaskDefinition(testStack, 'TaskDefinition', {
+    cpu: 256,
+    memoryLimitMiB: 512,
+  });
+  const container = taskDefinition.addContainer(CONTAINER_NAME, {
+    image: ecs.ContainerImage.fromRegistry(INTEG_IMAGE),
+    command: ['sh', '-c', caseScript()],
+    logging: ecs.LogDrivers.awsLogs({
+      streamPrefix: 'integ',
+      logGroup: new logs.LogGroup(testStack, 'TaskLogs', { retention: logs.RetentionDays.ONE_DAY }),
+    }),
+  });
+
+  const job = new RetryableEcsRunTask(testStack, 'Job', {
+    cluster,
+    taskDefinition,
+    subnets: { subnetType: ec2.SubnetType.PUBLIC },
+    assignPublicIp: true,
+    containerOverrides: [{
+      containerDefinition: container,
+      environment: [{ name: MODE_VARIABLE, value: sfn.JsonPath.stringAt('$.mode') }],
+    }],
+    ...INTEG_POLICY,
+    retryableExitCodes: [...INTEG_POLICY.retryableExitCodes],
+  });
+
+  // Log groups default to RETAIN; the task's and the shared decider's go with the stack.
+  RemovalPolicies.of(testStack).destroy({ applyToResourceTypes: ['AWS::Logs::LogGroup'] });
+
+  const assertionStack = new Stack(app, INTEG_NAMES.assertionStack, {
+    description: 'cdk-retryable-ecs-run-task integration test assertions (safe to delete)',
+  });
+  const integ = new IntegTest(app, INTEG_NAMES.integTest, {
+    testCases: [testStack],
+    assertionStack,
+    regions: ['us-east-1'],
+    // Snapshots keep templates, not asset bodies (git-ignored): asset hashes are normalized away,
+    // so a rebuilt decider bundle or a new integ-tests handler does not fail verification.
+    diffAssets: false,
+    // Deploying the committed snapshot first would need its asset bodies, which are not committed;
+    // every deploy starts from an empty account and tests the current code only.
+    stackUpdateWorkflow: false,
+  });
+
+  const stateMachineArn = job.stateMachine.stateMachineArn;
+  const runCase = (retryCase: RetryCase): RetryCaseCalls => {
+    const start = integ.assertions.awsApiCall('StepFunctions', 'startExecution', {
+      stateMachineArn,
+      input: JSON.stringify({ mode: retryCase }),
+    });
+    const describe = integ.assertions.awsApiCall('StepFunctions', 'describeExecution', {
+      executionArn: start.getAttString('executionArn'),
+    })
+      .expect(ExpectedResult.objectLike(expectedExecution(retryCase)))
+      .waitForAssertions({ ...WAIT_FOR_EXECUTION });
+    return { start, describe };
+  };
+  const cases = Object.fromEntries(RETRY_CASES.map((c) => [c, runCase(c)])) as Record<RetryCase, RetryCaseCalls>;
+
+  return { testStack, assertionStack, integ, job, cases };
+}
