@@ -1,0 +1,149 @@
+package com.example.nightlyreport;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awscdk.App;
+import software.amazon.awscdk.StackProps;
+import software.amazon.awscdk.assertions.Match;
+import software.amazon.awscdk.assertions.Template;
+import software.amazon.awscdk.cxapi.CloudAssembly;
+
+/**
+ * A user's CDK app: synthesizes {@link NightlyReportStack} and checks its own cloud assembly.
+ * Any failed check exits non-zero. consumers/run.sh runs it; it never deploys.
+ */
+public final class ConsumerApp {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The policy the stack must render into the "Decide retry" invocation. */
+    private static final String EXPECTED_POLICY = """
+            {
+              "maxAttempts": 5,
+              "intervalSeconds": 10,
+              "backoffRate": 1.5,
+              "maxDelaySeconds": 120,
+              "jitter": "NONE",
+              "retryableStopCodes": ["TaskFailedToStart", "SpotInterruption", "SomeFutureStopCode"],
+              "retryableStoppedReasons": ["ResourceInitializationError:*", "CannotPullContainerError:*toomanyrequests*"],
+              "nonRetryableStoppedReasons": ["ResourceInitializationError:*AccessDenied*", "CannotPullContainerError:*not found*"],
+              "retryableExitCodes": [75, 69],
+              "retryableErrors": ["ECS.AmazonECSException", "ECS.ServerException"]
+            }
+            """;
+
+    private ConsumerApp() {
+    }
+
+    public static void main(final String[] args) {
+        int status;
+        try {
+            App app = new App();
+            NightlyReportStack stack = new NightlyReportStack(app, "NightlyReportStack", StackProps.builder().build());
+            CloudAssembly assembly = app.synth();
+            check(stack.getJob().getStateMachine() != null, "job.getStateMachine() is set");
+            check(stack.getJob().getDecider() != null, "job.getDecider() is set");
+            Path outdir = Path.of(assembly.getDirectory());
+            System.out.println(checkAssembly(outdir,
+                    outdir.resolve(assembly.getStackArtifact(stack.getArtifactId()).getTemplateFile())));
+            status = 0;
+        } catch (Throwable error) { // a failed check, or a failed assertions check raised through jsii
+            System.err.println("java consumer: FAILED: " + error);
+            status = 1;
+        }
+        // jsii's node child process must not keep the JVM alive.
+        System.exit(status);
+    }
+
+    private static String checkAssembly(final Path outdir, final Path templateFile) throws IOException {
+        // The template exactly as written into the cloud assembly.
+        String templateText = Files.readString(templateFile);
+        Template template = Template.fromString(templateText);
+        JsonNode templateJson = JSON.readTree(templateText);
+
+        // One state machine, and one Lambda function: the shared decider.
+        template.resourceCountIs("AWS::StepFunctions::StateMachine", 1);
+        template.resourceCountIs("AWS::Lambda::Function", 1);
+        template.hasResourceProperties("AWS::Lambda::Function",
+                Map.of("Runtime", Match.stringLikeRegexp("^nodejs"), "Handler", "index.handler"));
+
+        // The policy passed to the construct is rendered into the decider's payload.
+        JsonNode stateMachine = onlyResourceOfType(templateJson, "AWS::StepFunctions::StateMachine");
+        JsonNode definition = parseDefinition(stateMachine.path("Properties").path("DefinitionString"));
+        JsonNode decide = definition.path("States").path("Decide retry");
+        check(decide.isObject(), "\"Decide retry\" state missing; states: " + definition.path("States").fieldNames());
+        JsonNode policy = decide.path("Parameters").path("Payload").path("policy");
+        JsonNode expected = JSON.readTree(EXPECTED_POLICY);
+        check(expected.equals(policy), "rendered policy differs:\n  got      " + policy + "\n  expected " + expected);
+        check(definition.path("TimeoutSeconds").asInt() == 8 * 3600, "TimeoutSeconds: " + definition.path("TimeoutSeconds"));
+
+        // The decider's code asset was staged into the cloud assembly, and its index.js is not empty.
+        JsonNode function = onlyResourceOfType(templateJson, "AWS::Lambda::Function");
+        JsonNode s3Key = function.path("Properties").path("Code").path("S3Key");
+        check(s3Key.isTextual(), "Lambda Code.S3Key: " + function.path("Properties").path("Code"));
+        List<JsonNode> sources = new ArrayList<>();
+        try (DirectoryStream<Path> manifests = Files.newDirectoryStream(outdir, "*.assets.json")) {
+            for (Path manifest : manifests) {
+                for (JsonNode entry : JSON.readTree(manifest.toFile()).path("files")) {
+                    for (JsonNode destination : entry.path("destinations")) {
+                        if (destination.path("objectKey").equals(s3Key)) {
+                            sources.add(entry.path("source"));
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        check(sources.size() == 1, "one asset manifest entry for " + s3Key + ", found " + sources.size());
+        check("zip".equals(sources.get(0).path("packaging").asText()), "decider asset packaging: " + sources.get(0));
+        Path indexJs = outdir.resolve(sources.get(0).path("path").asText()).resolve("index.js");
+        check(Files.isRegularFile(indexJs), indexJs + " exists");
+        long size = Files.size(indexJs);
+        check(size > 0, indexJs + " is not empty");
+
+        return "java consumer: " + definition.path("States").size() + " states, policy as passed, 1 Lambda function, "
+                + "decider asset " + sources.get(0).path("path").asText() + "/index.js (" + size + " bytes) in " + outdir;
+    }
+
+    private static JsonNode onlyResourceOfType(final JsonNode template, final String type) {
+        List<JsonNode> found = new ArrayList<>();
+        for (JsonNode resource : template.path("Resources")) {
+            if (type.equals(resource.path("Type").asText())) {
+                found.add(resource);
+            }
+        }
+        check(found.size() == 1, "one " + type + ", found " + found.size());
+        return found.get(0);
+    }
+
+    /** Joins an Fn::Join definition, each token replaced by a placeholder string, and parses it. */
+    private static JsonNode parseDefinition(final JsonNode definitionString) throws IOException {
+        if (definitionString.isTextual()) {
+            return JSON.readTree(definitionString.asText());
+        }
+        JsonNode join = definitionString.path("Fn::Join");
+        String separator = join.path(0).asText();
+        StringBuilder joined = new StringBuilder();
+        for (Iterator<JsonNode> parts = join.path(1).elements(); parts.hasNext();) {
+            JsonNode part = parts.next();
+            joined.append(part.isTextual() ? part.asText() : "TOKEN");
+            if (parts.hasNext()) {
+                joined.append(separator);
+            }
+        }
+        return JSON.readTree(joined.toString());
+    }
+
+    private static void check(final boolean condition, final String message) {
+        if (!condition) {
+            throw new AssertionError(message);
+        }
+    }
+}

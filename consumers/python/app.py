@@ -1,0 +1,164 @@
+"""A user's CDK app that installs the built cdk-retryable-ecs-run-task wheel, synthesizes a stack
+with it and checks its own cloud assembly. Any failed check exits non-zero. consumers/run.sh runs
+it in a fresh virtual environment; it never deploys.
+
+The region between the README markers is README's Python example, word for word
+(test/readme-examples.test.ts checks it).
+"""
+
+import json
+import sys
+from pathlib import Path
+
+from aws_cdk import assertions
+
+# README:start
+from aws_cdk import App, Duration, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_stepfunctions as sfn
+from cdk_retryable_ecs_run_task import RetryableEcsRunTask, TaskStopCode
+from constructs import Construct
+
+
+class NightlyReportStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+
+        # Public subnets and no NAT gateway: the task gets a public IP to pull its image.
+        vpc = ec2.Vpc(
+            self, "Vpc",
+            max_azs=2,
+            nat_gateways=0,
+            subnet_configuration=[ec2.SubnetConfiguration(name="public", subnet_type=ec2.SubnetType.PUBLIC)],
+        )
+        cluster = ecs.Cluster(self, "Cluster", vpc=vpc)
+
+        # Add the containers before creating the construct.
+        task_definition = ecs.FargateTaskDefinition(self, "NightlyReport", cpu=512, memory_limit_mib=1024)
+        task_definition.add_container(
+            "report",
+            image=ecs.ContainerImage.from_registry("public.ecr.aws/docker/library/busybox:stable"),
+            command=["sh", "-c", "echo attempt $RETRYABLE_ECS_RUN_TASK_ATTEMPT"],
+            logging=ecs.LogDrivers.aws_logs(stream_prefix="report"),
+        )
+        alerts = sns.Topic(self, "Alerts")
+
+        self.job = RetryableEcsRunTask(
+            self, "NightlyReportJob",
+            cluster=cluster,
+            task_definition=task_definition,
+            subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
+            assign_public_ip=True,
+            max_attempts=5,
+            interval=Duration.seconds(10),
+            backoff_rate=1.5,
+            max_delay=Duration.minutes(2),
+            jitter_strategy=sfn.JitterType.NONE,
+            # Setting a list replaces its default.
+            retryable_stop_codes=[
+                TaskStopCode.TASK_FAILED_TO_START,
+                TaskStopCode.SPOT_INTERRUPTION,
+                TaskStopCode.of("SomeFutureStopCode"),
+            ],
+            retryable_stopped_reasons=["ResourceInitializationError:*", "CannotPullContainerError:*toomanyrequests*"],
+            non_retryable_stopped_reasons=["ResourceInitializationError:*AccessDenied*", "CannotPullContainerError:*not found*"],
+            # The job exits with 75 (EX_TEMPFAIL) or 69 (EX_UNAVAILABLE) when a dependency is briefly down.
+            retryable_exit_codes=[75, 69],
+            retryable_errors=["ECS.AmazonECSException", "ECS.ServerException"],
+            attempt_timeout=Duration.hours(2),
+            timeout=Duration.hours(8),
+            failure_topic=alerts,
+        )
+
+
+app = App()
+NightlyReportStack(app, "NightlyReportStack")
+app.synth()
+# README:end
+
+# The policy the stack above must render into the "Decide retry" invocation.
+EXPECTED_POLICY = {
+    "maxAttempts": 5,
+    "intervalSeconds": 10,
+    "backoffRate": 1.5,
+    "maxDelaySeconds": 120,
+    "jitter": "NONE",
+    "retryableStopCodes": ["TaskFailedToStart", "SpotInterruption", "SomeFutureStopCode"],
+    "retryableStoppedReasons": ["ResourceInitializationError:*", "CannotPullContainerError:*toomanyrequests*"],
+    "nonRetryableStoppedReasons": ["ResourceInitializationError:*AccessDenied*", "CannotPullContainerError:*not found*"],
+    "retryableExitCodes": [75, 69],
+    "retryableErrors": ["ECS.AmazonECSException", "ECS.ServerException"],
+}
+
+
+class CheckFailed(Exception):
+    pass
+
+
+def check(condition: bool, message: str) -> None:
+    # Not `assert`, which `python -O` would skip.
+    if not condition:
+        raise CheckFailed(message)
+
+
+def parse_definition(definition_string) -> dict:
+    """Joins an Fn::Join definition, each token replaced by a placeholder string, and parses it."""
+    if isinstance(definition_string, str):
+        return json.loads(definition_string)
+    separator, parts = definition_string["Fn::Join"]
+    return json.loads(separator.join(p if isinstance(p, str) else "TOKEN" for p in parts))
+
+
+def check_assembly(outdir: Path) -> str:
+    manifest = json.loads((outdir / "manifest.json").read_text())
+    stack_artifact = manifest["artifacts"]["NightlyReportStack"]
+    template_json = json.loads((outdir / stack_artifact["properties"]["templateFile"]).read_text())
+    template = assertions.Template.from_json(template_json)
+
+    # One state machine, and one Lambda function: the shared decider.
+    template.resource_count_is("AWS::StepFunctions::StateMachine", 1)
+    template.resource_count_is("AWS::Lambda::Function", 1)
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {"Runtime": assertions.Match.string_like_regexp("^nodejs"), "Handler": "index.handler"},
+    )
+
+    # The policy passed above is rendered into the decider's payload.
+    (state_machine,) = template.find_resources("AWS::StepFunctions::StateMachine").values()
+    definition = parse_definition(state_machine["Properties"]["DefinitionString"])
+    decide = definition["States"].get("Decide retry")
+    check(decide is not None, f'"Decide retry" state missing; states: {sorted(definition["States"])}')
+    policy = decide["Parameters"]["Payload"]["policy"]
+    check(policy == EXPECTED_POLICY, f"rendered policy differs:\n  got      {policy}\n  expected {EXPECTED_POLICY}")
+    check(definition.get("TimeoutSeconds") == 8 * 3600, f'TimeoutSeconds: {definition.get("TimeoutSeconds")}')
+
+    # The decider's code asset was staged into the cloud assembly, and its index.js is not empty.
+    (function,) = template.find_resources("AWS::Lambda::Function").values()
+    s3_key = function["Properties"]["Code"].get("S3Key")
+    check(isinstance(s3_key, str), f'Lambda Code.S3Key: {function["Properties"]["Code"]}')
+    sources = [
+        entry["source"]
+        for asset_manifest in sorted(outdir.glob("*.assets.json"))
+        for entry in json.loads(asset_manifest.read_text()).get("files", {}).values()
+        if any(d.get("objectKey") == s3_key for d in entry["destinations"].values())
+    ]
+    check(len(sources) == 1, f"one asset manifest entry for {s3_key}, found {len(sources)}")
+    check(sources[0].get("packaging") == "zip", f"decider asset packaging: {sources[0]}")
+    index_js = outdir / sources[0]["path"] / "index.js"
+    check(index_js.is_file(), f"{index_js} exists")
+    size = index_js.stat().st_size
+    check(size > 0, f"{index_js} is not empty")
+    return (
+        f'python consumer: {len(definition["States"])} states, policy as passed, 1 Lambda function, '
+        f'decider asset {sources[0]["path"]}/index.js ({size} bytes) in {outdir}'
+    )
+
+
+if __name__ == "__main__":
+    try:
+        print(check_assembly(Path(app.outdir)))
+    except Exception as error:  # a CheckFailed, or a failed aws_cdk.assertions check raised through jsii
+        print(f"python consumer: FAILED: {error}", file=sys.stderr)
+        sys.exit(1)

@@ -1,0 +1,137 @@
+import * as fs from 'fs';
+import * as path from 'path';
+
+// README's Python and Java examples are the marked regions of the consumer apps that
+// consumers/run.sh installs the built packages into, synthesizes and checks: so every example
+// in README runs, in its own language, against the packages as published.
+
+const ROOT = path.join(__dirname, '..');
+
+/** README_EXAMPLES_README checks another file instead, e.g. a draft (relative to the repository root). */
+const README = path.resolve(ROOT, process.env.README_EXAMPLES_README ?? 'README.md');
+
+const EXAMPLES = [
+  { language: 'python', file: 'consumers/python/app.py', comment: '#' },
+  { language: 'java', file: 'consumers/java/src/main/java/com/example/nightlyreport/NightlyReportStack.java', comment: '//' },
+];
+
+/** The contents of the fenced code blocks whose info string starts with `language`, in order. */
+function fencedBlocks(markdown: string, language: string): string[] {
+  const blocks: string[] = [];
+  let fence: { marker: string; language: string; lines: string[] } | undefined;
+  for (const line of markdown.split(/\r?\n/)) {
+    if (!fence) {
+      // As in CommonMark, a backtick fence's info string has no backtick: "``` `x` ```" is inline code.
+      const open = /^ {0,3}(`{3,})([^`]*)$/.exec(line) ?? /^ {0,3}(~{3,})(.*)$/.exec(line);
+      if (open) {
+        fence = { marker: open[1], language: open[2].trim().split(/\s+/)[0].toLowerCase(), lines: [] };
+      }
+    } else if (new RegExp(`^ {0,3}${fence.marker[0]}{${fence.marker.length},}\\s*$`).test(line)) {
+      if (fence.language === language) {
+        blocks.push(fence.lines.join('\n'));
+      }
+      fence = undefined;
+    } else {
+      fence.lines.push(line);
+    }
+  }
+  return blocks;
+}
+
+/** The lines between `<comment> README:start` and `<comment> README:end` markers, in order. */
+function markedRegions(source: string, comment: string): string[] {
+  const regions: string[] = [];
+  let region: string[] | undefined;
+  source.split(/\r?\n/).forEach((line, i) => {
+    const marker = line.trim();
+    if (marker === `${comment} README:start`) {
+      if (region) {
+        throw new Error(`line ${i + 1}: README:start inside a README region`);
+      }
+      region = [];
+    } else if (marker === `${comment} README:end`) {
+      if (!region) {
+        throw new Error(`line ${i + 1}: README:end without README:start`);
+      }
+      regions.push(region.join('\n'));
+      region = undefined;
+    } else if (region) {
+      region.push(line);
+    }
+  });
+  if (region) {
+    throw new Error('README:start without README:end');
+  }
+  return regions;
+}
+
+/** Drops trailing whitespace, leading and trailing blank lines, and the indentation all lines share. */
+function normalise(text: string): string {
+  const lines = text.split(/\r?\n/).map((line) => line.trimEnd());
+  while (lines.length > 0 && lines[0] === '') lines.shift();
+  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  const indents = lines.filter((line) => line !== '').map((line) => /^[ \t]*/.exec(line)![0].length);
+  const common = indents.length > 0 ? Math.min(...indents) : 0;
+  return lines.map((line) => line.slice(common)).join('\n');
+}
+
+describe('README examples', () => {
+  const readme = fs.readFileSync(README, 'utf8');
+
+  test.each(EXAMPLES)('the ```$language blocks are the marked regions of $file', ({ language, file, comment }) => {
+    const regions = markedRegions(fs.readFileSync(path.join(ROOT, file), 'utf8'), comment).map(normalise);
+    const blocks = fencedBlocks(readme, language).map(normalise);
+    expect(regions.length).toBeGreaterThan(0);
+
+    // Each README region of the consumer app is pasted into README as a ```<language> block, in order.
+    if (blocks.length !== regions.length) {
+      throw new Error(`${path.relative(ROOT, README)} has ${blocks.length} \`\`\`${language} block(s), `
+        + `but ${file} has ${regions.length} README region(s): paste each region as a block, in order.`);
+    }
+    regions.forEach((region, i) => expect(blocks[i]).toBe(region));
+  });
+});
+
+describe('README example comparison', () => {
+  const markdown = [
+    '# Title',
+    '``` `inline` code, not a fence ```',
+    '```bash',
+    'pip install x',
+    '```',
+    '```python',
+    '    app = App()  ',
+    '',
+    '    Stack(app, "S")',
+    '```',
+    '',
+    '````python title="second"',
+    'print("```")',
+    '````',
+    '```java',
+    'class A {}',
+    '```',
+  ].join('\n');
+
+  test('finds the fenced blocks of one language, in order, and no others', () => {
+    expect(fencedBlocks(markdown, 'python')).toEqual(['    app = App()  \n\n    Stack(app, "S")', 'print("```")']);
+    expect(fencedBlocks(markdown, 'java')).toEqual(['class A {}']);
+    expect(fencedBlocks(markdown, 'ts')).toEqual([]);
+  });
+
+  test('finds the marked regions, and rejects unbalanced markers', () => {
+    const source = 'import x\n# README:start\napp = App()\n# README:end\nrest\n  # README:start\n  y\n  # README:end\n';
+    expect(markedRegions(source, '#')).toEqual(['app = App()', '  y']);
+    expect(() => markedRegions('# README:start\nx\n', '#')).toThrow(/without README:end/);
+    expect(() => markedRegions('x\n# README:end\n', '#')).toThrow(/without README:start/);
+  });
+
+  test('ignores trailing whitespace and common indentation only', () => {
+    const block = fencedBlocks(markdown, 'python')[0];
+    expect(normalise(block)).toBe('app = App()\n\nStack(app, "S")');
+    expect(normalise('\n  a = 1\t\n    b = 2\n\n')).toBe('a = 1\n  b = 2');
+    // A changed line, or changed relative indentation, is a difference.
+    expect(normalise(block)).not.toBe(normalise('app = App()\n\nStack(app, "T")'));
+    expect(normalise('a\n  b')).not.toBe(normalise('a\nb'));
+  });
+});
