@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs the test suite: decider, construct assertions, validation, local state machine executions,
-# then lint. Installs dependencies first when a fresh clone has none.
+# README examples, lint, the integ snapshot, then the consumer apps in TypeScript, Python and Java
+# (which reuse dist/ from scripts/setup.sh, or build it). Installs dependencies first when a fresh
+# clone has none.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/use-node.sh
@@ -18,3 +20,6 @@ const n = (k) => Number((suites.match(new RegExp(`${k}="(\\d+)"`)) || [0, 0])[1]
 const failed = n("failures") + n("errors");
 console.log(`jest: ${n("tests") - failed - n("skipped")} passed, ${failed} failed, ${n("skipped")} skipped`);
 '
+
+# The built npm, PyPI and Maven packages, installed into fresh TypeScript, Python and Java apps.
+npx projen test:consumers
