@@ -1,9 +1,15 @@
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { ExecutionError, StateMachine, StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { StateMachineDefinition } from 'aws-local-stepfunctions' with { 'resolution-mode': 'require' };
 import type { EcsFailure } from './fixtures';
 import { handler as decider } from '../../lambda/decider.lambda';
 import type { Decision } from '../../src/decider/wire';
+
+// The package declares ESM-only types, so a plain import does not type-check from CommonJS; its
+// CommonJS build is what runs.
+type LocalStepFunctions = typeof import('aws-local-stepfunctions', { with: { 'resolution-mode': 'require' } });
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { ExecutionError, StateMachine }: LocalStepFunctions = require('aws-local-stepfunctions');
 
 /**
  * The state machine definition of a synthesized stack as plain ASL: CloudFormation's
@@ -115,7 +121,7 @@ export async function executeLocally(definition: StateMachineDefinition, options
   };
 
   const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
-  const execution = machine.run(options.input ?? {}, {
+  const execution = machine.run((options.input ?? {}) as Parameters<typeof machine.run>[0], {
     context: { Execution: { Id: 'arn:aws:states:us-east-1:123456789012:execution:test:local' } },
     overrides: {
       taskResourceLocalHandlers: {
