@@ -1,0 +1,143 @@
+/**
+ * Benchmark 5: payload. The largest state an execution carries, with maxAttempts 50 and a 200 KiB
+ * stopped reason on every failed attempt, against Step Functions' 256 KiB limit on any state's
+ * input or output. Ours carries a history of every failed attempt, so its state grows with the
+ * attempts; the decider bounds each entry, and this checks that the bound holds at the extreme.
+ */
+import type { StateMachineDefinition } from 'aws-local-stepfunctions' with { 'resolution-mode': 'require' };
+import { addBare, addSeedShaped, SEED_STATES, Variant } from './baselines';
+import { reportResult } from './child';
+import { LocalRunOptions, quietly, runLocally, seedHandlerFromSource } from './local-run';
+import { round } from './stats';
+import { handler as decider } from '../lambda/decider.lambda';
+import { RetryableEcsRunTask } from '../src';
+import { MAX_ATTEMPTS_LIMIT } from '../src/decider/wire';
+import { failure, successTask, withStoppedReason } from '../test/support/fixtures';
+import { executeLocally, MAX_CAUSE_LENGTH, Outcome, renderedDefinition } from '../test/support/local-execution';
+import { testEnvironment } from '../test/support/stack';
+
+/**
+ * "Maximum input or output size for a task, state, or execution: 256 KiB of data as a UTF-8
+ * encoded string." https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html
+ */
+export const STATE_LIMIT_BYTES = 256 * 1024;
+/** The stopped reason of every failed attempt: 200 KiB. */
+export const REASON_BYTES = 200 * 1024;
+
+export interface PayloadRow {
+  readonly variant: Variant;
+  /** Attempts that ran; all but the last failed, unless `exhausted`. */
+  readonly attempts: number;
+  readonly exhausted: boolean;
+  /** Whether the Cause was cut to 32,768 characters, as Step Functions does (false: what-if only). */
+  readonly causeCut: boolean;
+  readonly status: string;
+  /** How many attempts actually ran: fewer than `attempts` when a design stopped retrying. */
+  readonly runTaskCalls: number;
+  readonly peakStateBytes: number;
+  readonly percentOfLimit: number;
+  /** The execution's output on success: what the next state of a workflow receives. */
+  readonly outputBytes?: number;
+}
+
+export interface PayloadResult {
+  readonly limitBytes: number;
+  readonly reasonBytes: number;
+  /** Step Functions keeps this many characters of a Cause; the local runs do the same. */
+  readonly causeCutAt: number;
+  readonly maxAttempts: number;
+  readonly rows: PayloadRow[];
+}
+
+const ATTEMPT_COUNTS = [1, 2, 10, 25, MAX_ATTEMPTS_LIMIT];
+
+function bigFailure(): Outcome {
+  const prefix = 'ResourceInitializationError: failed to configure ENI: ';
+  return { fail: withStoppedReason(failure('resource-initialization-error'), prefix + 'x'.repeat(REASON_BYTES - prefix.length)) };
+}
+
+/** `attempts` attempts: all failed with the big reason, or all but the last. */
+function outcomes(attempts: number, exhausted: boolean): Outcome[] {
+  const failures = Array.from({ length: exhausted ? attempts : attempts - 1 }, bigFailure);
+  return exhausted ? failures : [...failures, { succeed: successTask() }];
+}
+
+function definitionOf(variant: Variant): StateMachineDefinition {
+  const { stack, cluster, taskDefinition } = testEnvironment();
+  const retries = MAX_ATTEMPTS_LIMIT - 1;
+  if (variant === 'ours') {
+    new RetryableEcsRunTask(stack, 'Job', { cluster, taskDefinition, maxAttempts: MAX_ATTEMPTS_LIMIT });
+  } else if (variant === 'seed-shaped') {
+    addSeedShaped(stack, 'Job', { cluster, taskDefinition }, retries);
+  } else {
+    addBare(stack, 'Job', { cluster, taskDefinition }, retries);
+  }
+  return renderedDefinition(stack);
+}
+
+/**
+ * One execution. Ours runs through the test suite's `executeLocally`, except for the what-if
+ * without the Cause cut, which that executor always applies.
+ */
+async function measure(
+  variant: Variant,
+  definition: StateMachineDefinition,
+  attempts: number,
+  exhausted: boolean,
+  causeCut = true,
+): Promise<PayloadRow> {
+  const given = outcomes(attempts, exhausted);
+  let run: { status: string; peakStateBytes: number; runTaskCalls: number; output?: unknown };
+  if (variant === 'ours' && causeCut) {
+    run = await quietly(() => executeLocally(definition, { outcomes: given }));
+  } else {
+    const lambdaStates: LocalRunOptions['lambdaStates'] = {
+      'ours': { 'Decide retry': decider },
+      'seed-shaped': { [SEED_STATES.handleError]: seedHandlerFromSource() },
+      'bare': undefined,
+    }[variant];
+    const waitStates = { 'ours': ['Back off'], 'seed-shaped': [SEED_STATES.wait], 'bare': undefined }[variant];
+    // All three name their ECS task state 'Run task'.
+    run = await quietly(() => runLocally(definition, { outcomes: given, runTaskState: 'Run task', lambdaStates, waitStates, cutCause: causeCut }));
+  }
+  return {
+    variant,
+    attempts,
+    exhausted,
+    causeCut,
+    status: run.status,
+    runTaskCalls: run.runTaskCalls,
+    peakStateBytes: run.peakStateBytes,
+    percentOfLimit: round((100 * run.peakStateBytes) / STATE_LIMIT_BYTES, 1),
+    outputBytes: run.output === undefined ? undefined : Buffer.byteLength(JSON.stringify(run.output)),
+  };
+}
+
+export async function runPayload(log: (line: string) => void): Promise<PayloadResult> {
+  const rows: PayloadRow[] = [];
+  const record = (row: PayloadRow) => {
+    rows.push(row);
+    log(`  ${row.variant.padEnd(11)} ${String(row.attempts).padStart(2)} attempts${row.exhausted ? ', all failed' : ''}`
+      + `${row.causeCut ? '' : ' (what-if: Cause not cut)'}: ${row.status} after ${row.runTaskCalls} RunTask, peak state ${row.peakStateBytes.toLocaleString('en-US')} B (${row.percentOfLimit}% of 256 KiB)`);
+  };
+
+  const ours = definitionOf('ours');
+  for (const attempts of ATTEMPT_COUNTS) {
+    record(await measure('ours', ours, attempts, false));
+  }
+  record(await measure('ours', ours, MAX_ATTEMPTS_LIMIT, true));
+  // The baselines keep no history, so their peak does not depend on the attempt count; show the extremes.
+  for (const variant of ['seed-shaped', 'bare'] as const) {
+    const definition = definitionOf(variant);
+    record(await measure(variant, definition, MAX_ATTEMPTS_LIMIT, false));
+    record(await measure(variant, definition, MAX_ATTEMPTS_LIMIT, true));
+  }
+  // What the Cause cut protects against: the whole 200 KiB reason reaching the state.
+  record(await measure('ours', ours, MAX_ATTEMPTS_LIMIT, false, false));
+  record(await measure('seed-shaped', definitionOf('seed-shaped'), MAX_ATTEMPTS_LIMIT, false, false));
+  return { limitBytes: STATE_LIMIT_BYTES, reasonBytes: REASON_BYTES, causeCutAt: MAX_CAUSE_LENGTH, maxAttempts: MAX_ATTEMPTS_LIMIT, rows };
+}
+
+if (require.main === module) {
+  reportResult(() => runPayload((line) => console.log(line)));
+}

@@ -1,0 +1,235 @@
+/**
+ * Benchmark 1: synth scaling. Wall time of construct + `app.synth()` and the CloudFormation
+ * resource count and template size of a stack with N instances, for ours and both baselines.
+ *
+ * Each (variant, N) is measured in fresh child processes, so one variant's lazily loaded modules,
+ * JIT state and heap do not flatter or burden the next. In each child the first synth is reported
+ * as "cold" (what one `cdk synth` costs, module loading included) and the following runs, each in
+ * a fresh App after a forced GC, as "warm". The order of children is interleaved across variants,
+ * so that load from other processes on the machine falls on all variants alike.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { benchStack, Variant, VARIANTS } from './baselines';
+import { reportResult, runChild } from './child';
+import { median, quantile, round } from './stats';
+
+/** CloudFormation quotas, https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html */
+export const CFN_MAX_RESOURCES = 500;
+/** "Template body size in an Amazon S3 object: 1 MB"; CDK checks against 1,000,000 bytes. CDK uploads every template to S3. */
+export const CFN_MAX_TEMPLATE_BYTES = 1_000_000;
+/** "Template body size in a request": only relevant when a template is passed inline, which CDK does not do. */
+export const CFN_MAX_INLINE_TEMPLATE_BYTES = 51_200;
+
+export interface SynthOptions {
+  readonly ns: number[];
+  /** Fresh child processes per (variant, N). */
+  readonly children: number;
+  /** Warm synths per child, after the cold one. */
+  readonly warmRuns: number;
+}
+
+/** What one child measured. */
+interface ChildResult {
+  readonly coldMs: number;
+  readonly warmMs: number[];
+  /** CPU time (user + system, all threads) of the same runs: less sensitive to other load on the machine. */
+  readonly coldCpuMs: number;
+  readonly warmCpuMs: number[];
+  readonly resources: number;
+  /** Resources by who owns them: the shared VPC, cluster and decider; the task definitions; the per-instance orchestration. */
+  readonly byOwner: Record<ResourceOwner, number>;
+  readonly templateBytes: number;
+  readonly templateMinifiedBytes: number;
+}
+
+type ResourceOwner = 'shared' | 'taskDefinitions' | 'orchestration';
+
+export interface SynthRow {
+  readonly variant: Variant;
+  readonly n: number;
+  readonly resources: number;
+  readonly byOwner: Record<ResourceOwner, number>;
+  readonly templateBytes: number;
+  readonly templateMinifiedBytes: number;
+  readonly warmMedianMs: number;
+  readonly warmP10Ms: number;
+  readonly warmP90Ms: number;
+  readonly coldMedianMs: number;
+  readonly warmCpuMedianMs: number;
+  readonly coldCpuMedianMs: number;
+  readonly warmSamples: number;
+  readonly coldSamples: number;
+}
+
+export interface VariantScaling {
+  readonly variant: Variant;
+  /** (count(N max) − count(N min)) / (N max − N min) */
+  readonly marginalResourcesPerInstance: number;
+  /** The same, counting only the orchestration (not the task definition the user brings). */
+  readonly marginalOrchestrationPerInstance: number;
+  readonly marginalTemplateBytesPerInstance: number;
+  /** Largest N whose stack stays within 500 resources, by the measured linear growth. */
+  readonly maxInstancesUnderResourceLimit: number;
+  /** Largest N whose (indented, as CDK writes it) template stays within 1 MB. */
+  readonly maxInstancesUnderTemplateLimit: number;
+  /** The same with the template minified (`suppressTemplateIndentation`). */
+  readonly maxInstancesUnderTemplateLimitMinified: number;
+}
+
+export interface SynthScalingResult {
+  readonly options: SynthOptions;
+  readonly rows: SynthRow[];
+  readonly scaling: VariantScaling[];
+  /** ours / bare at each N, warm and cold medians. */
+  readonly timeRatioVsBare: TimeRatio[];
+  readonly timeRatioVsSeed: TimeRatio[];
+}
+
+/** ours / baseline, of medians: wall and CPU time, warm and cold. */
+export interface TimeRatio {
+  readonly n: number;
+  readonly warm: number;
+  readonly cold: number;
+  readonly warmCpu: number;
+  readonly coldCpu: number;
+}
+
+export async function runSynthScaling(options: SynthOptions, log: (line: string) => void): Promise<SynthScalingResult> {
+  const samples = new Map<string, ChildResult[]>();
+  for (let pass = 1; pass <= options.children; pass++) {
+    for (const n of options.ns) {
+      // Rotate the variant order each round, so no variant always runs right after another.
+      const order = VARIANTS.map((_, i) => VARIANTS[(i + pass - 1) % VARIANTS.length]);
+      for (const variant of order) {
+        const result = await measureInChild(variant, n, options.warmRuns);
+        const key = `${variant}:${n}`;
+        samples.set(key, [...(samples.get(key) ?? []), result]);
+        log(`  synth ${variant.padEnd(11)} N=${String(n).padStart(3)} child ${pass}/${options.children}: `
+          + `cold ${result.coldMs.toFixed(0)} ms, warm median ${median(result.warmMs).toFixed(0)} ms, ${result.resources} resources`);
+      }
+    }
+  }
+
+  const rows = VARIANTS.flatMap((variant) => options.ns.map((n) => toRow(variant, n, samples.get(`${variant}:${n}`)!)));
+  const scaling = VARIANTS.map((variant) => scalingOf(variant, rows.filter((r) => r.variant === variant)));
+  const ratio = (other: Variant) => options.ns.map((n) => {
+    const ours = rows.find((r) => r.variant === 'ours' && r.n === n)!;
+    const base = rows.find((r) => r.variant === other && r.n === n)!;
+    return {
+      n,
+      warm: round(ours.warmMedianMs / base.warmMedianMs),
+      cold: round(ours.coldMedianMs / base.coldMedianMs),
+      warmCpu: round(ours.warmCpuMedianMs / base.warmCpuMedianMs),
+      coldCpu: round(ours.coldCpuMedianMs / base.coldCpuMedianMs),
+    };
+  });
+  return { options, rows, scaling, timeRatioVsBare: ratio('bare'), timeRatioVsSeed: ratio('seed-shaped') };
+}
+
+function toRow(variant: Variant, n: number, results: ChildResult[]): SynthRow {
+  // Counts and sizes are deterministic; check rather than assume it.
+  const sizes = new Set(results.map((r) => `${r.resources}/${r.templateBytes}`));
+  if (sizes.size !== 1) {
+    throw new Error(`synth of ${variant} N=${n} is not deterministic: ${[...sizes].join(', ')}`);
+  }
+  const warm = results.flatMap((r) => r.warmMs);
+  const cold = results.map((r) => r.coldMs);
+  const first = results[0];
+  return {
+    variant,
+    n,
+    resources: first.resources,
+    byOwner: first.byOwner,
+    templateBytes: first.templateBytes,
+    templateMinifiedBytes: first.templateMinifiedBytes,
+    warmMedianMs: round(median(warm), 1),
+    warmP10Ms: round(quantile(warm, 0.1), 1),
+    warmP90Ms: round(quantile(warm, 0.9), 1),
+    coldMedianMs: round(median(cold), 1),
+    warmCpuMedianMs: round(median(results.flatMap((r) => r.warmCpuMs)), 1),
+    coldCpuMedianMs: round(median(results.map((r) => r.coldCpuMs)), 1),
+    warmSamples: warm.length,
+    coldSamples: cold.length,
+  };
+}
+
+function scalingOf(variant: Variant, rows: SynthRow[]): VariantScaling {
+  const first = rows.reduce((a, b) => (a.n <= b.n ? a : b));
+  const last = rows.reduce((a, b) => (a.n >= b.n ? a : b));
+  const span = last.n - first.n;
+  const perInstance = (last.resources - first.resources) / span;
+  const bytesPerInstance = (last.templateBytes - first.templateBytes) / span;
+  // Resources and bytes grow linearly in N (each instance adds the same constructs).
+  const largestN = (limit: number, atFirst: number, slope: number) => first.n + Math.floor((limit - atFirst) / slope);
+  return {
+    variant,
+    marginalResourcesPerInstance: round(perInstance, 2),
+    marginalOrchestrationPerInstance: round((last.byOwner.orchestration - first.byOwner.orchestration) / span, 2),
+    marginalTemplateBytesPerInstance: Math.round(bytesPerInstance),
+    maxInstancesUnderResourceLimit: largestN(CFN_MAX_RESOURCES, first.resources, perInstance),
+    maxInstancesUnderTemplateLimit: largestN(CFN_MAX_TEMPLATE_BYTES, first.templateBytes, bytesPerInstance),
+    maxInstancesUnderTemplateLimitMinified: largestN(
+      CFN_MAX_TEMPLATE_BYTES,
+      first.templateMinifiedBytes,
+      (last.templateMinifiedBytes - first.templateMinifiedBytes) / span,
+    ),
+  };
+}
+
+/** Measures one (variant, N) in a fresh Node process: this file, run as a child. */
+function measureInChild(variant: Variant, n: number, warmRuns: number): Promise<ChildResult> {
+  return runChild<ChildResult>(__filename, ['--child', variant, String(n), String(warmRuns)], { nodeFlags: ['--expose-gc'] });
+}
+
+/** One synth in a fresh App, into a fresh output directory that is removed afterwards (untimed). */
+function synthOnce(variant: Variant, n: number): { ms: number; cpuMs: number; template: any; templateBytes: number } {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-synth-'));
+  try {
+    (global as any).gc?.();
+    const cpuStart = process.cpuUsage();
+    const start = performance.now();
+    const { app, stack } = benchStack(variant, n, outdir);
+    app.synth();
+    const ms = performance.now() - start;
+    const cpu = process.cpuUsage(cpuStart);
+    const file = path.join(outdir, stack.templateFile);
+    return { ms, cpuMs: (cpu.user + cpu.system) / 1000, template: JSON.parse(fs.readFileSync(file, 'utf8')), templateBytes: fs.statSync(file).size };
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/** Who owns a resource, from its logical id: CDK derives it from the construct path. */
+function ownerOf(logicalId: string): ResourceOwner {
+  if (/^TaskDef\d/.test(logicalId)) {
+    return 'taskDefinitions';
+  }
+  if (/^Job\d/.test(logicalId)) {
+    return 'orchestration';
+  }
+  return 'shared';
+}
+
+function measure(variant: Variant, n: number, warmRuns: number): ChildResult {
+  const cold = synthOnce(variant, n);
+  const warm = Array.from({ length: warmRuns }, () => synthOnce(variant, n));
+  const logicalIds = Object.keys(cold.template.Resources);
+  const byOwner: Record<ResourceOwner, number> = { shared: 0, taskDefinitions: 0, orchestration: 0 };
+  logicalIds.forEach((id) => byOwner[ownerOf(id)]++);
+  return {
+    coldMs: cold.ms,
+    warmMs: warm.map((w) => w.ms),
+    coldCpuMs: cold.cpuMs,
+    warmCpuMs: warm.map((w) => w.cpuMs),
+    resources: logicalIds.length,
+    byOwner,
+    templateBytes: cold.templateBytes,
+    templateMinifiedBytes: Buffer.byteLength(JSON.stringify(cold.template)),
+  };
+}
+
+if (require.main === module && process.argv[2] === '--child') {
+  reportResult(() => measure(process.argv[3] as Variant, Number(process.argv[4]), Number(process.argv[5])));
+}
