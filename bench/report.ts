@@ -6,7 +6,7 @@ import type { CostResult } from './cost-per-retry';
 import type { DeciderCostResult } from './decider-cost';
 import type { HerdResult } from './herd';
 import type { PayloadResult } from './payload';
-import type { Results } from './run';
+import type { Results } from './results';
 import { thousands } from './stats';
 import type { SynthScalingResult } from './synth-scaling';
 

@@ -16,23 +16,17 @@ import * as os from 'os';
 import * as path from 'path';
 import { runChild } from './child';
 import type { CostResult } from './cost-per-retry';
-import type { DeciderCostOptions, DeciderCostResult } from './decider-cost';
+import type { DeciderCostResult } from './decider-cost';
 import type { HerdResult } from './herd';
 import type { PayloadResult } from './payload';
 import { renderResults } from './report';
+import { Machine, REPRODUCE, Results, Settings } from './results';
 import { round, since } from './stats';
-import { runSynthScaling, SynthOptions, SynthScalingResult } from './synth-scaling';
+import { runSynthScaling } from './synth-scaling';
 
 const BENCH = __dirname;
 const BENCHMARKS = ['synth', 'decider', 'cost', 'herd', 'payload'] as const;
 type Benchmark = typeof BENCHMARKS[number];
-
-export const REPRODUCE = 'npx projen bench';
-
-export interface Settings {
-  readonly synth: SynthOptions;
-  readonly decider: DeciderCostOptions;
-}
 
 const FULL: Settings = {
   synth: { ns: [1, 10, 50, 100], children: 3, warmRuns: 5 },
@@ -42,33 +36,6 @@ const QUICK: Settings = {
   synth: { ns: [1, 10], children: 1, warmRuns: 2 },
   decider: { coldStarts: 5, throughputSamples: 2, sampleSeconds: 0.3 },
 };
-
-export interface Machine {
-  readonly cpu: string;
-  readonly cores: number;
-  readonly memoryGiB: number;
-  readonly node: string;
-  readonly os: string;
-  readonly awsCdkLib: string;
-  readonly awsLocalStepFunctions: string;
-  readonly commit: string;
-  /** 1-minute load average when the run started and ended: other work on the machine skews wall times. */
-  readonly loadAverageStart: number;
-  loadAverageEnd?: number;
-}
-
-export interface Results {
-  readonly generatedAt: string;
-  readonly command: string;
-  readonly machine: Machine;
-  readonly settings: Settings;
-  totalSeconds?: number;
-  synth?: SynthScalingResult;
-  decider?: DeciderCostResult;
-  cost?: CostResult;
-  herd?: HerdResult;
-  payload?: PayloadResult;
-}
 
 function log(line: string): void {
   process.stdout.write(`${line}\n`);
