@@ -1,8 +1,6 @@
-import { Annotations, Arn, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -10,107 +8,15 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { DECISION_METRICS, METRIC_NAMESPACE, RetryDecider } from './decider/shared-decider';
+import { UnqualifiedLambdaInvoke } from './decider/unqualified-lambda-invoke';
 import type { DeciderPolicy } from './decider/wire';
 import { renderRetryPolicy, wholeSeconds } from './policy/render-retry-policy';
 import { RetryDefaults, RetryErrors } from './policy/retry-defaults';
-import { RetryPolicyProps } from './policy/retry-policy-props';
-
-/**
- * What a retrying run executes and reports, shared by the standalone `RetryableEcsRunTask` and
- * the embeddable `RetryableEcsRunTaskFragment`.
- */
-export interface RetryableEcsRunTaskOptions extends RetryPolicyProps {
-  /** The cluster to run the task on. */
-  readonly cluster: ecs.ICluster;
-
-  /**
-   * The task definition to run. Add its containers before passing it here: the attempt number
-   * is passed to each container that exists at that point.
-   */
-  readonly taskDefinition: ecs.TaskDefinition;
-
-  /**
-   * Where the task runs: Fargate or EC2, with capacity provider options.
-   *
-   * @default - Fargate, latest platform version
-   */
-  readonly launchTarget?: tasks.IEcsLaunchTarget;
-
-  /**
-   * Container overrides for every attempt. The attempt-number variable is added to them.
-   *
-   * @default - no overrides beyond the attempt-number variable
-   */
-  readonly containerOverrides?: tasks.ContainerOverride[];
-
-  /**
-   * Subnets to place the task's network interfaces in (awsvpc network mode).
-   *
-   * @default - private subnets of the cluster's VPC
-   */
-  readonly subnets?: ec2.SubnetSelection;
-
-  /**
-   * Security groups for the task's network interfaces (awsvpc network mode).
-   *
-   * @default - a new security group
-   */
-  readonly securityGroups?: ec2.ISecurityGroup[];
-
-  /**
-   * Whether the task's network interface gets a public IP, for tasks in public subnets.
-   *
-   * @default false
-   */
-  readonly assignPublicIp?: boolean;
-
-  /**
-   * Timeout of one attempt, from RunTask until the task stops. A timed-out attempt fails with
-   * `States.Timeout`, which is not retried unless listed in `retryableErrors`.
-   *
-   * @default - no timeout per attempt
-   */
-  readonly attemptTimeout?: Duration;
-
-  /**
-   * Name of the environment variable that passes the 1-based attempt number to every container
-   * of the task, so that the job can make itself idempotent. An empty string passes nothing.
-   *
-   * @default 'RETRYABLE_ECS_RUN_TASK_ATTEMPT'
-   */
-  readonly attemptEnvironmentVariable?: string;
-
-  /**
-   * Topic notified with the run's result when it succeeds.
-   *
-   * @default - no notification
-   */
-  readonly successTopic?: sns.ITopic;
-
-  /**
-   * Topic notified with the error name and cause when the run fails. May be the same topic as
-   * `successTopic`; the message attribute `status` tells them apart.
-   *
-   * @default - no notification
-   */
-  readonly failureTopic?: sns.ITopic;
-
-  /**
-   * How long the stack's shared decider keeps its logs. Every retrying run in a stack shares one
-   * decider, so runs that set this must agree.
-   *
-   * @default RetentionDays.ONE_MONTH
-   */
-  readonly deciderLogRetention?: logs.RetentionDays;
-
-  /**
-   * JSONPath where the run's working state and result land in the state. The rest of the input
-   * is kept. Must be `$.` followed by one or more dot-separated field names.
-   *
-   * @default '$.retryableEcsRunTask'
-   */
-  readonly resultPath?: string;
-}
+import { warnAboutRiskyPolicy } from './policy/risky-policy-warnings';
+import { RetryableEcsRunTaskOptions } from './retryable-ecs-run-task-options';
+import { ClusterScopedEcsRunTask } from './run-task/cluster-scoped-ecs-run-task';
+import { withAttemptVariable } from './run-task/container-overrides';
+import { StatePaths } from './states/state-paths';
 
 /** Properties of a `RetryableEcsRunTaskFragment`. */
 export interface RetryableEcsRunTaskFragmentProps extends RetryableEcsRunTaskOptions {
@@ -369,150 +275,5 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
       statistic: cloudwatch.Stats.SUM,
       ...props,
     });
-  }
-}
-
-/**
- * Where the run keeps its working state, under `resultPath`: the attempt counter, the final task
- * description, and `failures`, which holds the history plus either the caught error or the
- * decider's answer.
- */
-class StatePaths {
-  public readonly attempt: string;
-  public readonly task: string;
-  public readonly failures: string;
-  public readonly error: string;
-  public readonly history: string;
-  public readonly retry: string;
-  public readonly retryable: string;
-  public readonly waitSeconds: string;
-  public readonly cause: string;
-
-  constructor(public readonly root: string) {
-    this.attempt = `${root}.attempt`;
-    this.task = `${root}.task`;
-    this.failures = `${root}.failures`;
-    this.error = `${this.failures}.error`;
-    this.history = `${this.failures}.history`;
-    this.retry = `${this.failures}.retry`;
-    this.retryable = `${this.failures}.retryable`;
-    this.waitSeconds = `${this.failures}.waitSeconds`;
-    this.cause = `${this.failures}.cause`;
-  }
-}
-
-/**
- * Adds the attempt-number variable to an override of every container in the task definition,
- * merged with the user's overrides.
- */
-function withAttemptVariable(
-  scope: Construct,
-  taskDefinition: ecs.TaskDefinition,
-  overrides: tasks.ContainerOverride[],
-  variable: string,
-  attemptPath: string,
-): tasks.ContainerOverride[] | undefined {
-  if (variable === '') {
-    return overrides.length > 0 ? overrides : undefined;
-  }
-  const containers = containersOf(taskDefinition);
-  if (containers.length === 0) {
-    throw new Error(
-      `\`taskDefinition\` ${taskDefinition.node.path} has no containers: add them before creating the retrying run, so that each receives \`${variable}\`.`,
-    );
-  }
-  // Containers added later would run without the attempt number: say so at synth time.
-  scope.node.addValidation({
-    validate: () => containersOf(taskDefinition).length === containers.length ? [] : [
-      `\`taskDefinition\` ${taskDefinition.node.path} got containers after the retrying run was created; they would not receive \`${variable}\`. Add every container first.`,
-    ],
-  });
-
-  const attemptValue = sfn.JsonPath.format('{}', sfn.JsonPath.stringAt(attemptPath));
-  const byContainer = new Map(overrides.map((o) => [o.containerDefinition.containerName, o]));
-  for (const o of overrides) {
-    for (const env of o.environment ?? []) {
-      if (!Token.isUnresolved(env.name) && env.name === variable) {
-        throw new Error(
-          `\`containerOverrides\` for container '${o.containerDefinition.containerName}' already sets \`${variable}\`, which carries the attempt number; choose another \`attemptEnvironmentVariable\`, or '' to pass none.`,
-        );
-      }
-    }
-  }
-  const merged = containers.map((container) => {
-    const own = byContainer.get(container.containerName);
-    byContainer.delete(container.containerName);
-    return {
-      ...own,
-      containerDefinition: container,
-      environment: [...(own?.environment ?? []), { name: variable, value: attemptValue }],
-    };
-  });
-  // Overrides for containers this task definition does not list pass through unchanged.
-  return [...merged, ...byContainer.values()];
-}
-
-function containersOf(taskDefinition: ecs.TaskDefinition): ecs.ContainerDefinition[] {
-  return taskDefinition.node.children.filter((c): c is ecs.ContainerDefinition => c instanceof ecs.ContainerDefinition);
-}
-
-
-/**
- * `EcsRunTask` with `ecs:DescribeTasks` and `ecs:StopTask` scoped to the tasks of its cluster,
- * where the base class grants them on every resource.
- */
-class ClusterScopedEcsRunTask extends tasks.EcsRunTask {
-  constructor(scope: Construct, id: string, props: tasks.EcsRunTaskProps) {
-    super(scope, id, props);
-    const tasksOfCluster = Arn.format({
-      service: 'ecs',
-      resource: 'task',
-      resourceName: `${props.cluster.clusterName}/*`,
-      account: props.cluster.env.account,
-      region: props.cluster.env.region,
-    }, Stack.of(this));
-    const statements = this.taskPolicies ?? [];
-    statements.forEach((statement, i) => {
-      if (statement.actions.includes('ecs:DescribeTasks') && statement.resources.includes('*')) {
-        statements[i] = new iam.PolicyStatement({ actions: statement.actions, resources: [tasksOfCluster] });
-      }
-    });
-  }
-}
-
-/**
- * `LambdaInvoke` allowed to invoke the unqualified function only; the base class also grants
- * every version and alias (`:*`), which this run never calls.
- */
-class UnqualifiedLambdaInvoke extends tasks.LambdaInvoke {
-  constructor(scope: Construct, id: string, props: tasks.LambdaInvokeProps) {
-    super(scope, id, props);
-    const statements = this.taskPolicies ?? [];
-    statements.forEach((statement, i) => {
-      if (statement.actions.includes('lambda:InvokeFunction')) {
-        statements[i] = new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [props.lambdaFunction.functionArn] });
-      }
-    });
-  }
-}
-
-/** Legal policies that probably do not do what their author meant: warn at synth time. */
-function warnAboutRiskyPolicy(scope: Construct, props: RetryPolicyProps, maxAttempts: number) {
-  const warn = (id: string, message: string) => Annotations.of(scope).addWarningV2(`cdk-retryable-ecs-run-task:${id}`, message);
-  const listsGiven = [props.retryableStopCodes, props.retryableStoppedReasons, props.retryableExitCodes, props.retryableErrors]
-    .some((list) => list !== undefined && list.length > 0);
-  if (maxAttempts === 1 && listsGiven) {
-    warn('maxAttemptsOneWithRetryLists', '`maxAttempts` is 1, so nothing is retried, yet retryable lists are set. Raise `maxAttempts` or drop the lists.');
-  }
-  if (props.retryableExitCodes?.includes(0)) {
-    warn('exitCodeZeroRetryable',
-      '`retryableExitCodes` lists 0: a failed task in which any container (a sidecar, say) exited cleanly would be retried. List only failure codes.');
-  }
-  const starOnly = (pattern: string) => !Token.isUnresolved(pattern) && /^\*+$/.test(pattern);
-  if (props.retryableStoppedReasons?.some(starOnly)) {
-    warn('retryEveryStoppedReason', '`retryableStoppedReasons` has a pattern of only `*`: every stopped task is retried, including failures of the job itself.');
-  }
-  if (props.nonRetryableStoppedReasons?.some(starOnly)) {
-    warn('retryNoStoppedReason', '`nonRetryableStoppedReasons` has a pattern of only `*`: no stopped task is ever retried.');
   }
 }

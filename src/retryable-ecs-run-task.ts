@@ -5,7 +5,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { wholeSeconds } from './policy/render-retry-policy';
-import { RetryableEcsRunTaskFragment, RetryableEcsRunTaskOptions } from './retryable-ecs-run-task-fragment';
+import { RetryableEcsRunTaskFragment } from './retryable-ecs-run-task-fragment';
+import { RetryableEcsRunTaskOptions } from './retryable-ecs-run-task-options';
 
 /** Properties of a `RetryableEcsRunTask`. */
 export interface RetryableEcsRunTaskProps extends RetryableEcsRunTaskOptions {

@@ -1,0 +1,104 @@
+import { Duration } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { RetryPolicyProps } from './policy/retry-policy-props';
+
+/**
+ * What a retrying run executes and reports, shared by the standalone `RetryableEcsRunTask` and
+ * the embeddable `RetryableEcsRunTaskFragment`.
+ */
+export interface RetryableEcsRunTaskOptions extends RetryPolicyProps {
+  /** The cluster to run the task on. */
+  readonly cluster: ecs.ICluster;
+
+  /**
+   * The task definition to run. Add its containers before passing it here: the attempt number
+   * is passed to each container that exists at that point.
+   */
+  readonly taskDefinition: ecs.TaskDefinition;
+
+  /**
+   * Where the task runs: Fargate or EC2, with capacity provider options.
+   *
+   * @default - Fargate, latest platform version
+   */
+  readonly launchTarget?: tasks.IEcsLaunchTarget;
+
+  /**
+   * Container overrides for every attempt. The attempt-number variable is added to them.
+   *
+   * @default - no overrides beyond the attempt-number variable
+   */
+  readonly containerOverrides?: tasks.ContainerOverride[];
+
+  /**
+   * Subnets to place the task's network interfaces in (awsvpc network mode).
+   *
+   * @default - private subnets of the cluster's VPC
+   */
+  readonly subnets?: ec2.SubnetSelection;
+
+  /**
+   * Security groups for the task's network interfaces (awsvpc network mode).
+   *
+   * @default - a new security group
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+
+  /**
+   * Whether the task's network interface gets a public IP, for tasks in public subnets.
+   *
+   * @default false
+   */
+  readonly assignPublicIp?: boolean;
+
+  /**
+   * Timeout of one attempt, from RunTask until the task stops. A timed-out attempt fails with
+   * `States.Timeout`, which is not retried unless listed in `retryableErrors`.
+   *
+   * @default - no timeout per attempt
+   */
+  readonly attemptTimeout?: Duration;
+
+  /**
+   * Name of the environment variable that passes the 1-based attempt number to every container
+   * of the task, so that the job can make itself idempotent. An empty string passes nothing.
+   *
+   * @default 'RETRYABLE_ECS_RUN_TASK_ATTEMPT'
+   */
+  readonly attemptEnvironmentVariable?: string;
+
+  /**
+   * Topic notified with the run's result when it succeeds.
+   *
+   * @default - no notification
+   */
+  readonly successTopic?: sns.ITopic;
+
+  /**
+   * Topic notified with the error name and cause when the run fails. May be the same topic as
+   * `successTopic`; the message attribute `status` tells them apart.
+   *
+   * @default - no notification
+   */
+  readonly failureTopic?: sns.ITopic;
+
+  /**
+   * How long the stack's shared decider keeps its logs. Every retrying run in a stack shares one
+   * decider, so runs that set this must agree.
+   *
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly deciderLogRetention?: logs.RetentionDays;
+
+  /**
+   * JSONPath where the run's working state and result land in the state. The rest of the input
+   * is kept. Must be `$.` followed by one or more dot-separated field names.
+   *
+   * @default '$.retryableEcsRunTask'
+   */
+  readonly resultPath?: string;
+}

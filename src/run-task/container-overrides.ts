@@ -1,0 +1,60 @@
+import { Token } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+
+/**
+ * Adds the attempt-number variable to an override of every container in the task definition,
+ * merged with the user's overrides.
+ */
+export function withAttemptVariable(
+  scope: Construct,
+  taskDefinition: ecs.TaskDefinition,
+  overrides: tasks.ContainerOverride[],
+  variable: string,
+  attemptPath: string,
+): tasks.ContainerOverride[] | undefined {
+  if (variable === '') {
+    return overrides.length > 0 ? overrides : undefined;
+  }
+  const containers = containersOf(taskDefinition);
+  if (containers.length === 0) {
+    throw new Error(
+      `\`taskDefinition\` ${taskDefinition.node.path} has no containers: add them before creating the retrying run, so that each receives \`${variable}\`.`,
+    );
+  }
+  // Containers added later would run without the attempt number: say so at synth time.
+  scope.node.addValidation({
+    validate: () => containersOf(taskDefinition).length === containers.length ? [] : [
+      `\`taskDefinition\` ${taskDefinition.node.path} got containers after the retrying run was created; they would not receive \`${variable}\`. Add every container first.`,
+    ],
+  });
+
+  const attemptValue = sfn.JsonPath.format('{}', sfn.JsonPath.stringAt(attemptPath));
+  const byContainer = new Map(overrides.map((o) => [o.containerDefinition.containerName, o]));
+  for (const o of overrides) {
+    for (const env of o.environment ?? []) {
+      if (!Token.isUnresolved(env.name) && env.name === variable) {
+        throw new Error(
+          `\`containerOverrides\` for container '${o.containerDefinition.containerName}' already sets \`${variable}\`, which carries the attempt number; choose another \`attemptEnvironmentVariable\`, or '' to pass none.`,
+        );
+      }
+    }
+  }
+  const merged = containers.map((container) => {
+    const own = byContainer.get(container.containerName);
+    byContainer.delete(container.containerName);
+    return {
+      ...own,
+      containerDefinition: container,
+      environment: [...(own?.environment ?? []), { name: variable, value: attemptValue }],
+    };
+  });
+  // Overrides for containers this task definition does not list pass through unchanged.
+  return [...merged, ...byContainer.values()];
+}
+
+function containersOf(taskDefinition: ecs.TaskDefinition): ecs.ContainerDefinition[] {
+  return taskDefinition.node.children.filter((c): c is ecs.ContainerDefinition => c instanceof ecs.ContainerDefinition);
+}
