@@ -60,6 +60,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aws-local-stepfunctions@^3.0.0',
     'fast-check@^4.10.0',
     'cdk-nag@^2.38.2',
+    'asl-validator@^4.0.0',
   ],
 
   jestOptions: {

@@ -1,6 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions' with { 'resolution-mode': 'require' };
+import { expectValidAsl } from './asl-validation';
 import type { EcsFailure } from './fixtures';
 import { handler as decider } from '../../lambda/decider.lambda';
 import type { Decision } from '../../src/decider/wire';
@@ -14,6 +15,7 @@ const { ExecutionError, StateMachine }: LocalStepFunctions = require('aws-local-
 /**
  * The state machine definition of a synthesized stack as plain ASL: CloudFormation's
  * `Fn::Join`, `Ref` and `Fn::GetAtt` rendered to fixed strings, as they would be after deploy.
+ * Throws unless asl-validator accepts the result.
  */
 export function renderedDefinition(stack: Stack, logicalIdPrefix?: string): StateMachineDefinition {
   const machines = Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine');
@@ -21,7 +23,10 @@ export function renderedDefinition(stack: Stack, logicalIdPrefix?: string): Stat
   if (ids.length !== 1) {
     throw new Error(`expected one state machine${logicalIdPrefix ? ` starting with ${logicalIdPrefix}` : ''}, found: ${ids.join(', ')}`);
   }
-  return JSON.parse(renderIntrinsic(machines[ids[0]].Properties.DefinitionString));
+  const definition = JSON.parse(renderIntrinsic(machines[ids[0]].Properties.DefinitionString));
+  // Every definition a test looks at or runs must also be one Step Functions would accept.
+  expectValidAsl(definition, `The definition of state machine ${ids[0]}`);
+  return definition;
 }
 
 function renderIntrinsic(value: unknown): string {
