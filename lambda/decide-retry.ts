@@ -4,12 +4,18 @@ import { MAX_ATTEMPTS_LIMIT, MAX_DELAY_LIMIT_SECONDS } from '../src/decider/wire
 import type { AttemptRecord, ContainerExit, Decision, DeciderPolicy } from '../src/decider/wire';
 
 /**
- * Stopped reasons are cut to this many characters in the history and the cause, which bounds
- * the state a run of `MAX_ATTEMPTS_LIMIT` attempts carries (README, "Security and operations").
+ * Stopped reasons and container reasons are cut to this many characters in the history and the
+ * cause, which bounds the state a run of `MAX_ATTEMPTS_LIMIT` attempts carries (README, "Payload
+ * bound").
  */
 export const MAX_REASON_LENGTH = 384;
-/** At most this many containers' exit codes are recorded per attempt (ECS allows 10 per task). */
+/**
+ * At most this many containers' exit codes are recorded, and reasons read, per attempt (ECS allows
+ * 10 per task).
+ */
 export const MAX_RECORDED_CONTAINERS = 10;
+/** At most this many `Failures` of a RunTask answer are read (RunTask starts at most 10 tasks). */
+export const MAX_READ_FAILURES = 10;
 const MAX_NAME_LENGTH = 255;
 
 /** Everything the decision depends on. `random` is a number in [0, 1) used for jitter. */
@@ -25,12 +31,25 @@ export interface DecideRetryInput {
 interface StoppedTask {
   readonly stopCode?: string;
   readonly stoppedReason?: string;
+  /**
+   * Non-empty `Containers[].Reason` strings, in order. On EC2 the task's stopped reason is often
+   * generic ("Task failed to start") and the container's reason names the real error.
+   */
+  readonly containerReasons: string[];
   readonly exits: ContainerExit[];
 }
 
 interface Classification {
   readonly retryable: boolean;
   readonly rule: string;
+  /** The container reason that decided, when a pattern matched it rather than the stopped reason. */
+  readonly containerReason?: string;
+}
+
+/** The first pattern that matches the stopped reason or a container reason, and which one it matched. */
+interface ReasonMatch {
+  readonly pattern: string;
+  readonly containerReason?: string;
 }
 
 /**
@@ -45,16 +64,19 @@ export function decideRetry(input: DecideRetryInput): Decision {
   const errorName = stringField(input.error, 'Error') ?? 'Unknown';
   const task = errorName === 'States.TaskFailed' ? parseStoppedTask(field(input.error, 'Cause')) : undefined;
 
-  const { retryable, rule } = classify(policy, errorName, task);
+  const { retryable, rule, containerReason } = classify(policy, errorName, task, field(input.error, 'Cause'));
   const retry = retryable && attempt < policy.maxAttempts;
   const waitSeconds = retry ? backoffSeconds(policy, attempt, input.random) : 0;
 
-  const stoppedReason = task?.stoppedReason === undefined ? undefined : truncate(task.stoppedReason, MAX_REASON_LENGTH);
+  // A deciding container reason shares the stopped reason's budget, so the history stays as bounded.
+  const reasonLength = containerReason === undefined ? MAX_REASON_LENGTH : MAX_REASON_LENGTH / 2;
+  const stoppedReason = task?.stoppedReason === undefined ? undefined : truncate(task.stoppedReason, reasonLength);
   const record: AttemptRecord = {
     attempt,
     error: truncate(errorName, MAX_NAME_LENGTH),
     ...(task?.stopCode === undefined ? {} : { stopCode: truncate(task.stopCode, MAX_NAME_LENGTH) }),
     ...(stoppedReason === undefined ? {} : { stoppedReason }),
+    ...(containerReason === undefined ? {} : { containerReason: truncate(containerReason, reasonLength) }),
     exitCodes: task?.exits ?? [],
     rule,
     retryable,
@@ -81,27 +103,29 @@ export function backoffSeconds(policy: DeciderPolicy, attempt: number, random: n
   return Math.min(capped, Math.floor(r * (capped + 1)));
 }
 
-function classify(policy: DeciderPolicy, errorName: string, task: StoppedTask | undefined): Classification {
+function classify(policy: DeciderPolicy, errorName: string, task: StoppedTask | undefined, cause: unknown): Classification {
   if (task) {
-    const reason = task.stoppedReason;
-    if (reason !== undefined) {
-      const permanent = policy.nonRetryableStoppedReasons.find((p) => globMatches(p, reason));
-      if (permanent !== undefined) {
-        return { retryable: false, rule: `nonRetryableStoppedReason:${permanent}` };
-      }
+    const permanent = matchReasons(policy.nonRetryableStoppedReasons, task);
+    if (permanent !== undefined) {
+      return { retryable: false, rule: `nonRetryableStoppedReason:${permanent.pattern}`, containerReason: permanent.containerReason };
     }
     if (task.stopCode !== undefined && policy.retryableStopCodes.includes(task.stopCode)) {
       return { retryable: true, rule: `retryableStopCode:${task.stopCode}` };
     }
-    if (reason !== undefined) {
-      const transient = policy.retryableStoppedReasons.find((p) => globMatches(p, reason));
-      if (transient !== undefined) {
-        return { retryable: true, rule: `retryableStoppedReason:${transient}` };
-      }
+    const transient = matchReasons(policy.retryableStoppedReasons, task);
+    if (transient !== undefined) {
+      return { retryable: true, rule: `retryableStoppedReason:${transient.pattern}`, containerReason: transient.containerReason };
     }
     const exit = task.exits.find((e) => policy.retryableExitCodes.includes(e.exitCode));
     if (exit !== undefined) {
       return { retryable: true, rule: `retryableExitCode:${exit.exitCode}` };
+    }
+  }
+  if (!task && policy.nonRetryableErrorCauses.length > 0) {
+    const texts = errorCauseTexts(cause);
+    const permanent = policy.nonRetryableErrorCauses.find((p) => texts.some((text) => globMatches(p, text)));
+    if (permanent !== undefined) {
+      return { retryable: false, rule: `nonRetryableErrorCause:${permanent}` };
     }
   }
   if (policy.retryableErrors.includes(errorName)) {
@@ -117,6 +141,45 @@ function classify(policy: DeciderPolicy, errorName: string, task: StoppedTask | 
 }
 
 /**
+ * The first pattern, in list order, that matches the task's stopped reason or any container's
+ * reason. The stopped reason is tried first, so a match there records no container reason.
+ */
+function matchReasons(patterns: string[], task: StoppedTask): ReasonMatch | undefined {
+  for (const pattern of patterns) {
+    if (task.stoppedReason !== undefined && globMatches(pattern, task.stoppedReason)) {
+      return { pattern };
+    }
+    const containerReason = task.containerReasons.find((reason) => globMatches(pattern, reason));
+    if (containerReason !== undefined) {
+      return { pattern, containerReason };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The texts `nonRetryableErrorCauses` is matched against: each `Failures[].Reason` and `.Detail`
+ * when the Cause is RunTask's answer with a `Failures` array, else the whole Cause text.
+ */
+function errorCauseTexts(cause: unknown): string[] {
+  let parsed: unknown = cause;
+  if (typeof cause === 'string') {
+    try {
+      parsed = JSON.parse(cause);
+    } catch {
+      return [cause];
+    }
+  }
+  // Step Functions writes RunTask's answer in PascalCase; the ECS API itself uses camelCase.
+  const failures = field(parsed, 'Failures') ?? field(parsed, 'failures');
+  if (Array.isArray(failures)) {
+    return failures.slice(0, MAX_READ_FAILURES).flatMap((failure) =>
+      ['Reason', 'reason', 'Detail', 'detail'].map((key) => stringField(failure, key)).filter((text): text is string => text !== undefined));
+  }
+  return typeof cause === 'string' ? [cause] : [];
+}
+
+/**
  * Reads a stopped-task description from a Catch `Cause`: a JSON string, already an object, or a
  * JSON string that Step Functions cut short.
  */
@@ -127,7 +190,12 @@ function parseStoppedTask(cause: unknown): StoppedTask | undefined {
       parsed = JSON.parse(cause);
     } catch {
       const salvaged = salvageStoppedTask(cause);
-      return salvaged && { stopCode: salvaged.stopCode, stoppedReason: salvaged.stoppedReason, exits: containerExits(salvaged.containers) };
+      return salvaged && {
+        stopCode: salvaged.stopCode,
+        stoppedReason: salvaged.stoppedReason,
+        containerReasons: containerReasons(salvaged.containers),
+        exits: containerExits(salvaged.containers),
+      };
     }
   }
   if (!isRecord(parsed)) {
@@ -140,7 +208,16 @@ function parseStoppedTask(cause: unknown): StoppedTask | undefined {
   if (stopCode === undefined && stoppedReason === undefined && !Array.isArray(containers) && stringField(parsed, 'TaskArn') === undefined) {
     return undefined;
   }
-  return { stopCode, stoppedReason, exits: containerExits(containers) };
+  return { stopCode, stoppedReason, containerReasons: containerReasons(containers), exits: containerExits(containers) };
+}
+
+function containerReasons(containers: unknown): string[] {
+  if (!Array.isArray(containers)) {
+    return [];
+  }
+  return containers.slice(0, MAX_RECORDED_CONTAINERS)
+    .map((container) => stringField(container, 'Reason'))
+    .filter((reason): reason is string => reason !== undefined && reason !== '');
 }
 
 function containerExits(containers: unknown): ContainerExit[] {
@@ -165,6 +242,7 @@ function describe(record: AttemptRecord, error: unknown, task: StoppedTask | und
   if (task) {
     const exits = record.exitCodes.map((e) => `${e.name}=${e.exitCode}`).join(', ');
     detail = [record.stopCode, record.stoppedReason ?? '(no stopped reason)'].filter((s) => s !== undefined).join(': ')
+      + (record.containerReason === undefined ? '' : ` (container reason: ${record.containerReason})`)
       + (exits ? ` (exit codes: ${exits})` : '');
   } else {
     const cause = field(error, 'Cause');
@@ -187,6 +265,8 @@ function normalizePolicy(raw: unknown): DeciderPolicy {
     nonRetryableStoppedReasons: stringList(field(raw, 'nonRetryableStoppedReasons')).filter((p) => p !== ''),
     retryableExitCodes: listOf(field(raw, 'retryableExitCodes'), (v): v is number => Number.isInteger(v)),
     retryableErrors: stringList(field(raw, 'retryableErrors')),
+    // Absent from payloads rendered before it existed: an empty list keeps their behaviour.
+    nonRetryableErrorCauses: stringList(field(raw, 'nonRetryableErrorCauses')).filter((p) => p !== ''),
   };
 }
 
@@ -203,11 +283,14 @@ function normalizeHistory(raw: unknown, keep: number): AttemptRecord[] {
   return raw.filter(isRecord).slice(-keep).map((entry) => {
     const stopCode = stringField(entry, 'stopCode');
     const stoppedReason = stringField(entry, 'stoppedReason');
+    const containerReason = stringField(entry, 'containerReason');
+    const reasonLength = containerReason === undefined ? MAX_REASON_LENGTH : MAX_REASON_LENGTH / 2;
     return {
       attempt: integerIn(entry.attempt, 0, Number.MAX_SAFE_INTEGER, 0),
       error: truncate(stringField(entry, 'error') ?? 'Unknown', MAX_NAME_LENGTH),
       ...(stopCode === undefined ? {} : { stopCode: truncate(stopCode, MAX_NAME_LENGTH) }),
-      ...(stoppedReason === undefined ? {} : { stoppedReason: truncate(stoppedReason, MAX_REASON_LENGTH) }),
+      ...(stoppedReason === undefined ? {} : { stoppedReason: truncate(stoppedReason, reasonLength) }),
+      ...(containerReason === undefined ? {} : { containerReason: truncate(containerReason, reasonLength) }),
       exitCodes: listOf(entry.exitCodes, isRecord)
         .filter((e) => Number.isInteger(e.exitCode))
         .slice(0, MAX_RECORDED_CONTAINERS)

@@ -25,6 +25,8 @@ export interface DeciderPolicy {
   readonly nonRetryableStoppedReasons: string[];
   readonly retryableExitCodes: number[];
   readonly retryableErrors: string[];
+  /** Patterns for the cause of an error that carries no stopped task. */
+  readonly nonRetryableErrorCauses: string[];
 }
 
 /** One failed attempt, as recorded in the execution's history. */
@@ -35,6 +37,11 @@ export interface AttemptRecord {
   readonly stopCode?: string;
   /** Truncated to a bounded length, with a marker when cut. */
   readonly stoppedReason?: string;
+  /**
+   * The `Reason` of the container whose reason decided, bounded like `stoppedReason`. Present only
+   * when a stopped-reason pattern matched a container's reason rather than the task's.
+   */
+  readonly containerReason?: string;
   /** Exit codes of the containers that reported one, by container name. */
   readonly exitCodes: ContainerExit[];
   /** The rule that decided, e.g. `retryableStopCode:TaskFailedToStart`. */

@@ -64,6 +64,7 @@ export function renderRetryPolicy(props: RetryPolicyProps): DeciderPolicy {
     nonRetryableStoppedReasons: nonEmptyStrings('nonRetryableStoppedReasons', props.nonRetryableStoppedReasons ?? RetryDefaults.NON_RETRYABLE_STOPPED_REASONS),
     retryableExitCodes,
     retryableErrors: nonEmptyStrings('retryableErrors', props.retryableErrors ?? RetryDefaults.RETRYABLE_ERRORS),
+    nonRetryableErrorCauses: nonEmptyStrings('nonRetryableErrorCauses', props.nonRetryableErrorCauses ?? RetryDefaults.NON_RETRYABLE_ERROR_CAUSES),
   };
 }
 

@@ -27,7 +27,10 @@ export class RetryDefaults {
     TaskStopCode.INFRASTRUCTURE_HEALTH,
   ];
 
-  /** Transient start failures, matched even when a payload carries no stop code. */
+  /**
+   * Transient start failures, matched even when a payload carries no stop code. Matched against
+   * the task's `StoppedReason` and each container's `Reason`.
+   */
   public static readonly RETRYABLE_STOPPED_REASONS: string[] = [
     'ResourceInitializationError:*',
     'CannotPullContainerError:*',
@@ -35,7 +38,10 @@ export class RetryDefaults {
     'Host EC2 (instance *) stopped/terminated*',
   ];
 
-  /** Start failures that a retry cannot fix: a missing image, denied access, a missing secret. */
+  /**
+   * Start failures that a retry cannot fix: a missing image, denied access, a missing secret.
+   * Matched against the task's `StoppedReason` and each container's `Reason`.
+   */
   public static readonly NON_RETRYABLE_STOPPED_REASONS: string[] = [
     'CannotPullContainerError:*not found*',
     'CannotPullContainerError:*manifest unknown*',
@@ -57,6 +63,37 @@ export class RetryDefaults {
     'ECS.AmazonECSException',
     'ECS.ServerException',
     'AmazonECS.Unknown',
+  ];
+
+  /**
+   * Causes of API failures that a retry cannot fix, so that `RETRYABLE_ERRORS` does not retry
+   * them. Capacity (`Capacity is unavailable at this time...`), busy or disconnected instances
+   * (`RESOURCE:*`, `AGENT`), quotas and throttling are left out: they clear.
+   *
+   * @see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/api_failures_messages.html
+   * @see https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html#API_RunTask_Errors
+   */
+  public static readonly NON_RETRYABLE_ERROR_CAUSES: string[] = [
+    // RunTask `Failures[].Reason`: no container instance of the cluster can take the task as
+    // configured (a required attribute, a memberOf constraint, an Availability Zone outside the
+    // task's subnets), and a retry meets the same cluster.
+    'ATTRIBUTE',
+    'MemberOf placement constraint unsatisfied*',
+    'LOCATION',
+    // SDK messages: the task definition revision was deregistered (a state machine that started
+    // before a deploy still names it) or does not exist.
+    '*TaskDefinition is inactive*',
+    '*Unable to describe task definition*',
+    // SDK error codes of RunTask that no retry changes: a missing cluster, a platform version that
+    // does not exist or does not fit the task definition, an unsupported feature, a blocked
+    // account, a denied call. Matched in the cause text because `ECS.AmazonECSException` may
+    // carry any of them.
+    '*Error Code: ClusterNotFoundException*',
+    '*Error Code: PlatformUnknownException*',
+    '*Error Code: PlatformTaskDefinitionIncompatibilityException*',
+    '*Error Code: UnsupportedFeatureException*',
+    '*Error Code: BlockedException*',
+    '*Error Code: AccessDeniedException*',
   ];
 
   /** Environment variable that carries the 1-based attempt number into every container. */

@@ -27,8 +27,8 @@ describe('RetryableEcsRunTask', () => {
     const definition = renderedDefinition(env.stack);
     expect(definition.StartAt).toBe('Start attempts');
     expect(Object.keys(definition.States).sort()).toEqual([
-      'Attempts exhausted', 'Back off', 'Decide retry', 'Invalid decision', 'Next attempt', 'Not retryable',
-      'Record result', 'Retry or fail', 'Run task', 'Start attempts',
+      'Attempts exhausted', 'Back off', 'Decide retry', 'Decider failed', 'Explain decider failure', 'Invalid decision',
+      'Next attempt', 'Not retryable', 'Record result', 'Retry or fail', 'Run task', 'Start attempts',
     ]);
     const states = definition.States as Record<string, any>;
     expect(states['Run task']).toMatchObject({
@@ -47,6 +47,9 @@ describe('RetryableEcsRunTask', () => {
     expect(states['Next attempt'].Parameters['attempt.$']).toBe('States.MathAdd($.retryableEcsRunTask.attempt, 1)');
     expect(states['Not retryable']).toEqual({ Type: 'Fail', Error: 'RetryableEcsRunTask.NotRetryable', CausePath: '$.retryableEcsRunTask.failures.cause' });
     expect(states['Attempts exhausted']).toEqual({ Type: 'Fail', Error: 'RetryableEcsRunTask.AttemptsExhausted', CausePath: '$.retryableEcsRunTask.failures.cause' });
+    // A decider that fails after its retries ends in the run's own error name.
+    expect(states['Decide retry'].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.retryableEcsRunTask.failures.deciderError', Next: 'Explain decider failure' }]);
+    expect(states['Decider failed']).toEqual({ Type: 'Fail', Error: 'RetryableEcsRunTask.InvalidDecision', CausePath: '$.retryableEcsRunTask.failures.cause' });
   });
 
   test('the Choice itself enforces maxAttempts and the wait bound', () => {
@@ -72,6 +75,7 @@ describe('RetryableEcsRunTask', () => {
       nonRetryableStoppedReasons: ['*permanent*'],
       retryableExitCodes: [75, 143],
       retryableErrors: ['ECS.AmazonECSException'],
+      nonRetryableErrorCauses: ['*TaskDefinition is inactive*'],
     });
     const decide = (renderedDefinition(env.stack).States as any)['Decide retry'];
     expect(decide.Parameters.Payload).toEqual({
@@ -87,6 +91,7 @@ describe('RetryableEcsRunTask', () => {
         nonRetryableStoppedReasons: ['*permanent*'],
         retryableExitCodes: [75, 143],
         retryableErrors: ['ECS.AmazonECSException'],
+        nonRetryableErrorCauses: ['*TaskDefinition is inactive*'],
       },
       'attempt.$': '$.retryableEcsRunTask.attempt',
       'error.$': '$.retryableEcsRunTask.failures.error',

@@ -1,5 +1,5 @@
 import { backoffSeconds, decideRetry, MAX_REASON_LENGTH, truncate } from '../../lambda/decide-retry';
-import { TaskStopCode } from '../../src';
+import { RetryDefaults, TaskStopCode } from '../../src';
 import { MAX_ATTEMPTS_LIMIT } from '../../src/decider/wire';
 import { renderRetryPolicy } from '../../src/policy/render-retry-policy';
 import { allFailures, failure, withStoppedReason } from '../support/fixtures';
@@ -31,7 +31,17 @@ describe('default classification of the failure corpus', () => {
     'non-json-cause': [false, 'unparseableCause'],
     'json-non-task-cause': [false, 'unparseableCause'],
     'states-timeout': [false, 'errorNotRetryable:States.Timeout'],
-    'ecs-access-denied': [false, 'errorNotRetryable:ECS.AccessDeniedException'],
+    'ecs-access-denied': [false, 'nonRetryableErrorCause:*Error Code: AccessDeniedException*'],
+    // EC2: the stopped reason is generic, the container's reason names the error.
+    'ec2-cannot-pull-not-found': [false, 'nonRetryableStoppedReason:CannotPullContainerError:*not found*'],
+    'ec2-cannot-pull-throttled': [true, 'retryableStopCode:TaskFailedToStart'],
+    'ec2-executable-not-found': [false, 'nonRetryableStoppedReason:CannotStartContainerError:*executable file not found*'],
+    // API failures whose cause no retry changes.
+    'placement-attribute-missing': [false, 'nonRetryableErrorCause:ATTRIBUTE'],
+    'placement-constraint-unsatisfied': [false, 'nonRetryableErrorCause:MemberOf placement constraint unsatisfied*'],
+    'task-definition-inactive': [false, 'nonRetryableErrorCause:*TaskDefinition is inactive*'],
+    'task-definition-missing': [false, 'nonRetryableErrorCause:*Unable to describe task definition*'],
+    'cluster-not-found': [false, 'nonRetryableErrorCause:*Error Code: ClusterNotFoundException*'],
   };
 
   test('every fixture has an expectation', () => {
@@ -74,6 +84,153 @@ describe('classification order', () => {
   test('an error name in the list retries even without a task', () => {
     const policy = { ...defaults, retryableErrors: ['States.Timeout'] };
     expect(decideRetry({ policy, attempt: 1, error: failure('states-timeout'), random: 0 }).rule).toBe('retryableError:States.Timeout');
+  });
+});
+
+describe('container reasons (EC2)', () => {
+  const ec2Pull = (reason: string, stopCode = 'TaskFailedToStart', stoppedReason = 'Task failed to start') => ({
+    Error: 'States.TaskFailed',
+    Cause: JSON.stringify({
+      ...JSON.parse(failure('ec2-cannot-pull-not-found').Cause),
+      StopCode: stopCode,
+      StoppedReason: stoppedReason,
+      Containers: [
+        { Name: 'log-router', LastStatus: 'STOPPED', Reason: '' },
+        { Name: 'app', LastStatus: 'STOPPED', Reason: reason },
+      ],
+    }),
+  });
+
+  test('a permanent container reason wins over a retryable stop code, and is recorded', () => {
+    const decision = decideRetry({ policy: defaults, attempt: 1, error: failure('ec2-cannot-pull-not-found'), random: 0 });
+    expect(decision).toMatchObject({ retryable: false, retry: false, rule: 'nonRetryableStoppedReason:CannotPullContainerError:*not found*' });
+    expect(decision.history[0]).toEqual({
+      attempt: 1,
+      error: 'States.TaskFailed',
+      stopCode: 'TaskFailedToStart',
+      stoppedReason: 'Task failed to start',
+      containerReason: 'CannotPullContainerError: Error response from daemon: manifest for 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v9 '
+        + 'not found: manifest unknown: Requested image not found',
+      exitCodes: [],
+      rule: 'nonRetryableStoppedReason:CannotPullContainerError:*not found*',
+      retryable: false,
+      waitSeconds: 0,
+    });
+    expect(decision.cause).toBe('Attempt 1 failed with States.TaskFailed: TaskFailedToStart: Task failed to start '
+      + '(container reason: CannotPullContainerError: Error response from daemon: manifest for 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v9 '
+      + 'not found: manifest unknown: Requested image not found) [rule: nonRetryableStoppedReason:CannotPullContainerError:*not found*]');
+  });
+
+  test('the stopped reason is tried before the container reasons, and then records none', () => {
+    const policy = { ...defaults, nonRetryableStoppedReasons: ['*failed to start*', '*not found*'] };
+    const decision = decideRetry({ policy, attempt: 1, error: failure('ec2-cannot-pull-not-found'), random: 0 });
+    expect(decision.rule).toBe('nonRetryableStoppedReason:*failed to start*');
+    expect(decision.history[0].containerReason).toBeUndefined();
+  });
+
+  test('patterns keep their list order across the stopped reason and the container reasons', () => {
+    const policy = { ...defaults, nonRetryableStoppedReasons: ['*manifest unknown*', '*failed to start*'] };
+    const decision = decideRetry({ policy, attempt: 1, error: failure('ec2-cannot-pull-not-found'), random: 0 });
+    expect(decision.rule).toBe('nonRetryableStoppedReason:*manifest unknown*');
+    expect(decision.history[0].containerReason).toMatch(/^CannotPullContainerError: /);
+  });
+
+  test('a retryable container reason decides when the stop code does not, and is recorded', () => {
+    const error = ec2Pull('CannotPullContainerError: Error response from daemon: net/http: TLS handshake timeout', 'EssentialContainerExited',
+      'Essential container in task exited');
+    const decision = decideRetry({ policy: defaults, attempt: 1, error, random: 0 });
+    expect(decision).toMatchObject({ retryable: true, retry: true, rule: 'retryableStoppedReason:CannotPullContainerError:*' });
+    expect(decision.history[0].containerReason).toBe('CannotPullContainerError: Error response from daemon: net/http: TLS handshake timeout');
+    expect(decision.cause).toContain('(container reason: CannotPullContainerError: Error response from daemon: net/http: TLS handshake timeout)');
+  });
+
+  test('a container reason is not recorded when the stop code decided', () => {
+    const decision = decideRetry({ policy: defaults, attempt: 1, error: failure('ec2-cannot-pull-throttled'), random: 0 });
+    expect(decision.rule).toBe('retryableStopCode:TaskFailedToStart');
+    expect(decision.history[0].containerReason).toBeUndefined();
+    expect(decision.cause).not.toContain('container reason');
+  });
+
+  test('an empty container reason matches nothing, not even `*`', () => {
+    const policy = { ...defaults, retryableStopCodes: [], retryableStoppedReasons: ['*'], nonRetryableStoppedReasons: [] };
+    const error = { Error: 'States.TaskFailed', Cause: JSON.stringify({ StopCode: 'EssentialContainerExited', Containers: [{ Name: 'app', Reason: '' }] }) };
+    expect(decideRetry({ policy, attempt: 1, error, random: 0 }).rule).toBe('noRetryableMatch');
+  });
+
+  test('a container reason of 200 KB is matched whole and recorded bounded', () => {
+    const reason = `CannotPullContainerError: ${'x'.repeat(200 * 1024)} manifest unknown`;
+    const decision = decideRetry({ policy: defaults, attempt: 1, error: ec2Pull(reason), random: 0 });
+    expect(decision.rule).toBe('nonRetryableStoppedReason:CannotPullContainerError:*manifest unknown*');
+    expect(decision.history[0].containerReason).toHaveLength(MAX_REASON_LENGTH / 2);
+    expect(decision.history[0].containerReason).toMatch(/^CannotPullContainerError: x+…\[\d+ chars cut\]…x+ manifest unknown$/);
+    expect(decision.cause.length).toBeLessThan(1024);
+  });
+
+  test('a cause cut short still yields the container reasons when the containers survived', () => {
+    const full = failure('ec2-cannot-pull-not-found').Cause;
+    const cut = full.slice(0, full.indexOf('"StoppedReason"') + '"StoppedReason":"Task fa'.length);
+    expect(() => JSON.parse(cut)).toThrow();
+    const decision = decideRetry({ policy: defaults, attempt: 1, error: { Error: 'States.TaskFailed', Cause: cut }, random: 0 });
+    expect(decision.rule).toBe('nonRetryableStoppedReason:CannotPullContainerError:*not found*');
+    expect(decision.history[0].containerReason).toMatch(/Requested image not found$/);
+  });
+
+  test('only the first ten containers are read', () => {
+    const containers = [...Array(12)].map((_, i) => ({ Name: `c${i}`, Reason: i === 11 ? 'CannotPullContainerError: not found' : 'fine' }));
+    const error = { Error: 'States.TaskFailed', Cause: JSON.stringify({ StopCode: 'EssentialContainerExited', Containers: containers }) };
+    expect(decideRetry({ policy: defaults, attempt: 1, error, random: 0 }).rule).toBe('noRetryableMatch');
+  });
+});
+
+describe('causes of errors without a stopped task', () => {
+  const unknown = (failures: unknown) => ({ Error: 'AmazonECS.Unknown', Cause: JSON.stringify({ Failures: failures, Tasks: [] }) });
+
+  test('a permanent cause wins over a retryable error name', () => {
+    const decision = decideRetry({ policy: defaults, attempt: 1, error: failure('task-definition-inactive'), random: 0 });
+    expect(defaults.retryableErrors).toContain('ECS.AmazonECSException');
+    expect(decision).toMatchObject({ retryable: false, retry: false, rule: 'nonRetryableErrorCause:*TaskDefinition is inactive*' });
+    expect(decision.cause).toMatch(/^Attempt 1 failed with ECS.AmazonECSException: TaskDefinition is inactive \(Service: AmazonECS;.*\[rule: nonRetryableErrorCause:/);
+  });
+
+  test('patterns are matched against each whole failure reason, not the JSON text', () => {
+    const policy = { ...defaults, nonRetryableErrorCauses: ['RESOURCE'] };
+    expect(decideRetry({ policy, attempt: 1, error: unknown([{ Reason: 'RESOURCE:MEMORY' }]), random: 0 }).rule).toBe('retryableError:AmazonECS.Unknown');
+    expect(decideRetry({ policy, attempt: 1, error: unknown([{ Reason: 'AGENT' }, { Reason: 'resource' }]), random: 0 }).rule)
+      .toBe('nonRetryableErrorCause:RESOURCE');
+  });
+
+  test('a failure\'s Detail is matched too, and camelCase from the ECS API is read', () => {
+    const policy = { ...defaults, nonRetryableErrorCauses: ['*no such subnet*'] };
+    expect(decideRetry({ policy, attempt: 1, error: unknown([{ Reason: 'MISSING', Detail: 'no such subnet: subnet-0abc' }]), random: 0 }).retryable).toBe(false);
+    const camel = { Error: 'AmazonECS.Unknown', Cause: JSON.stringify({ failures: [{ reason: 'ATTRIBUTE' }], tasks: [] }) };
+    expect(decideRetry({ policy: defaults, attempt: 1, error: camel, random: 0 }).rule).toBe('nonRetryableErrorCause:ATTRIBUTE');
+  });
+
+  test('capacity, busy instances and throttling stay retryable under the defaults', () => {
+    for (const reason of ['RESOURCE:CPU', 'RESOURCE:MEMORY', 'RESOURCE:ENI', 'AGENT',
+      'Capacity is unavailable at this time. Please try again later or in a different availability zone']) {
+      expect(decideRetry({ policy: defaults, attempt: 1, error: unknown([{ Reason: reason }]), random: 0 }).rule).toBe('retryableError:AmazonECS.Unknown');
+    }
+    expect(decideRetry({ policy: defaults, attempt: 1, error: failure('ecs-api-throttled'), random: 0 }).retryable).toBe(true);
+  });
+
+  test('a policy rendered before nonRetryableErrorCauses existed keeps its old behaviour', () => {
+    const { nonRetryableErrorCauses, ...old } = defaults;
+    expect(nonRetryableErrorCauses).toEqual(RetryDefaults.NON_RETRYABLE_ERROR_CAUSES);
+    const decision = decideRetry({ policy: old, attempt: 1, error: failure('task-definition-inactive'), random: 0 });
+    expect(decision).toMatchObject({ retryable: true, rule: 'retryableError:ECS.AmazonECSException' });
+  });
+
+  test('the patterns never apply to a stopped task', () => {
+    const policy = { ...defaults, nonRetryableErrorCauses: ['*'] };
+    expect(decideRetry({ policy, attempt: 1, error: failure('spot-interruption'), random: 0 }).rule).toBe('retryableStopCode:SpotInterruption');
+  });
+
+  test('a Cause that is neither JSON nor text matches nothing', () => {
+    const policy = { ...defaults, nonRetryableErrorCauses: ['*'] };
+    expect(decideRetry({ policy, attempt: 1, error: { Error: 'ECS.ServerException', Cause: 42 }, random: 0 }).rule).toBe('retryableError:ECS.ServerException');
+    expect(decideRetry({ policy, attempt: 1, error: { Error: 'ECS.ServerException', Cause: 'Service Unavailable' }, random: 0 }).rule)
+      .toBe('nonRetryableErrorCause:*');
   });
 });
 
@@ -203,10 +360,12 @@ describe('malformed input never throws and never retries by accident', () => {
   });
 
   test('junk history entries are dropped and kept ones re-bounded', () => {
-    const history = [null, 'x', 3, { attempt: 1, error: 'E', stoppedReason: 'y'.repeat(10_000), exitCodes: [{ name: 'a', exitCode: 'no' }], rule: 'r', retryable: true, waitSeconds: 5 }];
+    const entry = { attempt: 1, error: 'E', stoppedReason: 'y'.repeat(10_000), exitCodes: [{ name: 'a', exitCode: 'no' }], rule: 'r', retryable: true, waitSeconds: 5 };
+    const history = [null, 'x', 3, { ...entry, containerReason: 'z'.repeat(10_000) }];
     const decision = decideRetry({ policy: { ...defaults, maxAttempts: 3 }, attempt: 2, error: failure('spot-interruption'), history, random: 0 });
     expect(decision.history).toHaveLength(2);
-    expect(decision.history[0].stoppedReason!.length).toBe(MAX_REASON_LENGTH);
+    expect(decision.history[0].stoppedReason!.length).toBe(MAX_REASON_LENGTH / 2);
+    expect(decision.history[0].containerReason!.length).toBe(MAX_REASON_LENGTH / 2);
     expect(decision.history[0].exitCodes).toEqual([]);
   });
 });

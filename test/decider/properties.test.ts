@@ -24,6 +24,7 @@ const policy = fc.oneof(
     nonRetryableStoppedReasons: fc.oneof(fc.array(fc.constantFrom('*not found*', '*AccessDenied*', '**')), junk),
     retryableExitCodes: fc.oneof(fc.array(fc.integer({ min: -1, max: 255 })), junk),
     retryableErrors: fc.oneof(fc.array(fc.constantFrom('ECS.AmazonECSException', 'AmazonECS.Unknown', 'States.TaskFailed')), junk),
+    nonRetryableErrorCauses: fc.oneof(fc.array(fc.constantFrom('ATTRIBUTE', '*inactive*', '*Error Code: *', '*', '')), junk),
   }, { requiredKeys: [] }),
   junk,
 );
@@ -107,9 +108,36 @@ describe('decideRetry, for any policy and payload', () => {
     fc.assert(fc.property(input, (i) => {
       for (const entry of decideRetry(i).history) {
         expect((entry.stoppedReason ?? '').length).toBeLessThanOrEqual(384);
+        expect((entry.containerReason ?? '').length).toBeLessThanOrEqual(384);
         expect(entry.error.length).toBeLessThanOrEqual(255);
         expect(entry.exitCodes.length).toBeLessThanOrEqual(10);
       }
+    }), RUNS);
+  });
+
+  test('never retries an error without a stopped task whose cause matches nonRetryableErrorCauses', () => {
+    const permanentCause = fc.record({
+      name: fc.oneof(fc.constantFrom('ECS.AmazonECSException', 'AmazonECS.Unknown', 'ECS.ServerException', 'States.TaskFailed'), fc.string()),
+      // ASCII, without `*`, so that the token is a literal part of its own pattern.
+      token: fc.string({ minLength: 1, maxLength: 20 }).filter((t) => !t.includes('*')),
+      before: fc.string({ maxLength: 200 }),
+      after: fc.string({ maxLength: 200 }),
+      inFailures: fc.boolean(),
+      others: fc.array(fc.string({ maxLength: 30 }), { maxLength: 3 }),
+    });
+    fc.assert(fc.property(policy, permanentCause, fc.integer({ min: 1, max: 60 }), (raw, c, attempt) => {
+      const base = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? raw : {};
+      const text = `${c.before}${c.token}${c.after}`;
+      const cause = c.inFailures
+        ? JSON.stringify({ Failures: [...c.others.map((r) => ({ Reason: r })), { Arn: 'arn:aws:ecs:x', Reason: text }], Tasks: [] })
+        // A leading letter keeps plain text from parsing as JSON.
+        : `x${text}`;
+      const patterns = [...(Array.isArray((base as any).nonRetryableErrorCauses) ? (base as any).nonRetryableErrorCauses : []), `*${c.token}*`];
+      const p = { ...base, maxAttempts: 50, retryableErrors: [c.name], nonRetryableErrorCauses: patterns };
+      const d = decideRetry({ policy: p, attempt, error: { Error: c.name, Cause: cause }, random: 0.5 });
+      expect(d.retryable).toBe(false);
+      expect(d.retry).toBe(false);
+      expect(d.rule.startsWith('nonRetryableErrorCause:')).toBe(true);
     }), RUNS);
   });
 });
