@@ -6,8 +6,11 @@ import type { Decision } from '../src/decider/wire';
  * structured line per decision. It never throws, so a malformed payload still gets a decision
  * (not retryable), never a Lambda error that native retries would replay.
  */
-export async function handler(event: unknown): Promise<Decision> {
+export async function handler(event: unknown): Promise<Decision | LostNotificationCount> {
   const payload = typeof event === 'object' && event !== null ? (event as Record<string, unknown>) : {};
+  if (typeof payload.lostNotification === 'object' && payload.lostNotification !== null) {
+    return countLostNotification(runOf(payload), payload.lostNotification as Record<string, unknown>);
+  }
   const decision = decideRetry({
     policy: payload.policy,
     attempt: payload.attempt,
@@ -19,7 +22,7 @@ export async function handler(event: unknown): Promise<Decision> {
   // Raw stdout, not console.log: the line must be bare JSON for the log group's metric filters.
   process.stdout.write(JSON.stringify({
     message: 'retry decision',
-    run: typeof payload.run === 'string' ? payload.run.slice(0, 256) : 'unknown',
+    run: runOf(payload),
     attempt: last.attempt,
     error: last.error,
     stopCode: last.stopCode,
@@ -28,4 +31,29 @@ export async function handler(event: unknown): Promise<Decision> {
     waitSeconds: decision.waitSeconds,
   }) + '\n');
   return decision;
+}
+
+/** What the decider answers when a state machine reports a notification it could not publish. */
+export interface LostNotificationCount {
+  readonly counted: boolean;
+}
+
+/**
+ * Logs one line for a notification that a run could not publish, which the metric filter
+ * `NotificationsLost` counts. Nothing else happens: the run's result is already decided.
+ */
+function countLostNotification(run: string, lost: Record<string, unknown>): LostNotificationCount {
+  const text = (value: unknown) => (typeof value === 'string' ? value.slice(0, 256) : 'unknown');
+  process.stdout.write(JSON.stringify({
+    message: 'notification lost',
+    run,
+    status: text(lost.status),
+    error: text(lost.error),
+    decision: 'NOTIFICATION_LOST',
+  }) + '\n');
+  return { counted: true };
+}
+
+function runOf(payload: Record<string, unknown>): string {
+  return typeof payload.run === 'string' ? payload.run.slice(0, 256) : 'unknown';
 }

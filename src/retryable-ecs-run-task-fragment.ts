@@ -16,6 +16,7 @@ import { warnAboutRiskyPolicy } from './policy/risky-policy-warnings';
 import { RetryableEcsRunTaskOptions } from './retryable-ecs-run-task-options';
 import { ClusterScopedEcsRunTask } from './run-task/cluster-scoped-ecs-run-task';
 import { withAttemptVariable } from './run-task/container-overrides';
+import { Notification } from './states/notifications';
 import { StatePaths } from './states/state-paths';
 
 /** Properties of a `RetryableEcsRunTaskFragment`. */
@@ -104,6 +105,7 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
     const decide = this.decideRetry(policy, paths);
     this.runTask.addCatch(decide, { errors: [sfn.Errors.ALL], resultPath: paths.error });
     decide.next(this.retryOrFail(policy, paths, props.failureTopic));
+    decide.addCatch(this.deciderFailed(paths, props.failureTopic), { errors: [sfn.Errors.ALL], resultPath: paths.deciderError });
 
     const recordResult = new sfn.Pass(this, 'Record result', {
       parameters: { 'attempts.$': paths.attempt, 'history.$': paths.history, 'task.$': paths.task },
@@ -112,7 +114,7 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
     init.next(this.runTask).next(recordResult);
 
     this.startState = init;
-    this.endStates = [props.successTopic ? this.notifySuccess(recordResult, props.successTopic, resultPath) : recordResult];
+    this.endStates = props.successTopic ? this.notifySuccess(recordResult, props.successTopic, resultPath) : [recordResult];
     const prefix = props.stateNamePrefix ?? `${id}: `;
     if (prefix !== '') {
       this.prefixStates(prefix);
@@ -149,6 +151,16 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
     return this.decisionMetric('NOT_RETRYABLE', props);
   }
 
+  /**
+   * Notifications of this run that could not be published, after their retries. The run's result
+   * is unaffected; alarm on this to learn that subscribers missed a result.
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricNotificationsLost(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.decisionMetric('NOTIFICATION_LOST', props);
+  }
+
   /** Invokes the shared decider with this run's policy; its answer replaces the caught error. */
   private decideRetry(policy: DeciderPolicy, paths: StatePaths): sfn.TaskStateBase {
     const decide = new UnqualifiedLambdaInvoke(this, 'Decide retry', {
@@ -180,6 +192,21 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
       jitterStrategy: sfn.JitterType.FULL,
     });
     return decide;
+  }
+
+  /**
+   * A decider that still fails after its retries ends the run as an invalid decision, so that the
+   * run keeps its own error names and still notifies.
+   */
+  private deciderFailed(paths: StatePaths, failureTopic?: sns.ITopic): sfn.IChainable {
+    const explain = new sfn.Pass(this, 'Explain decider failure', {
+      parameters: {
+        'history.$': paths.history,
+        'cause.$': `States.Format('The retry decider failed with {}; the run stops rather than guess whether to retry.', ${paths.deciderError}.Error)`,
+      },
+      resultPath: paths.failures,
+    });
+    return explain.next(this.notifyThenFail('Decider failed', RetryErrors.INVALID_DECISION, { causePath: paths.cause }, paths, failureTopic));
   }
 
   /**
@@ -228,7 +255,10 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
       );
   }
 
-  /** A Fail state, preceded by a notification when a failure topic is given. */
+  /**
+   * A Fail state, preceded by a notification when a failure topic is given. A notification that
+   * is lost still ends in the same error, with the cause extended by a note that says so.
+   */
   private notifyThenFail(
     name: string, error: string, cause: { causePath?: string; cause?: string }, paths: StatePaths, topic?: sns.ITopic,
   ): sfn.IChainable {
@@ -236,7 +266,17 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
     if (!topic) {
       return failState;
     }
-    return new tasks.SnsPublish(this, `Notify ${name.toLowerCase()}`, {
+    const lostPath = `${paths.failures}.notificationLost`;
+    const causeArgument = cause.causePath ?? `'${escapeIntrinsicString(cause.cause ?? '')}'`;
+    const noteLoss = new sfn.Pass(this, `${name}, notification lost`, {
+      parameters: {
+        'cause.$': `States.Format('{} [failure notification lost: {}]', ${causeArgument}, ${lostPath}.Error)`,
+      },
+      resultPath: paths.lostNotificationCause,
+    });
+    noteLoss.next(new sfn.Fail(this, `${name} (notification lost)`, { error, causePath: `${paths.lostNotificationCause}.cause` }));
+
+    const notification = new Notification(this, name.toLowerCase(), {
       topic,
       message: sfn.TaskInput.fromObject({
         status: 'FAILED',
@@ -247,13 +287,21 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
         history: sfn.JsonPath.objectAt(paths.history),
       }),
       messageAttributes: { status: { value: 'FAILED' }, error: { value: error } },
-      resultPath: sfn.JsonPath.DISCARD,
-    }).next(failState);
+      run: this.node.path,
+      decider: this.decider,
+      status: 'FAILED',
+      lostPath,
+    }, noteLoss);
+    return notification.publish.next(failState);
   }
 
-  /** Publishes the result after `recordResult`, and returns the publishing state. */
-  private notifySuccess(recordResult: sfn.Pass, topic: sns.ITopic, resultPath: string): sfn.INextable {
-    const notify = new tasks.SnsPublish(this, 'Notify success', {
+  /**
+   * Publishes the result after `recordResult`. Returns the states the run ends in: the publish,
+   * and the state a lost notification ends in, with the publish error at
+   * `<resultPath>.notificationLost`.
+   */
+  private notifySuccess(recordResult: sfn.Pass, topic: sns.ITopic, resultPath: string): sfn.INextable[] {
+    const notification = new Notification(this, 'success', {
       topic,
       message: sfn.TaskInput.fromObject({
         status: 'SUCCEEDED',
@@ -261,10 +309,13 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
         result: sfn.JsonPath.objectAt(resultPath),
       }),
       messageAttributes: { status: { value: 'SUCCEEDED' } },
-      resultPath: sfn.JsonPath.DISCARD,
-    });
-    recordResult.next(notify);
-    return notify;
+      run: this.node.path,
+      decider: this.decider,
+      status: 'SUCCEEDED',
+      lostPath: `${resultPath}.notificationLost`,
+    }, new sfn.Pass(this, 'Success notification lost'));
+    recordResult.next(notification.publish);
+    return [notification.publish, notification.lost];
   }
 
   private decisionMetric(decision: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
@@ -276,4 +327,9 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
       ...props,
     });
   }
+}
+
+/** Escapes a literal for a string argument of an intrinsic function. */
+function escapeIntrinsicString(text: string): string {
+  return text.replace(/[\\'{}]/g, (c) => `\\${c}`);
 }

@@ -113,4 +113,14 @@ export class RetryableEcsRunTask extends Construct {
   public metricNotRetryable(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.fragment.metricNotRetryable(props);
   }
+
+  /**
+   * Notifications to `successTopic` or `failureTopic` that could not be published after their
+   * retries. The execution's result is unaffected.
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricNotificationsLost(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.fragment.metricNotificationsLost(props);
+  }
 }

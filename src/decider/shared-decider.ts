@@ -17,6 +17,7 @@ export const DECISION_METRICS: Record<string, string> = {
   RETRY: 'Retries',
   EXHAUSTED: 'AttemptsExhausted',
   NOT_RETRYABLE: 'NotRetryable',
+  NOTIFICATION_LOST: 'NotificationsLost',
 };
 
 /** The default retention of the decider's log group. */
@@ -35,22 +36,22 @@ export class RetryDecider extends Construct {
     const stack = Stack.of(scope);
     const existing = stack.node.tryFindChild(DECIDER_ID) as RetryDecider | undefined;
     if (!existing) {
-      return new RetryDecider(stack, DECIDER_ID, logRetention ?? DEFAULT_DECIDER_LOG_RETENTION);
+      return new RetryDecider(stack, DECIDER_ID, logRetention);
     }
-    if (logRetention !== undefined && logRetention !== existing.logRetention) {
-      throw new Error(
-        `\`deciderLogRetention\` must be the same for every retrying run in stack ${stack.stackName}, which shares one decider: got ${logRetention} days, but the decider already keeps logs ${existing.logRetention} days.`,
-      );
-    }
+    existing.agreeOnRetention(logRetention);
     return existing;
   }
 
   public readonly function: lambda.Function;
   public readonly logGroup: logs.LogGroup;
 
-  private constructor(scope: Construct, id: string, private readonly logRetention: logs.RetentionDays) {
+  /** The retention a run asked for; runs that leave it unset agree with any. */
+  private requestedRetention?: logs.RetentionDays;
+
+  private constructor(scope: Construct, id: string, logRetention: logs.RetentionDays | undefined) {
     super(scope, id);
-    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: logRetention });
+    this.requestedRetention = logRetention;
+    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: logRetention ?? DEFAULT_DECIDER_LOG_RETENTION });
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Lets the retry decider write to its own log group, and nothing else',
@@ -75,6 +76,27 @@ export class RetryDecider extends Construct {
         unit: cloudwatch.Unit.COUNT,
         dimensions: { Run: '$.run' },
       });
+    }
+  }
+
+  /**
+   * Settles the log retention whatever order the runs are created in: the first run that sets
+   * it decides, and a later run that sets another value is an error.
+   */
+  private agreeOnRetention(logRetention: logs.RetentionDays | undefined): void {
+    if (logRetention === undefined) {
+      return;
+    }
+    if (this.requestedRetention === undefined) {
+      this.requestedRetention = logRetention;
+      (this.logGroup.node.defaultChild as logs.CfnLogGroup).retentionInDays =
+        logRetention === logs.RetentionDays.INFINITE ? undefined : logRetention;
+      return;
+    }
+    if (logRetention !== this.requestedRetention) {
+      throw new Error(
+        `\`deciderLogRetention\` must be the same for every retrying run in stack ${Stack.of(this).stackName}, which shares one decider: got ${logRetention} days, but another run set ${this.requestedRetention} days.`,
+      );
     }
   }
 }

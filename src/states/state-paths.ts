@@ -13,6 +13,8 @@ export class StatePaths {
   public readonly retryable: string;
   public readonly waitSeconds: string;
   public readonly cause: string;
+  public readonly deciderError: string;
+  public readonly lostNotificationCause: string;
 
   constructor(public readonly root: string) {
     this.attempt = `${root}.attempt`;
@@ -24,5 +26,7 @@ export class StatePaths {
     this.retryable = `${this.failures}.retryable`;
     this.waitSeconds = `${this.failures}.waitSeconds`;
     this.cause = `${this.failures}.cause`;
+    this.deciderError = `${this.failures}.deciderError`;
+    this.lostNotificationCause = `${this.failures}.lostNotificationCause`;
   }
 }

@@ -30,8 +30,8 @@ describe('RetryableEcsRunTaskFragment', () => {
 
     const processor = (renderedDefinition(stack).States as any).Each.ItemProcessor;
     const names = Object.keys(processor.States);
-    expect(names).toHaveLength(20);
-    expect(new Set(names).size).toBe(20);
+    expect(names).toHaveLength(24);
+    expect(new Set(names).size).toBe(24);
     expect(processor.StartAt).toBe('First: Start attempts');
     expect(processor.States['First: Record result'].Next).toBe('Second: Start attempts');
     expect(first.decider).toBe(second.decider);

@@ -2,11 +2,12 @@ import { App, Aspects, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
-import { RetryableEcsRunTask, RetryableEcsRunTaskProps } from '../../src';
+import { RetryableEcsRunTask, RetryableEcsRunTaskFragment, RetryableEcsRunTaskProps } from '../../src';
 
 /**
  * The cdk-nag findings on this library's own resources that are suppressed, each for one
@@ -163,6 +164,38 @@ describe('IAM is least privilege', () => {
     ]);
     const without = synth().stateMachine;
     expect(resourcesOf(without, 'sns:Publish')).toEqual([]);
+  });
+
+  test('a topic encrypted with a customer managed key gets kms:GenerateDataKey* and kms:Decrypt on that key only', () => {
+    const { stateMachine, template } = synth({}, (stack) => ({
+      successTopic: new sns.Topic(stack, 'Done', { masterKey: new kms.Key(stack, 'TopicKey') }),
+      failureTopic: new sns.Topic(stack, 'Alarm'),
+    }));
+    const key = Object.keys(template.findResources('AWS::KMS::Key'))[0];
+    expect(resourcesOf(stateMachine, 'kms:GenerateDataKey*')).toEqual([{ 'Fn::GetAtt': [key, 'Arn'] }]);
+    expect(resourcesOf(stateMachine, 'kms:Decrypt')).toEqual([{ 'Fn::GetAtt': [key, 'Arn'] }]);
+    expect(resourcesOf(stateMachine, 'sns:Publish')).toHaveLength(2);
+    // No key, no KMS statement.
+    expect(resourcesOf(synth({}, (stack) => ({ successTopic: new sns.Topic(stack, 'Done') })).stateMachine, 'kms:Decrypt')).toEqual([]);
+  });
+
+  test("the fragment's KMS grant reaches the role of the user's own state machine", () => {
+    const stack = new Stack(new App(), 'FragmentKmsStack', { env: { account: '123456789012', region: 'us-east-1' } });
+    const cluster = new ecs.Cluster(stack, 'Cluster');
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'TaskDef');
+    taskDefinition.addContainer('app', { image: ecs.ContainerImage.fromRegistry('busybox') });
+    const topic = new sns.Topic(stack, 'Alarm', { masterKey: kms.Key.fromKeyArn(stack, 'Imported', 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab') });
+    const fragment = new RetryableEcsRunTaskFragment(stack, 'Job', { cluster, taskDefinition, failureTopic: topic });
+    new sfn.StateMachine(stack, 'Workflow', { definitionBody: sfn.DefinitionBody.fromChainable(fragment) });
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^WorkflowRole') }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          Resource: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+        })]),
+      },
+    });
   });
 
   test("the decider's role can write its own logs and do nothing else", () => {

@@ -16,6 +16,8 @@ describe('observability', () => {
   });
   const create = (props: Partial<RetryableEcsRunTaskProps> = {}, id = 'Job') =>
     new RetryableEcsRunTask(env.stack, id, { cluster: env.cluster, taskDefinition: env.taskDefinition, ...props });
+  const deciderLogGroups = () => Object.fromEntries(Object.entries(Template.fromStack(env.stack).findResources('AWS::Logs::LogGroup'))
+    .filter(([id]) => id.startsWith('RetryableEcsRunTaskDecider')));
   const stateMachineProps = () => Object.values(Template.fromStack(env.stack).findResources('AWS::StepFunctions::StateMachine'))[0].Properties;
 
   test('execution logging is off unless asked for, and then leaves execution data out', () => {
@@ -48,16 +50,38 @@ describe('observability', () => {
     Template.fromStack(other.stack).hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
-  test('runs that share a decider must agree on its log retention', () => {
+  test('runs that share a decider must agree on its log retention, whichever comes first', () => {
     create({ deciderLogRetention: logs.RetentionDays.ONE_WEEK });
     expect(() => create({ deciderLogRetention: logs.RetentionDays.ONE_YEAR }, 'Second')).toThrow(
-      '`deciderLogRetention` must be the same for every retrying run in stack TestStack, which shares one decider: got 365 days, but the decider already keeps logs 7 days.');
+      '`deciderLogRetention` must be the same for every retrying run in stack TestStack, which shares one decider: got 365 days, but another run set 7 days.');
+
+    const other = testEnvironment();
+    const job = (id: string, deciderLogRetention?: logs.RetentionDays) =>
+      new RetryableEcsRunTask(other.stack, id, { cluster: other.cluster, taskDefinition: other.taskDefinition, deciderLogRetention });
+    job('Unset');
+    job('Week', logs.RetentionDays.ONE_WEEK);
+    expect(() => job('Year', logs.RetentionDays.ONE_YEAR)).toThrow(/got 365 days, but another run set 7 days/);
+  });
+
+  test.each([
+    ['set, then unset', [logs.RetentionDays.TWO_WEEKS, undefined]],
+    ['unset, then set', [undefined, logs.RetentionDays.TWO_WEEKS]],
+    ['unset, set, unset', [undefined, logs.RetentionDays.TWO_WEEKS, undefined]],
+  ])('a run that leaves the log retention unset agrees with any value: %s', (_, retentions) => {
+    retentions.forEach((deciderLogRetention, i) => create({ deciderLogRetention }, `Job${i}`));
+    expect(Object.values(deciderLogGroups()).map((g: any) => g.Properties.RetentionInDays)).toEqual([14]);
+  });
+
+  test('a run may keep the decider logs forever, even when it comes second', () => {
+    create({}, 'First');
+    create({ deciderLogRetention: logs.RetentionDays.INFINITE }, 'Second');
+    expect(Object.values(deciderLogGroups()).map((g: any) => g.Properties?.RetentionInDays)).toEqual([undefined]);
   });
 
   test('metric filters count decisions per run from the decider log line', () => {
     create();
     const template = Template.fromStack(env.stack);
-    for (const [decision, metricName] of [['RETRY', 'Retries'], ['EXHAUSTED', 'AttemptsExhausted'], ['NOT_RETRYABLE', 'NotRetryable']]) {
+    for (const [decision, metricName] of [['RETRY', 'Retries'], ['EXHAUSTED', 'AttemptsExhausted'], ['NOT_RETRYABLE', 'NotRetryable'], ['NOTIFICATION_LOST', 'NotificationsLost']]) {
       template.hasResourceProperties('AWS::Logs::MetricFilter', {
         FilterPattern: `{ $.decision = "${decision}" }`,
         MetricTransformations: [{
@@ -69,7 +93,7 @@ describe('observability', () => {
         }],
       });
     }
-    template.resourceCountIs('AWS::Logs::MetricFilter', 3);
+    template.resourceCountIs('AWS::Logs::MetricFilter', 4);
   });
 
   test('the decider log line carries the fields the filters read', async () => {
@@ -94,6 +118,7 @@ describe('observability', () => {
     expect(exhausted.period.toMinutes()).toBe(1);
     expect(job.metricNotRetryable().metricName).toBe('NotRetryable');
     expect(job.metricRetries().metricName).toBe('Retries');
+    expect(job.metricNotificationsLost().metricName).toBe('NotificationsLost');
     exhausted.createAlarm(env.stack, 'Exhausted', { threshold: 1, evaluationPeriods: 1 });
     Template.fromStack(env.stack).hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'RetryableEcsRunTask',

@@ -1,4 +1,5 @@
 import { handler } from '../../lambda/decider.lambda';
+import type { Decision } from '../../src/decider/wire';
 import { renderRetryPolicy } from '../../src/policy/render-retry-policy';
 import { failure } from '../support/fixtures';
 
@@ -22,7 +23,7 @@ describe('decider handler', () => {
       stopCode: 'SpotInterruption',
       rule: 'retryableStopCode:SpotInterruption',
       decision: 'RETRY',
-      waitSeconds: decision.waitSeconds,
+      waitSeconds: (decision as Decision).waitSeconds,
     });
   });
 
@@ -35,5 +36,14 @@ describe('decider handler', () => {
     const decision = await handler(event);
     expect(decision).toMatchObject({ retryable: false, retry: false });
     expect(JSON.parse(log.mock.calls[0][0])).toMatchObject({ decision: 'NOT_RETRYABLE', run: 'unknown' });
+  });
+
+  test('counts a lost notification with one log line that the NotificationsLost filter matches', async () => {
+    const answer = await handler({ run: 'Stack/Job/Run', lostNotification: { status: 'FAILED', error: 'SNS.KMSAccessDeniedException' } });
+    expect(answer).toEqual({ counted: true });
+    expect(log).toHaveBeenCalledTimes(1);
+    expect(JSON.parse(log.mock.calls[0][0])).toEqual({
+      message: 'notification lost', run: 'Stack/Job/Run', status: 'FAILED', error: 'SNS.KMSAccessDeniedException', decision: 'NOTIFICATION_LOST',
+    });
   });
 });

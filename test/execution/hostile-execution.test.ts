@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { MAX_REASON_LENGTH } from '../../lambda/decide-retry';
 import { handler as decider } from '../../lambda/decider.lambda';
-import { RetryableEcsRunTask, RetryableEcsRunTaskProps } from '../../src';
+import { RetryableEcsRunTask, RetryableEcsRunTaskProps, RetryErrors } from '../../src';
 import { MAX_ATTEMPTS_LIMIT } from '../../src/decider/wire';
 import { EcsFailure, failure, successTask, withStoppedReason } from '../support/fixtures';
 import { executeLocally, ExecuteOptions, renderedDefinition } from '../support/local-execution';
@@ -52,7 +52,7 @@ describe('the decider failing', () => {
     expect(result.output.retryableEcsRunTask.attempts).toBe(2);
   });
 
-  test('a decider that keeps failing fails the execution with its error, without looping', async () => {
+  test('a decider that keeps failing ends the run as an invalid decision, without looping', async () => {
     let calls = 0;
     const broken = async () => {
       calls++;
@@ -61,7 +61,8 @@ describe('the decider failing', () => {
     const result = await run({}, { outcomes: [{ fail: failure('spot-interruption') }], decider: broken });
 
     expect(result.status).toBe('FAILED');
-    expect(result.error).toBe('Lambda.ServiceException');
+    expect(result.error).toBe(RetryErrors.INVALID_DECISION);
+    expect(result.cause).toMatch(/^The retry decider failed with Lambda\.ServiceException/);
     expect(result.runTaskCalls).toBe(1);
     // One call plus CDK's six native retries of Lambda service errors.
     expect(calls).toBe(7);

@@ -71,8 +71,10 @@ export interface LocalExecution {
   readonly runTaskInputs: any[];
   /** Each decision the decider returned, in order. */
   readonly decisions: Decision[];
-  /** Messages published to SNS, in order. */
+  /** Messages published to SNS, in order, including attempts that `publish` made fail. */
   readonly published: any[];
+  /** Lost notifications the state machine reported to the decider, in order. */
+  readonly lostNotifications: any[];
   /** State transitions: states entered, which is what Step Functions Standard bills. */
   readonly transitions: number;
   /** Largest state input or output of the execution, in bytes of JSON (UTF-8). */
@@ -88,6 +90,8 @@ export interface ExecuteOptions {
   readonly statePrefixes?: string[];
   /** Replaces the decider, to simulate a misbehaving or failing decider. */
   readonly decider?: (payload: any) => Promise<unknown>;
+  /** Replaces SNS publishing, e.g. to throw; the default records the message and succeeds. */
+  readonly publish?: (input: any) => Promise<unknown>;
 }
 
 /**
@@ -100,11 +104,13 @@ export async function executeLocally(definition: StateMachineDefinition, options
   const runTaskInputs: any[] = [];
   const decisions: Decision[] = [];
   const published: any[] = [];
+  const lostNotifications: any[] = [];
   const deciderFn = options.decider ?? decider;
 
   const snsStates = Object.entries(definition.States)
     .filter(([, s]) => (s as any).Resource?.includes(':states:::sns:publish'))
     .map(([name]) => name);
+  const countStates = Object.keys(definition.States).filter((name) => /Count lost .* notification$/.test(name));
 
   const runTask = async (input: any) => {
     runTaskInputs.push(input);
@@ -136,11 +142,18 @@ export async function executeLocally(definition: StateMachineDefinition, options
         ])),
         ...Object.fromEntries(snsStates.map((name) => [name, async (input: any) => {
           published.push(input);
-          return { MessageId: `m-${published.length}` };
+          return options.publish ? options.publish(input) as any : { MessageId: `m-${published.length}` };
+        }])),
+        ...Object.fromEntries(countStates.map((name) => [name, async (input: any) => {
+          lostNotifications.push(input.Payload.lostNotification);
+          return { StatusCode: 200, Payload: await deciderFn(input.Payload) } as any;
         }])),
       },
       waitTimeOverrides: Object.fromEntries(prefixes.map((prefix) => [`${prefix}Back off`, 0])),
-      retryIntervalOverrides: Object.fromEntries(prefixes.map((prefix) => [`${prefix}Decide retry`, 0])),
+      retryIntervalOverrides: {
+        ...Object.fromEntries(prefixes.map((prefix) => [`${prefix}Decide retry`, 0])),
+        ...Object.fromEntries([...snsStates, ...countStates].map((name) => [name, 0])),
+      },
     },
   });
   let transitions = 0;
@@ -160,7 +173,7 @@ export async function executeLocally(definition: StateMachineDefinition, options
     }
   })();
 
-  const common = () => ({ runTaskCalls: runTaskInputs.length, runTaskInputs, decisions, published, transitions, peakStateBytes });
+  const common = () => ({ runTaskCalls: runTaskInputs.length, runTaskInputs, decisions, published, lostNotifications, transitions, peakStateBytes });
   try {
     const output = await execution.result;
     await observed;

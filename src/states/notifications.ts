@@ -1,0 +1,144 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct, DependencyGroup } from 'constructs';
+import { UnqualifiedLambdaInvoke } from '../decider/unqualified-lambda-invoke';
+
+/**
+ * SNS errors worth publishing again: throttling, SNS and KMS server-side trouble, and the
+ * generic exception that, as with ECS, carries throttling without a more specific name.
+ * Access, parameter and missing-topic errors are not retried; they would fail again.
+ *
+ * @see https://docs.aws.amazon.com/sns/latest/api/API_Publish.html#API_Publish_Errors
+ */
+export const TRANSIENT_SNS_ERRORS = [
+  'SNS.ThrottledException',
+  'SNS.InternalErrorException',
+  'SNS.KMSThrottlingException',
+  'SNS.AmazonSNSException',
+  'SNS.SdkClientException',
+];
+
+/** Short, capped and jittered: a notification must not hold up the run's result for long. */
+const PUBLISH_RETRY: sfn.RetryProps = {
+  errors: TRANSIENT_SNS_ERRORS,
+  interval: Duration.seconds(1),
+  maxAttempts: 3,
+  backoffRate: 2,
+  maxDelay: Duration.seconds(5),
+  jitterStrategy: sfn.JitterType.FULL,
+};
+
+/** Where the pieces of a notification come from. */
+export interface NotificationProps {
+  readonly topic: sns.ITopic;
+  readonly message: sfn.TaskInput;
+  readonly messageAttributes: { [key: string]: tasks.MessageAttribute };
+  /** The run's construct path: the `Run` dimension of the lost-notification metric. */
+  readonly run: string;
+  /** The stack's decider, which counts lost notifications in its log. */
+  readonly decider: lambda.IFunction;
+  /** `SUCCEEDED` or `FAILED`: which notification it is. */
+  readonly status: string;
+  /** Where a publish error lands when the notification is lost. */
+  readonly lostPath: string;
+}
+
+/**
+ * A notification that can never change the run's result: transient errors are published again,
+ * and a publish that still fails is caught, counted (metric `NotificationsLost`) and then left
+ * to `whenLost`, which ends the run the way it would have ended without a topic.
+ */
+export class Notification {
+  /** The publishing state: chain the run's normal end after it. */
+  public readonly publish: tasks.SnsPublish;
+
+  /** The state a lost notification reaches after it has been counted: chain from it. */
+  public readonly lost: sfn.INextable & sfn.IChainable;
+
+  constructor(scope: Construct, name: string, props: NotificationProps, whenLost: sfn.INextable & sfn.IChainable) {
+    this.publish = new TopicPublish(scope, `Notify ${name}`, {
+      topic: props.topic,
+      message: props.message,
+      messageAttributes: props.messageAttributes,
+      resultPath: sfn.JsonPath.DISCARD,
+      ...fifoOptions(props.topic, props.run),
+    });
+    this.publish.addRetry(PUBLISH_RETRY);
+
+    const count = new UnqualifiedLambdaInvoke(scope, `Count lost ${name} notification`, {
+      lambdaFunction: props.decider,
+      payload: sfn.TaskInput.fromObject({
+        run: props.run,
+        lostNotification: { status: props.status, error: sfn.JsonPath.stringAt(`${props.lostPath}.Error`) },
+      }),
+      resultPath: sfn.JsonPath.DISCARD,
+      retryOnServiceExceptions: false,
+    });
+    // Brief: the result waits for the count.
+    count.addRetry({
+      errors: ['Lambda.TooManyRequestsException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException'],
+      interval: Duration.seconds(1),
+      maxAttempts: 2,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    // Counting is best effort: nothing about it may change the result either.
+    count.addCatch(whenLost, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
+    count.next(whenLost);
+    this.publish.addCatch(count, { errors: [sfn.Errors.ALL], resultPath: props.lostPath });
+    this.lost = whenLost;
+  }
+}
+
+/**
+ * A FIFO topic needs a message group, and a deduplication id unless it deduplicates by content.
+ * One group per run keeps its notifications in order; a fresh id per message keeps the
+ * notifications of the runs in one Map apart.
+ */
+function fifoOptions(topic: sns.ITopic, run: string): Pick<tasks.SnsPublishProps, 'messageGroupId' | 'messageDeduplicationId'> {
+  if (!topic.fifo) {
+    return {};
+  }
+  return {
+    messageGroupId: run.length <= 128 ? run : run.slice(run.length - 128),
+    messageDeduplicationId: topic.contentBasedDeduplication ? undefined : sfn.JsonPath.uuid(),
+  };
+}
+
+/**
+ * `SnsPublish` granted the way `topic.grantPublish()` grants, so that a topic encrypted with a
+ * customer managed KMS key also gets `kms:GenerateDataKey*` and `kms:Decrypt` on its key. The
+ * statements go into the state's task policies, which every state machine that contains the
+ * state adds to its role: a fragment does not know that role when it is built.
+ */
+class TopicPublish extends tasks.SnsPublish {
+  constructor(scope: Construct, id: string, props: tasks.SnsPublishProps) {
+    super(scope, id, props);
+    const collector = new StatementCollector(Stack.of(this).account);
+    props.topic.grantPublish(collector);
+    const statements = this.taskPolicies ?? [];
+    statements.splice(0, statements.length, ...collector.statements);
+  }
+}
+
+/** A principal that only records what it is granted, for a role that does not exist yet. */
+class StatementCollector extends iam.PrincipalBase {
+  public readonly statements: iam.PolicyStatement[] = [];
+  public readonly policyFragment = new iam.PrincipalPolicyFragment({});
+
+  constructor(public readonly principalAccount: string) {
+    super();
+  }
+
+  public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
+    this.statements.push(statement);
+    return { statementAdded: true, policyDependable: new DependencyGroup() };
+  }
+
+  public dedupeString(): string | undefined {
+    return undefined;
+  }
+}
