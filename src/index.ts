@@ -4,3 +4,4 @@ export * from './policy/retry-policy-props';
 export * from './retryable-ecs-run-task-options';
 export * from './retryable-ecs-run-task-fragment';
 export * from './retryable-ecs-run-task';
+export * from './run-task/task-result';

@@ -16,6 +16,8 @@ import { warnAboutRiskyPolicy } from './policy/risky-policy-warnings';
 import { RetryableEcsRunTaskOptions } from './retryable-ecs-run-task-options';
 import { ClusterScopedEcsRunTask } from './run-task/cluster-scoped-ecs-run-task';
 import { withAttemptVariable } from './run-task/container-overrides';
+import { checkDefaultSubnets } from './run-task/subnets';
+import { TaskResult } from './run-task/task-result';
 import { Notification } from './states/notifications';
 import { StatePaths } from './states/state-paths';
 
@@ -76,6 +78,10 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
     const attemptTimeout = props.attemptTimeout && wholeSeconds('attemptTimeout', props.attemptTimeout);
 
     warnAboutRiskyPolicy(this, props, policy.maxAttempts);
+    checkDefaultSubnets(props.cluster, props.taskDefinition, props.subnets, props.assignPublicIp);
+    if (props.taskResult !== undefined && !(props.taskResult instanceof TaskResult)) {
+      throw new Error(`\`taskResult\` must be TaskResult.FULL or TaskResult.SUMMARY, got: ${JSON.stringify(props.taskResult)}.`);
+    }
 
     const decider = RetryDecider.of(this, props.deciderLogRetention);
     this.decider = decider.function;
@@ -99,6 +105,7 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
       securityGroups: props.securityGroups,
       assignPublicIp: props.assignPublicIp,
       taskTimeout: attemptTimeout === undefined ? undefined : sfn.Timeout.duration(Duration.seconds(attemptTimeout)),
+      resultSelector: (props.taskResult ?? TaskResult.SUMMARY)._resultSelector(),
       resultPath: paths.task,
     });
 

@@ -5,6 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { RetryPolicyProps } from './policy/retry-policy-props';
+import { TaskResult } from './run-task/task-result';
 
 /**
  * What a retrying run executes and reports, shared by the standalone `RetryableEcsRunTask` and
@@ -35,9 +36,10 @@ export interface RetryableEcsRunTaskOptions extends RetryPolicyProps {
   readonly containerOverrides?: tasks.ContainerOverride[];
 
   /**
-   * Subnets to place the task's network interfaces in (awsvpc network mode).
+   * Subnets to place the task's network interfaces in (awsvpc network mode). A VPC without
+   * private subnets needs this set, e.g. to public subnets together with `assignPublicIp`.
    *
-   * @default - private subnets of the cluster's VPC
+   * @default - private subnets (with egress) of the cluster's VPC; public ones when `assignPublicIp` is true
    */
   readonly subnets?: ec2.SubnetSelection;
 
@@ -93,6 +95,15 @@ export interface RetryableEcsRunTaskOptions extends RetryPolicyProps {
    * @default RetentionDays.ONE_MONTH
    */
   readonly deciderLogRetention?: logs.RetentionDays;
+
+  /**
+   * How much of the stopped task's description the result keeps at `<resultPath>.task`. Use
+   * `SUMMARY` where many runs collect into one state, as in a Map: Step Functions fails an
+   * execution whose state passes 256 KiB, and no Catch can handle that.
+   *
+   * @default - `TaskResult.FULL` for `RetryableEcsRunTask`; `TaskResult.SUMMARY` for `RetryableEcsRunTaskFragment`
+   */
+  readonly taskResult?: TaskResult;
 
   /**
    * JSONPath where the run's working state and result land in the state. The rest of the input

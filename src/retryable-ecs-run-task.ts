@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { wholeSeconds } from './policy/render-retry-policy';
 import { RetryableEcsRunTaskFragment } from './retryable-ecs-run-task-fragment';
 import { RetryableEcsRunTaskOptions } from './retryable-ecs-run-task-options';
+import { TaskResult } from './run-task/task-result';
 
 /** Properties of a `RetryableEcsRunTask`. */
 export interface RetryableEcsRunTaskProps extends RetryableEcsRunTaskOptions {
@@ -73,7 +74,7 @@ export class RetryableEcsRunTask extends Construct {
       wholeSeconds('timeout', props.timeout);
     }
 
-    this.fragment = new RetryableEcsRunTaskFragment(this, 'Run', { ...props, stateNamePrefix: '' });
+    this.fragment = new RetryableEcsRunTaskFragment(this, 'Run', { ...props, taskResult: props.taskResult ?? TaskResult.FULL, stateNamePrefix: '' });
     this.decider = this.fragment.decider;
     this.deciderLogGroup = this.fragment.deciderLogGroup;
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {

@@ -1,6 +1,7 @@
 import { Duration, Lazy, Token } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { RetryableEcsRunTask, RetryableEcsRunTaskProps, TaskStopCode } from '../../src';
 import { testEnvironment } from '../support/stack';
@@ -122,5 +123,29 @@ describe('legal but risky policies warn at synth time', () => {
 
   test('an empty retryableExitCodes next to non-empty nonRetryableStoppedReasons is legal', () => {
     expect(warnings({ retryableExitCodes: [], nonRetryableStoppedReasons: ['*not found*'] })).toEqual([]);
+  });
+});
+
+describe('placement and result validation', () => {
+  function publicOnly() {
+    const { stack, taskDefinition } = testEnvironment();
+    const vpc = new ec2.Vpc(stack, 'PublicVpc', { natGateways: 0, subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }] });
+    return { stack, taskDefinition, cluster: new ecs.Cluster(stack, 'PublicCluster', { vpc }) };
+  }
+
+  test('default subnets in a VPC without private subnets name `subnets` and say what to pass', () => {
+    const { stack, cluster, taskDefinition } = publicOnly();
+    expect(() => new RetryableEcsRunTask(stack, 'Job', { cluster, taskDefinition })).toThrow(
+      /^`subnets` is not set, so the task would run in the private \(with egress\) subnets of the cluster's VPC TestStack\/PublicVpc, but it has none \(.*\)\. Pass `subnets`: for example `\{ subnetType: SubnetType.PUBLIC \}` together with `assignPublicIp: true`/);
+  });
+
+  test('public subnets with a public IP, or an explicit selection, are accepted in the same VPC', () => {
+    const { stack, cluster, taskDefinition } = publicOnly();
+    expect(() => new RetryableEcsRunTask(stack, 'Public', { cluster, taskDefinition, assignPublicIp: true })).not.toThrow();
+    expect(() => new RetryableEcsRunTask(stack, 'Selected', { cluster, taskDefinition, subnets: { subnetType: ec2.SubnetType.PUBLIC } })).not.toThrow();
+  });
+
+  test('a taskResult that is not a TaskResult is rejected', () => {
+    expect(create({ taskResult: 'SUMMARY' as any })).toThrow('`taskResult` must be TaskResult.FULL or TaskResult.SUMMARY, got: "SUMMARY".');
   });
 });

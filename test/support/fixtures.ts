@@ -19,6 +19,21 @@ export function successTask(): Record<string, unknown> {
   return JSON.parse(fs.readFileSync(path.join(FIXTURES, 'success-task.json'), 'utf8'));
 }
 
+/** What `TaskResult.SUMMARY` keeps of a task description, computed independently of the construct. */
+export function taskSummary(task: Record<string, any>): Record<string, unknown> {
+  const containers: any[] = task.Containers ?? [];
+  return {
+    TaskArn: task.TaskArn,
+    StopCode: task.StopCode,
+    StoppedReason: task.StoppedReason,
+    CreatedAt: task.CreatedAt,
+    StartedAt: task.StartedAt,
+    StoppedAt: task.StoppedAt,
+    ContainerNames: containers.map((c) => c.Name),
+    ExitCodes: containers.filter((c) => c.ExitCode !== undefined).map((c) => c.ExitCode),
+  };
+}
+
 /** Every failure fixture, by name. */
 export function allFailures(): Record<string, EcsFailure> {
   return Object.fromEntries(
