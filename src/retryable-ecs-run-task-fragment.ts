@@ -18,6 +18,7 @@ import { ClusterScopedEcsRunTask } from './run-task/cluster-scoped-ecs-run-task'
 import { withAttemptVariable } from './run-task/container-overrides';
 import { checkDefaultSubnets } from './run-task/subnets';
 import { TaskResult } from './run-task/task-result';
+import { rejectExpressWorkflows } from './states/composition-checks';
 import { Notification } from './states/notifications';
 import { StatePaths } from './states/state-paths';
 
@@ -108,6 +109,8 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
       resultSelector: (props.taskResult ?? TaskResult.SUMMARY)._resultSelector(),
       resultPath: paths.task,
     });
+
+    rejectExpressWorkflows(this, () => this.runTask.stateId);
 
     const decide = this.decideRetry(policy, paths);
     this.runTask.addCatch(decide, { errors: [sfn.Errors.ALL], resultPath: paths.error });

@@ -6,7 +6,9 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
  * and the cluster's VPC has none of that type. `EcsRunTask` picks private subnets with egress by
  * default (public ones with `assignPublicIp`), and CDK's own error does not name our prop.
  */
-export function checkDefaultSubnets(cluster: ecs.ICluster, taskDefinition: ecs.TaskDefinition, subnets?: ec2.SubnetSelection, assignPublicIp?: boolean): void {
+export function checkDefaultSubnets(
+  cluster: ecs.ICluster, taskDefinition: ecs.TaskDefinition, subnets?: ec2.SubnetSelection, assignPublicIp?: boolean,
+): void {
   if (subnets !== undefined || taskDefinition.networkMode !== ecs.NetworkMode.AWS_VPC) {
     return;
   }

@@ -1,7 +1,7 @@
 import { Duration, Lazy, Token } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
-import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { RetryableEcsRunTask, RetryableEcsRunTaskProps, TaskStopCode } from '../../src';
 import { testEnvironment } from '../support/stack';

@@ -106,7 +106,11 @@ describe('a Map of 100 retrying runs and the 256 KiB payload limit', () => {
       ImageDigest: 'sha256:4a1f0b3c2d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8',
       RuntimeId: '0f1e2d3c4b5a69788796a5b4c3d2e1f0-1234567890',
       NetworkInterfaces: [{ AttachmentId: '8c9d0e1f-2a3b-4c5d-6e7f-8091a2b3c4d5', PrivateIpv4Address: '10.0.12.34' }],
-      HealthStatus: 'UNKNOWN', Cpu: '0', Memory: '512', ManagedAgents: [], NetworkBindings: [],
+      HealthStatus: 'UNKNOWN',
+      Cpu: '0',
+      Memory: '512',
+      ManagedAgents: [],
+      NetworkBindings: [],
     });
     task.Containers = [container('app'), container('log-router')];
     task.Attachments[0].Details.push(

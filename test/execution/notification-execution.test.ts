@@ -138,3 +138,23 @@ describe('a decider that fails', () => {
     expect(result.published[0].Message).toMatchObject({ status: 'FAILED', error: RetryErrors.INVALID_DECISION, attempts: 1 });
   });
 });
+
+describe('FIFO topics', () => {
+  test.each([
+    ['deduplicated by id', false],
+    ['deduplicated by content', true],
+  ])('publish with a message group per run, %s', async (_, contentBasedDeduplication) => {
+    const { stack, cluster, taskDefinition } = testEnvironment();
+    const topic = new sns.Topic(stack, 'Topic', { fifo: true, contentBasedDeduplication });
+    new RetryableEcsRunTask(stack, 'Job', { cluster, taskDefinition, successTopic: topic, failureTopic: topic });
+    const result = await executeLocally(renderedDefinition(stack), { outcomes: [ok] });
+
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.published[0].MessageGroupId).toBe('TestStack/Job/Run');
+    if (contentBasedDeduplication) {
+      expect(result.published[0].MessageDeduplicationId).toBeUndefined();
+    } else {
+      expect(result.published[0].MessageDeduplicationId).toMatch(/^[0-9a-f-]{36}$/);
+    }
+  });
+});
