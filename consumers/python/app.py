@@ -18,7 +18,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
-from cdk_retryable_ecs_run_task import RetryableEcsRunTask, TaskStopCode
+from cdk_retryable_ecs_run_task import RetryableEcsRunTask, RetryDefaults, TaskStopCode
 from constructs import Construct
 
 
@@ -56,17 +56,20 @@ class NightlyReportStack(Stack):
             backoff_rate=1.5,
             max_delay=Duration.minutes(2),
             jitter_strategy=sfn.JitterType.NONE,
-            # Setting a list replaces its default.
-            retryable_stop_codes=[
-                TaskStopCode.TASK_FAILED_TO_START,
-                TaskStopCode.SPOT_INTERRUPTION,
-                TaskStopCode.of("SomeFutureStopCode"),
+            # A list you set replaces its default, so each one below starts from the default.
+            # A stop code that ECS may add before TaskStopCode has a constant for it:
+            retryable_stop_codes=[*RetryDefaults.RETRYABLE_STOP_CODES, TaskStopCode.of("SomeFutureStopCode")],
+            # Creating the container sometimes fails on one host and works on the next:
+            retryable_stopped_reasons=[*RetryDefaults.RETRYABLE_STOPPED_REASONS, "CannotCreateContainerError:*"],
+            # An image built for another CPU architecture will never pull:
+            non_retryable_stopped_reasons=[
+                *RetryDefaults.NON_RETRYABLE_STOPPED_REASONS,
+                "CannotPullContainerError:*no matching manifest*",
             ],
-            retryable_stopped_reasons=["ResourceInitializationError:*", "CannotPullContainerError:*toomanyrequests*"],
-            non_retryable_stopped_reasons=["ResourceInitializationError:*AccessDenied*", "CannotPullContainerError:*not found*"],
             # The job exits with 75 (EX_TEMPFAIL) or 69 (EX_UNAVAILABLE) when a dependency is briefly down.
             retryable_exit_codes=[75, 69],
-            retryable_errors=["ECS.AmazonECSException", "ECS.ServerException"],
+            # The job is safe to run again, so an attempt that hit attempt_timeout is retried too:
+            retryable_errors=[*RetryDefaults.RETRYABLE_ERRORS, "States.Timeout"],
             attempt_timeout=Duration.hours(2),
             timeout=Duration.hours(8),
             failure_topic=alerts,
@@ -78,18 +81,46 @@ NightlyReportStack(app, "NightlyReportStack")
 app.synth()
 # README:end
 
-# The policy the stack above must render into the "Decide retry" invocation.
+# The default lists, as README documents them.
+EXPECTED_DEFAULTS = {
+    "retryableStopCodes": ["TaskFailedToStart", "SpotInterruption", "TerminationNotice", "InfrastructureHealth"],
+    "retryableStoppedReasons": [
+        "ResourceInitializationError:*",
+        "CannotPullContainerError:*",
+        "Timeout waiting for network interface provisioning*",
+        "Host EC2 (instance *) stopped/terminated*",
+    ],
+    "nonRetryableStoppedReasons": [
+        "CannotPullContainerError:*not found*",
+        "CannotPullContainerError:*manifest unknown*",
+        "CannotPullContainerError:*repository does not exist*",
+        "CannotPullContainerError:*access denied*",
+        "CannotPullContainerError:*403 Forbidden*",
+        "CannotPullContainerError:*401 Unauthorized*",
+        "ResourceInitializationError:*AccessDenied*",
+        "ResourceInitializationError:*ResourceNotFoundException*",
+        "ResourceInitializationError:*ParameterNotFound*",
+        "CannotStartContainerError:*executable file not found*",
+    ],
+    "retryableErrors": ["ECS.AmazonECSException", "ECS.ServerException", "AmazonECS.Unknown"],
+}
+
+# The policy NightlyReportStack must render into the "Decide retry" invocation: each list is the
+# default (RetryDefaults) followed by what the example adds.
 EXPECTED_POLICY = {
     "maxAttempts": 5,
     "intervalSeconds": 10,
     "backoffRate": 1.5,
     "maxDelaySeconds": 120,
     "jitter": "NONE",
-    "retryableStopCodes": ["TaskFailedToStart", "SpotInterruption", "SomeFutureStopCode"],
-    "retryableStoppedReasons": ["ResourceInitializationError:*", "CannotPullContainerError:*toomanyrequests*"],
-    "nonRetryableStoppedReasons": ["ResourceInitializationError:*AccessDenied*", "CannotPullContainerError:*not found*"],
+    "retryableStopCodes": [*EXPECTED_DEFAULTS["retryableStopCodes"], "SomeFutureStopCode"],
+    "retryableStoppedReasons": [*EXPECTED_DEFAULTS["retryableStoppedReasons"], "CannotCreateContainerError:*"],
+    "nonRetryableStoppedReasons": [
+        *EXPECTED_DEFAULTS["nonRetryableStoppedReasons"],
+        "CannotPullContainerError:*no matching manifest*",
+    ],
     "retryableExitCodes": [75, 69],
-    "retryableErrors": ["ECS.AmazonECSException", "ECS.ServerException"],
+    "retryableErrors": [*EXPECTED_DEFAULTS["retryableErrors"], "States.Timeout"],
 }
 
 

@@ -10,7 +10,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { RetryableEcsRunTask, TaskStopCode } from 'cdk-retryable-ecs-run-task';
+import { RetryableEcsRunTask, RetryDefaults, TaskStopCode } from 'cdk-retryable-ecs-run-task';
 import { Construct } from 'constructs';
 
 // The same stack as the Python and Java consumers (and README's Python and Java examples).
@@ -47,17 +47,17 @@ export class NightlyReportStack extends Stack {
       backoffRate: 1.5,
       maxDelay: Duration.minutes(2),
       jitterStrategy: sfn.JitterType.NONE,
-      // Setting a list replaces its default.
-      retryableStopCodes: [
-        TaskStopCode.TASK_FAILED_TO_START,
-        TaskStopCode.SPOT_INTERRUPTION,
-        TaskStopCode.of('SomeFutureStopCode'),
-      ],
-      retryableStoppedReasons: ['ResourceInitializationError:*', 'CannotPullContainerError:*toomanyrequests*'],
-      nonRetryableStoppedReasons: ['ResourceInitializationError:*AccessDenied*', 'CannotPullContainerError:*not found*'],
+      // A list you set replaces its default, so each one below starts from the default.
+      // A stop code that ECS may add before TaskStopCode has a constant for it:
+      retryableStopCodes: [...RetryDefaults.RETRYABLE_STOP_CODES, TaskStopCode.of('SomeFutureStopCode')],
+      // Creating the container sometimes fails on one host and works on the next:
+      retryableStoppedReasons: [...RetryDefaults.RETRYABLE_STOPPED_REASONS, 'CannotCreateContainerError:*'],
+      // An image built for another CPU architecture will never pull:
+      nonRetryableStoppedReasons: [...RetryDefaults.NON_RETRYABLE_STOPPED_REASONS, 'CannotPullContainerError:*no matching manifest*'],
       // The job exits with 75 (EX_TEMPFAIL) or 69 (EX_UNAVAILABLE) when a dependency is briefly down.
       retryableExitCodes: [75, 69],
-      retryableErrors: ['ECS.AmazonECSException', 'ECS.ServerException'],
+      // The job is safe to run again, so an attempt that hit attemptTimeout is retried too:
+      retryableErrors: [...RetryDefaults.RETRYABLE_ERRORS, 'States.Timeout'],
       attemptTimeout: Duration.hours(2),
       timeout: Duration.hours(8),
       failureTopic: alerts,
@@ -65,18 +65,45 @@ export class NightlyReportStack extends Stack {
   }
 }
 
-/** The policy the stack above must render into the "Decide retry" invocation. */
+/** The default lists, as README documents them. */
+const EXPECTED_DEFAULTS = {
+  retryableStopCodes: ['TaskFailedToStart', 'SpotInterruption', 'TerminationNotice', 'InfrastructureHealth'],
+  retryableStoppedReasons: [
+    'ResourceInitializationError:*',
+    'CannotPullContainerError:*',
+    'Timeout waiting for network interface provisioning*',
+    'Host EC2 (instance *) stopped/terminated*',
+  ],
+  nonRetryableStoppedReasons: [
+    'CannotPullContainerError:*not found*',
+    'CannotPullContainerError:*manifest unknown*',
+    'CannotPullContainerError:*repository does not exist*',
+    'CannotPullContainerError:*access denied*',
+    'CannotPullContainerError:*403 Forbidden*',
+    'CannotPullContainerError:*401 Unauthorized*',
+    'ResourceInitializationError:*AccessDenied*',
+    'ResourceInitializationError:*ResourceNotFoundException*',
+    'ResourceInitializationError:*ParameterNotFound*',
+    'CannotStartContainerError:*executable file not found*',
+  ],
+  retryableErrors: ['ECS.AmazonECSException', 'ECS.ServerException', 'AmazonECS.Unknown'],
+};
+
+/**
+ * The policy NightlyReportStack must render into the "Decide retry" invocation: each list is the
+ * default followed by what the example adds.
+ */
 const EXPECTED_POLICY = {
   maxAttempts: 5,
   intervalSeconds: 10,
   backoffRate: 1.5,
   maxDelaySeconds: 120,
   jitter: 'NONE',
-  retryableStopCodes: ['TaskFailedToStart', 'SpotInterruption', 'SomeFutureStopCode'],
-  retryableStoppedReasons: ['ResourceInitializationError:*', 'CannotPullContainerError:*toomanyrequests*'],
-  nonRetryableStoppedReasons: ['ResourceInitializationError:*AccessDenied*', 'CannotPullContainerError:*not found*'],
+  retryableStopCodes: [...EXPECTED_DEFAULTS.retryableStopCodes, 'SomeFutureStopCode'],
+  retryableStoppedReasons: [...EXPECTED_DEFAULTS.retryableStoppedReasons, 'CannotCreateContainerError:*'],
+  nonRetryableStoppedReasons: [...EXPECTED_DEFAULTS.nonRetryableStoppedReasons, 'CannotPullContainerError:*no matching manifest*'],
   retryableExitCodes: [75, 69],
-  retryableErrors: ['ECS.AmazonECSException', 'ECS.ServerException'],
+  retryableErrors: [...EXPECTED_DEFAULTS.retryableErrors, 'States.Timeout'],
 };
 
 type Json = any;

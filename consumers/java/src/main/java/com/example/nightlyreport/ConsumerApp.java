@@ -23,21 +23,44 @@ import software.amazon.awscdk.cxapi.CloudAssembly;
 public final class ConsumerApp {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** The policy the stack must render into the "Decide retry" invocation. */
-    private static final String EXPECTED_POLICY = """
-            {
-              "maxAttempts": 5,
-              "intervalSeconds": 10,
-              "backoffRate": 1.5,
-              "maxDelaySeconds": 120,
-              "jitter": "NONE",
-              "retryableStopCodes": ["TaskFailedToStart", "SpotInterruption", "SomeFutureStopCode"],
-              "retryableStoppedReasons": ["ResourceInitializationError:*", "CannotPullContainerError:*toomanyrequests*"],
-              "nonRetryableStoppedReasons": ["ResourceInitializationError:*AccessDenied*", "CannotPullContainerError:*not found*"],
-              "retryableExitCodes": [75, 69],
-              "retryableErrors": ["ECS.AmazonECSException", "ECS.ServerException"]
-            }
-            """;
+    /** The default lists, as README documents them. */
+    private static final List<String> DEFAULT_STOP_CODES =
+            List.of("TaskFailedToStart", "SpotInterruption", "TerminationNotice", "InfrastructureHealth");
+    private static final List<String> DEFAULT_RETRYABLE_STOPPED_REASONS = List.of(
+            "ResourceInitializationError:*",
+            "CannotPullContainerError:*",
+            "Timeout waiting for network interface provisioning*",
+            "Host EC2 (instance *) stopped/terminated*");
+    private static final List<String> DEFAULT_NON_RETRYABLE_STOPPED_REASONS = List.of(
+            "CannotPullContainerError:*not found*",
+            "CannotPullContainerError:*manifest unknown*",
+            "CannotPullContainerError:*repository does not exist*",
+            "CannotPullContainerError:*access denied*",
+            "CannotPullContainerError:*403 Forbidden*",
+            "CannotPullContainerError:*401 Unauthorized*",
+            "ResourceInitializationError:*AccessDenied*",
+            "ResourceInitializationError:*ResourceNotFoundException*",
+            "ResourceInitializationError:*ParameterNotFound*",
+            "CannotStartContainerError:*executable file not found*");
+    private static final List<String> DEFAULT_RETRYABLE_ERRORS =
+            List.of("ECS.AmazonECSException", "ECS.ServerException", "AmazonECS.Unknown");
+
+    /**
+     * The policy NightlyReportStack must render into the "Decide retry" invocation: each list is the
+     * default followed by what the example adds.
+     */
+    private static final Map<String, Object> EXPECTED_POLICY = Map.of(
+            "maxAttempts", 5,
+            "intervalSeconds", 10,
+            "backoffRate", 1.5,
+            "maxDelaySeconds", 120,
+            "jitter", "NONE",
+            "retryableStopCodes", plus(DEFAULT_STOP_CODES, "SomeFutureStopCode"),
+            "retryableStoppedReasons", plus(DEFAULT_RETRYABLE_STOPPED_REASONS, "CannotCreateContainerError:*"),
+            "nonRetryableStoppedReasons",
+            plus(DEFAULT_NON_RETRYABLE_STOPPED_REASONS, "CannotPullContainerError:*no matching manifest*"),
+            "retryableExitCodes", List.of(75, 69),
+            "retryableErrors", plus(DEFAULT_RETRYABLE_ERRORS, "States.Timeout"));
 
     private ConsumerApp() {
     }
@@ -62,6 +85,12 @@ public final class ConsumerApp {
         System.exit(status);
     }
 
+    private static List<String> plus(final List<String> list, final String element) {
+        List<String> joined = new ArrayList<>(list);
+        joined.add(element);
+        return List.copyOf(joined);
+    }
+
     private static String checkAssembly(final Path outdir, final Path templateFile) throws IOException {
         // The template exactly as written into the cloud assembly.
         String templateText = Files.readString(templateFile);
@@ -80,7 +109,7 @@ public final class ConsumerApp {
         JsonNode decide = definition.path("States").path("Decide retry");
         check(decide.isObject(), "\"Decide retry\" state missing; states: " + definition.path("States").fieldNames());
         JsonNode policy = decide.path("Parameters").path("Payload").path("policy");
-        JsonNode expected = JSON.readTree(EXPECTED_POLICY);
+        JsonNode expected = JSON.valueToTree(EXPECTED_POLICY);
         check(expected.equals(policy), "rendered policy differs:\n  got      " + policy + "\n  expected " + expected);
         check(definition.path("TimeoutSeconds").asInt() == 8 * 3600, "TimeoutSeconds: " + definition.path("TimeoutSeconds"));
 

@@ -4,8 +4,10 @@ package com.example.nightlyreport;
 // (test/readme-examples.test.ts checks it).
 
 // README:start
+import io.github.cdkretryableecsruntask.RetryDefaults;
 import io.github.cdkretryableecsruntask.RetryableEcsRunTask;
 import io.github.cdkretryableecsruntask.TaskStopCode;
+import java.util.ArrayList;
 import java.util.List;
 import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.Stack;
@@ -51,6 +53,20 @@ public class NightlyReportStack extends Stack {
                 .build());
         Topic alerts = Topic.Builder.create(this, "Alerts").build();
 
+        // A list you set replaces its default, so each list below starts as a copy of the default.
+        // A stop code that ECS may add before TaskStopCode has a constant for it:
+        List<TaskStopCode> retryableStopCodes = new ArrayList<>(RetryDefaults.RETRYABLE_STOP_CODES);
+        retryableStopCodes.add(TaskStopCode.of("SomeFutureStopCode"));
+        // Creating the container sometimes fails on one host and works on the next:
+        List<String> retryableStoppedReasons = new ArrayList<>(RetryDefaults.RETRYABLE_STOPPED_REASONS);
+        retryableStoppedReasons.add("CannotCreateContainerError:*");
+        // An image built for another CPU architecture will never pull:
+        List<String> nonRetryableStoppedReasons = new ArrayList<>(RetryDefaults.NON_RETRYABLE_STOPPED_REASONS);
+        nonRetryableStoppedReasons.add("CannotPullContainerError:*no matching manifest*");
+        // The job is safe to run again, so an attempt that hit attemptTimeout is retried too:
+        List<String> retryableErrors = new ArrayList<>(RetryDefaults.RETRYABLE_ERRORS);
+        retryableErrors.add("States.Timeout");
+
         this.job = RetryableEcsRunTask.Builder.create(this, "NightlyReportJob")
                 .cluster(cluster)
                 .taskDefinition(taskDefinition)
@@ -61,18 +77,12 @@ public class NightlyReportStack extends Stack {
                 .backoffRate(1.5)
                 .maxDelay(Duration.minutes(2))
                 .jitterStrategy(JitterType.NONE)
-                // Setting a list replaces its default.
-                .retryableStopCodes(List.of(
-                        TaskStopCode.TASK_FAILED_TO_START,
-                        TaskStopCode.SPOT_INTERRUPTION,
-                        TaskStopCode.of("SomeFutureStopCode")))
-                .retryableStoppedReasons(List.of(
-                        "ResourceInitializationError:*", "CannotPullContainerError:*toomanyrequests*"))
-                .nonRetryableStoppedReasons(List.of(
-                        "ResourceInitializationError:*AccessDenied*", "CannotPullContainerError:*not found*"))
+                .retryableStopCodes(retryableStopCodes)
+                .retryableStoppedReasons(retryableStoppedReasons)
+                .nonRetryableStoppedReasons(nonRetryableStoppedReasons)
                 // The job exits with 75 (EX_TEMPFAIL) or 69 (EX_UNAVAILABLE) when a dependency is briefly down.
                 .retryableExitCodes(List.of(75, 69))
-                .retryableErrors(List.of("ECS.AmazonECSException", "ECS.ServerException"))
+                .retryableErrors(retryableErrors)
                 .attemptTimeout(Duration.hours(2))
                 .timeout(Duration.hours(8))
                 .failureTopic(alerts)
