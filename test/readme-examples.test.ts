@@ -10,10 +10,12 @@ const ROOT = path.join(__dirname, '..');
 /** README_EXAMPLES_README checks another file instead, e.g. a draft (relative to the repository root). */
 const README = path.resolve(ROOT, process.env.README_EXAMPLES_README ?? 'README.md');
 
+/** Each language's files, in README order: their regions, file by file, are README's blocks. */
+const JAVA_SOURCES = 'consumers/java/src/main/java/com/example/nightlyreport';
 const EXAMPLES = [
-  { language: 'python', file: 'consumers/python/app.py', comment: '#' },
-  { language: 'java', file: 'consumers/java/src/main/java/com/example/nightlyreport/NightlyReportStack.java', comment: '//' },
-];
+  { language: 'python', files: ['consumers/python/app.py'], comment: '#' },
+  { language: 'java', files: [`${JAVA_SOURCES}/NightlyReportStack.java`, `${JAVA_SOURCES}/PartitionPipeline.java`], comment: '//' },
+].map((example) => ({ ...example, file: example.files.join(' and ') }));
 
 /** The contents of the fenced code blocks whose info string starts with `language`, in order. */
 function fencedBlocks(markdown: string, language: string): string[] {
@@ -78,8 +80,8 @@ function normalise(text: string): string {
 describe('README examples', () => {
   const readme = fs.readFileSync(README, 'utf8');
 
-  test.each(EXAMPLES)('the ```$language blocks are the marked regions of $file', ({ language, file, comment }) => {
-    const regions = markedRegions(fs.readFileSync(path.join(ROOT, file), 'utf8'), comment).map(normalise);
+  test.each(EXAMPLES)('the ```$language blocks are the marked regions of $file', ({ language, files, file, comment }) => {
+    const regions = files.flatMap((f) => markedRegions(fs.readFileSync(path.join(ROOT, f), 'utf8'), comment)).map(normalise);
     const blocks = fencedBlocks(readme, language).map(normalise);
     expect(regions.length).toBeGreaterThan(0);
 

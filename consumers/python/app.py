@@ -2,8 +2,9 @@
 with it and checks its own cloud assembly. Any failed check exits non-zero. consumers/run.sh runs
 it in a fresh virtual environment; it never deploys.
 
-The region between the README markers is README's Python example, word for word
-(test/readme-examples.test.ts checks it).
+The regions between the README markers are README's Python examples, word for word and in order
+(test/readme-examples.test.ts checks them): NightlyReportStack, a complete app, and
+PartitionPipeline, a construct that embeds two RetryableEcsRunTaskFragments in a Map state.
 """
 
 import json
@@ -80,6 +81,71 @@ app = App()
 NightlyReportStack(app, "NightlyReportStack")
 app.synth()
 # README:end
+
+# README:start
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_stepfunctions as sfn
+from cdk_retryable_ecs_run_task import RetryableEcsRunTaskFragment, RetryErrors
+from constructs import Construct
+
+
+class PartitionPipeline(Construct):
+    """Extracts and loads every partition of the input, each step a retrying ECS task run."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *,
+        cluster: ecs.ICluster, extract_task: ecs.TaskDefinition, load_task: ecs.TaskDefinition,
+    ) -> None:
+        super().__init__(scope, construct_id)
+
+        extract = RetryableEcsRunTaskFragment(
+            self, "Extract",
+            cluster=cluster,
+            task_definition=extract_task,
+            result_path="$.extract",
+        )
+        load = RetryableEcsRunTaskFragment(
+            self, "Load",
+            cluster=cluster,
+            task_definition=load_task,
+            result_path="$.load",
+            retryable_exit_codes=[75],
+        )
+
+        # One retrying extract-and-load per partition.
+        each_partition = sfn.Map(self, "Each partition", items_path="$.partitions", max_concurrency=10)
+        each_partition.item_processor(extract.next(load))
+        each_partition.add_catch(
+            sfn.Fail(self, "A partition failed"),
+            errors=[RetryErrors.NOT_RETRYABLE, RetryErrors.ATTEMPTS_EXHAUSTED],
+        )
+
+        self.state_machine = sfn.StateMachine(
+            self, "Pipeline",
+            definition_body=sfn.DefinitionBody.from_chainable(each_partition),
+        )
+# README:end
+
+
+def synth_partition_pipeline(outdir: Path) -> Path:
+    """Puts a PartitionPipeline into a stack of its own, with the cluster and the two task
+    definitions it is given, and synthesizes it in a second app (the first one has already
+    synthesized). Returns the stack's template file."""
+    pipeline_app = App(outdir=str(outdir))
+    stack = Stack(pipeline_app, "PartitionPipelineStack")
+    cluster = ecs.Cluster(stack, "Cluster", vpc=ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1))
+    tasks = {}
+    for name in ("Extract", "Load"):
+        tasks[name] = ecs.FargateTaskDefinition(stack, f"{name}Task")
+        tasks[name].add_container(
+            name.lower(),
+            image=ecs.ContainerImage.from_registry("public.ecr.aws/docker/library/busybox:stable"),
+            command=["sh", "-c", f"echo {name.lower()} attempt $RETRYABLE_ECS_RUN_TASK_ATTEMPT"],
+        )
+    PartitionPipeline(stack, "Partitions", cluster=cluster, extract_task=tasks["Extract"], load_task=tasks["Load"])
+    assembly = pipeline_app.synth()
+    return Path(assembly.directory) / assembly.get_stack_artifact(stack.artifact_id).template_file
+
 
 # The default lists, as README documents them.
 EXPECTED_DEFAULTS = {
@@ -187,9 +253,75 @@ def check_assembly(outdir: Path) -> str:
     )
 
 
+def check_partition_pipeline(template_file: Path) -> str:
+    template_json = json.loads(template_file.read_text())
+    template = assertions.Template.from_json(template_json)
+
+    # The user's state machine, and one Lambda function: the decider both fragments share.
+    template.resource_count_is("AWS::StepFunctions::StateMachine", 1)
+    template.resource_count_is("AWS::Lambda::Function", 1)
+
+    (state_machine,) = template.find_resources("AWS::StepFunctions::StateMachine").values()
+    definition = parse_definition(state_machine["Properties"]["DefinitionString"])
+    check(definition.get("StartAt") == "Each partition", f'StartAt: {definition.get("StartAt")}')
+    check(
+        sorted(definition["States"]) == ["A partition failed", "Each partition"],
+        f'top-level states: {sorted(definition["States"])}',
+    )
+    each_partition = definition["States"]["Each partition"]
+    check(each_partition["Type"] == "Map", f'"Each partition" is a {each_partition["Type"]}')
+    check(each_partition.get("ItemsPath") == "$.partitions", f'ItemsPath: {each_partition.get("ItemsPath")}')
+    check(each_partition.get("MaxConcurrency") == 10, f'MaxConcurrency: {each_partition.get("MaxConcurrency")}')
+    catch = each_partition.get("Catch", [])
+    check(
+        catch == [{
+            "ErrorEquals": ["RetryableEcsRunTask.NotRetryable", "RetryableEcsRunTask.AttemptsExhausted"],
+            "Next": "A partition failed",
+        }],
+        f"Map Catch: {catch}",
+    )
+
+    # Inside the Map: both fragments, each state prefixed with its construct id, Extract first.
+    processor = each_partition["ItemProcessor"]
+    inner = processor["States"]
+    check(processor.get("StartAt") == "Extract: Start attempts", f'ItemProcessor.StartAt: {processor.get("StartAt")}')
+    unprefixed = [name for name in inner if not name.startswith(("Extract: ", "Load: "))]
+    check(not unprefixed, f"states inside the Map without a fragment prefix: {unprefixed}")
+    runs = {}
+    for fragment, result_path, exit_codes in (("Extract", "$.extract", []), ("Load", "$.load", [75])):
+        for state in ("Start attempts", "Run task", "Decide retry", "Retry or fail", "Record result"):
+            check(f"{fragment}: {state}" in inner, f'"{fragment}: {state}" missing; states: {sorted(inner)}')
+        catches = inner[f"{fragment}: Run task"]["Catch"]
+        check(
+            catches[0]["ResultPath"].startswith(result_path + "."),
+            f"{fragment}: Run task catches into {catches[0]['ResultPath']}, not under {result_path}",
+        )
+        payload = inner[f"{fragment}: Decide retry"]["Parameters"]["Payload"]
+        policy = payload["policy"]
+        # A fragment that sets no list gets every default; Load sets retryable_exit_codes only.
+        for key, expected in (
+            ("retryableStopCodes", EXPECTED_DEFAULTS["retryableStopCodes"]),
+            ("retryableStoppedReasons", EXPECTED_DEFAULTS["retryableStoppedReasons"]),
+            ("nonRetryableStoppedReasons", EXPECTED_DEFAULTS["nonRetryableStoppedReasons"]),
+            ("retryableErrors", EXPECTED_DEFAULTS["retryableErrors"]),
+            ("retryableExitCodes", exit_codes),
+        ):
+            check(policy.get(key) == expected, f"{fragment} {key}:\n  got      {policy.get(key)}\n  expected {expected}")
+        runs[fragment] = payload["run"]
+    check(
+        runs == {"Extract": "PartitionPipelineStack/Partitions/Extract", "Load": "PartitionPipelineStack/Partitions/Load"},
+        f"decider run names: {runs}",
+    )
+    return (
+        f'python consumer: PartitionPipeline: a Map of {len(inner)} states from 2 fragments, '
+        f"1 Lambda function, in {template_file.parent}"
+    )
+
+
 if __name__ == "__main__":
     try:
         print(check_assembly(Path(app.outdir)))
+        print(check_partition_pipeline(synth_partition_pipeline(Path(app.outdir).parent / "cdk.out.pipeline")))
     except Exception as error:  # a CheckFailed, or a failed aws_cdk.assertions check raised through jsii
         print(f"python consumer: FAILED: {error}", file=sys.stderr)
         sys.exit(1)

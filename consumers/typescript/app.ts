@@ -10,10 +10,10 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { RetryableEcsRunTask, RetryDefaults, TaskStopCode } from 'cdk-retryable-ecs-run-task';
+import { RetryableEcsRunTask, RetryableEcsRunTaskFragment, RetryDefaults, RetryErrors, TaskStopCode } from 'cdk-retryable-ecs-run-task';
 import { Construct } from 'constructs';
 
-// The same stack as the Python and Java consumers (and README's Python and Java examples).
+// The same stack and construct as the Python and Java consumers (and README's Python and Java examples).
 export class NightlyReportStack extends Stack {
   public readonly job: RetryableEcsRunTask;
 
@@ -63,6 +63,54 @@ export class NightlyReportStack extends Stack {
       failureTopic: alerts,
     });
   }
+}
+
+/** Extracts and loads every partition of the input, each step a retrying ECS task run. */
+export class PartitionPipeline extends Construct {
+  public readonly stateMachine: sfn.StateMachine;
+
+  constructor(scope: Construct, id: string, props: { cluster: ecs.ICluster; extractTask: ecs.TaskDefinition; loadTask: ecs.TaskDefinition }) {
+    super(scope, id);
+
+    const extract = new RetryableEcsRunTaskFragment(this, 'Extract', {
+      cluster: props.cluster,
+      taskDefinition: props.extractTask,
+      resultPath: '$.extract',
+    });
+    const load = new RetryableEcsRunTaskFragment(this, 'Load', {
+      cluster: props.cluster,
+      taskDefinition: props.loadTask,
+      resultPath: '$.load',
+      retryableExitCodes: [75],
+    });
+
+    // One retrying extract-and-load per partition.
+    const eachPartition = new sfn.Map(this, 'Each partition', { itemsPath: '$.partitions', maxConcurrency: 10 })
+      .itemProcessor(extract.next(load));
+    eachPartition.addCatch(new sfn.Fail(this, 'A partition failed'), {
+      errors: [RetryErrors.NOT_RETRYABLE, RetryErrors.ATTEMPTS_EXHAUSTED],
+    });
+
+    this.stateMachine = new sfn.StateMachine(this, 'Pipeline', {
+      definitionBody: sfn.DefinitionBody.fromChainable(eachPartition),
+    });
+  }
+}
+
+/** A stack of its own for a PartitionPipeline, with the cluster and the two task definitions it is given. */
+function partitionPipelineStack(app: App): Stack {
+  const stack = new Stack(app, 'PartitionPipelineStack');
+  const cluster = new ecs.Cluster(stack, 'Cluster', { vpc: new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 }) });
+  const [extractTask, loadTask] = ['extract', 'load'].map((name) => {
+    const task = new ecs.FargateTaskDefinition(stack, `${name}Task`);
+    task.addContainer(name, {
+      image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:stable'),
+      command: ['sh', '-c', `echo ${name} attempt $RETRYABLE_ECS_RUN_TASK_ATTEMPT`],
+    });
+    return task;
+  });
+  new PartitionPipeline(stack, 'Partitions', { cluster, extractTask, loadTask });
+  return stack;
 }
 
 /** The default lists, as README documents them. */
@@ -120,6 +168,7 @@ function parseDefinition(definitionString: Json): Json {
 function main(): void {
   const app = new App({ outdir: process.env.CDK_OUTDIR ?? 'cdk.out' });
   const stack = new NightlyReportStack(app, 'NightlyReportStack');
+  const pipelineStack = partitionPipelineStack(app);
   const assembly = app.synth();
 
   // The template exactly as written into the cloud assembly.
@@ -146,7 +195,8 @@ function main(): void {
   const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
   const s3Key: string = fn.Properties.Code.S3Key;
   assert.equal(typeof s3Key, 'string', `Lambda Code.S3Key: ${JSON.stringify(fn.Properties.Code)}`);
-  const manifests = fs.readdirSync(assembly.directory).filter((f) => f.endsWith('.assets.json'));
+  // The stack's own asset manifest: the app's other stack has its own decider with the same asset.
+  const manifests = [artifact.templateFile.replace(/\.template\.json$/, '.assets.json')];
   const sources = manifests.flatMap((m) => {
     const files = JSON.parse(fs.readFileSync(path.join(assembly.directory, m), 'utf8')).files ?? {};
     return Object.values(files)
@@ -162,6 +212,55 @@ function main(): void {
 
   console.log(`typescript consumer: ${Object.keys(definition.States).length} states, policy as passed, `
     + `1 Lambda function, decider asset ${sources[0].path}/index.js (${size} bytes) in ${assembly.directory}`);
+
+  const pipelineArtifact = assembly.getStackArtifact(pipelineStack.artifactId);
+  console.log(checkPartitionPipeline(path.join(assembly.directory, pipelineArtifact.templateFile)));
+}
+
+function checkPartitionPipeline(templateFile: string): string {
+  const template = Template.fromJSON(JSON.parse(fs.readFileSync(templateFile, 'utf8')));
+
+  // The user's state machine, and one Lambda function: the decider both fragments share.
+  template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+  template.resourceCountIs('AWS::Lambda::Function', 1);
+
+  const [stateMachine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+  const definition = parseDefinition(stateMachine.Properties.DefinitionString);
+  assert.equal(definition.StartAt, 'Each partition');
+  assert.deepEqual(Object.keys(definition.States).sort(), ['A partition failed', 'Each partition']);
+  const eachPartition = definition.States['Each partition'];
+  assert.equal(eachPartition.Type, 'Map');
+  assert.equal(eachPartition.ItemsPath, '$.partitions');
+  assert.equal(eachPartition.MaxConcurrency, 10);
+  assert.deepEqual(eachPartition.Catch, [{
+    ErrorEquals: ['RetryableEcsRunTask.NotRetryable', 'RetryableEcsRunTask.AttemptsExhausted'],
+    Next: 'A partition failed',
+  }]);
+
+  // Inside the Map: both fragments, each state prefixed with its construct id, Extract first.
+  const processor = eachPartition.ItemProcessor;
+  const inner = processor.States;
+  assert.equal(processor.StartAt, 'Extract: Start attempts');
+  const unprefixed = Object.keys(inner).filter((name) => !name.startsWith('Extract: ') && !name.startsWith('Load: '));
+  assert.deepEqual(unprefixed, [], 'every state inside the Map has a fragment prefix');
+  for (const [fragment, resultPath, exitCodes] of [['Extract', '$.extract', []], ['Load', '$.load', [75]]] as const) {
+    for (const state of ['Start attempts', 'Run task', 'Decide retry', 'Retry or fail', 'Record result']) {
+      assert.ok(inner[`${fragment}: ${state}`], `"${fragment}: ${state}" missing; states: ${Object.keys(inner).join(', ')}`);
+    }
+    const caught: string = inner[`${fragment}: Run task`].Catch[0].ResultPath;
+    assert.ok(caught.startsWith(`${resultPath}.`), `${fragment}: Run task catches into ${caught}, not under ${resultPath}`);
+    const payload = inner[`${fragment}: Decide retry`].Parameters.Payload;
+    assert.equal(payload.run, `PartitionPipelineStack/Partitions/${fragment}`);
+    // A fragment that sets no list gets every default; Load sets retryableExitCodes only.
+    const { retryableStopCodes, retryableStoppedReasons, nonRetryableStoppedReasons, retryableErrors, retryableExitCodes } = payload.policy;
+    assert.deepEqual(
+      { retryableStopCodes, retryableStoppedReasons, nonRetryableStoppedReasons, retryableErrors, retryableExitCodes },
+      { ...EXPECTED_DEFAULTS, retryableExitCodes: exitCodes },
+      `${fragment} policy lists`,
+    );
+  }
+  return `typescript consumer: PartitionPipeline: a Map of ${Object.keys(inner).length} states from 2 fragments, `
+    + `1 Lambda function, in ${path.dirname(templateFile)}`;
 }
 
 try {

@@ -11,13 +11,20 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import software.amazon.awscdk.App;
+import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.StackProps;
 import software.amazon.awscdk.assertions.Match;
 import software.amazon.awscdk.assertions.Template;
 import software.amazon.awscdk.cxapi.CloudAssembly;
+import software.amazon.awscdk.services.ec2.Vpc;
+import software.amazon.awscdk.services.ecs.Cluster;
+import software.amazon.awscdk.services.ecs.ContainerDefinitionOptions;
+import software.amazon.awscdk.services.ecs.ContainerImage;
+import software.amazon.awscdk.services.ecs.FargateTaskDefinition;
 
 /**
- * A user's CDK app: synthesizes {@link NightlyReportStack} and checks its own cloud assembly.
+ * A user's CDK app: synthesizes {@link NightlyReportStack} and a stack with a {@link PartitionPipeline},
+ * and checks its own cloud assembly.
  * Any failed check exits non-zero. consumers/run.sh runs it; it never deploys.
  */
 public final class ConsumerApp {
@@ -70,12 +77,15 @@ public final class ConsumerApp {
         try {
             App app = new App();
             NightlyReportStack stack = new NightlyReportStack(app, "NightlyReportStack", StackProps.builder().build());
+            Stack pipelineStack = partitionPipelineStack(app);
             CloudAssembly assembly = app.synth();
             check(stack.getJob().getStateMachine() != null, "job.getStateMachine() is set");
             check(stack.getJob().getDecider() != null, "job.getDecider() is set");
             Path outdir = Path.of(assembly.getDirectory());
             System.out.println(checkAssembly(outdir,
                     outdir.resolve(assembly.getStackArtifact(stack.getArtifactId()).getTemplateFile())));
+            System.out.println(checkPartitionPipeline(
+                    outdir.resolve(assembly.getStackArtifact(pipelineStack.getArtifactId()).getTemplateFile())));
             status = 0;
         } catch (Throwable error) { // a failed check, or a failed assertions check raised through jsii
             System.err.println("java consumer: FAILED: " + error);
@@ -83,6 +93,91 @@ public final class ConsumerApp {
         }
         // jsii's node child process must not keep the JVM alive.
         System.exit(status);
+    }
+
+    /** A stack of its own for a PartitionPipeline, with the cluster and the two task definitions it is given. */
+    private static Stack partitionPipelineStack(final App app) {
+        Stack stack = new Stack(app, "PartitionPipelineStack");
+        Vpc vpc = Vpc.Builder.create(stack, "Vpc").maxAzs(2).natGateways(1).build();
+        Cluster cluster = Cluster.Builder.create(stack, "Cluster").vpc(vpc).build();
+        List<FargateTaskDefinition> tasks = new ArrayList<>();
+        for (String name : List.of("extract", "load")) {
+            FargateTaskDefinition task = new FargateTaskDefinition(stack, name + "Task");
+            task.addContainer(name, ContainerDefinitionOptions.builder()
+                    .image(ContainerImage.fromRegistry("public.ecr.aws/docker/library/busybox:stable"))
+                    .command(List.of("sh", "-c", "echo " + name + " attempt $RETRYABLE_ECS_RUN_TASK_ATTEMPT"))
+                    .build());
+            tasks.add(task);
+        }
+        PartitionPipeline pipeline = new PartitionPipeline(stack, "Partitions", cluster, tasks.get(0), tasks.get(1));
+        check(pipeline.getStateMachine() != null, "pipeline.getStateMachine() is set");
+        return stack;
+    }
+
+    private static String checkPartitionPipeline(final Path templateFile) throws IOException {
+        String templateText = Files.readString(templateFile);
+        Template template = Template.fromString(templateText);
+        JsonNode templateJson = JSON.readTree(templateText);
+
+        // The user's state machine, and one Lambda function: the decider both fragments share.
+        template.resourceCountIs("AWS::StepFunctions::StateMachine", 1);
+        template.resourceCountIs("AWS::Lambda::Function", 1);
+
+        JsonNode stateMachine = onlyResourceOfType(templateJson, "AWS::StepFunctions::StateMachine");
+        JsonNode definition = parseDefinition(stateMachine.path("Properties").path("DefinitionString"));
+        check("Each partition".equals(definition.path("StartAt").asText()), "StartAt: " + definition.path("StartAt"));
+        check(fieldNames(definition.path("States")).equals(List.of("A partition failed", "Each partition")),
+                "top-level states: " + fieldNames(definition.path("States")));
+        JsonNode eachPartition = definition.path("States").path("Each partition");
+        check("Map".equals(eachPartition.path("Type").asText()), "\"Each partition\" is a " + eachPartition.path("Type"));
+        check("$.partitions".equals(eachPartition.path("ItemsPath").asText()), "ItemsPath: " + eachPartition.path("ItemsPath"));
+        check(eachPartition.path("MaxConcurrency").asInt() == 10, "MaxConcurrency: " + eachPartition.path("MaxConcurrency"));
+        JsonNode expectedCatch = JSON.valueToTree(List.of(Map.of(
+                "ErrorEquals", List.of("RetryableEcsRunTask.NotRetryable", "RetryableEcsRunTask.AttemptsExhausted"),
+                "Next", "A partition failed")));
+        check(expectedCatch.equals(eachPartition.path("Catch")), "Map Catch: " + eachPartition.path("Catch"));
+
+        // Inside the Map: both fragments, each state prefixed with its construct id, Extract first.
+        JsonNode processor = eachPartition.path("ItemProcessor");
+        JsonNode inner = processor.path("States");
+        check("Extract: Start attempts".equals(processor.path("StartAt").asText()),
+                "ItemProcessor.StartAt: " + processor.path("StartAt"));
+        for (String name : fieldNames(inner)) {
+            check(name.startsWith("Extract: ") || name.startsWith("Load: "), "state inside the Map without a fragment prefix: " + name);
+        }
+        for (String fragment : List.of("Extract", "Load")) {
+            for (String state : List.of("Start attempts", "Run task", "Decide retry", "Retry or fail", "Record result")) {
+                check(inner.has(fragment + ": " + state), "\"" + fragment + ": " + state + "\" missing; states: " + fieldNames(inner));
+            }
+            String resultPath = "$." + fragment.toLowerCase();
+            String caught = inner.path(fragment + ": Run task").path("Catch").path(0).path("ResultPath").asText();
+            check(caught.startsWith(resultPath + "."), fragment + ": Run task catches into " + caught + ", not under " + resultPath);
+            JsonNode payload = inner.path(fragment + ": Decide retry").path("Parameters").path("Payload");
+            check(("PartitionPipelineStack/Partitions/" + fragment).equals(payload.path("run").asText()),
+                    fragment + " decider run name: " + payload.path("run"));
+            // A fragment that sets no list gets every default; Load sets retryableExitCodes only.
+            JsonNode policy = payload.path("policy");
+            Map<String, Object> expectedLists = Map.of(
+                    "retryableStopCodes", DEFAULT_STOP_CODES,
+                    "retryableStoppedReasons", DEFAULT_RETRYABLE_STOPPED_REASONS,
+                    "nonRetryableStoppedReasons", DEFAULT_NON_RETRYABLE_STOPPED_REASONS,
+                    "retryableErrors", DEFAULT_RETRYABLE_ERRORS,
+                    "retryableExitCodes", "Load".equals(fragment) ? List.of(75) : List.of());
+            for (Map.Entry<String, Object> entry : expectedLists.entrySet()) {
+                JsonNode expected = JSON.valueToTree(entry.getValue());
+                JsonNode got = policy.path(entry.getKey());
+                check(expected.equals(got), fragment + " " + entry.getKey() + ":\n  got      " + got + "\n  expected " + expected);
+            }
+        }
+        return "java consumer: PartitionPipeline: a Map of " + inner.size() + " states from 2 fragments, 1 Lambda function, in "
+                + templateFile.getParent();
+    }
+
+    private static List<String> fieldNames(final JsonNode node) {
+        List<String> names = new ArrayList<>();
+        node.fieldNames().forEachRemaining(names::add);
+        names.sort(null);
+        return names;
     }
 
     private static List<String> plus(final List<String> list, final String element) {
@@ -118,7 +213,9 @@ public final class ConsumerApp {
         JsonNode s3Key = function.path("Properties").path("Code").path("S3Key");
         check(s3Key.isTextual(), "Lambda Code.S3Key: " + function.path("Properties").path("Code"));
         List<JsonNode> sources = new ArrayList<>();
-        try (DirectoryStream<Path> manifests = Files.newDirectoryStream(outdir, "*.assets.json")) {
+        // The stack's own asset manifest: the app's other stack has its own decider with the same asset.
+        String assetManifest = templateFile.getFileName().toString().replace(".template.json", ".assets.json");
+        try (DirectoryStream<Path> manifests = Files.newDirectoryStream(outdir, assetManifest)) {
             for (Path manifest : manifests) {
                 for (JsonNode entry : JSON.readTree(manifest.toFile()).path("files")) {
                     for (JsonNode destination : entry.path("destinations")) {

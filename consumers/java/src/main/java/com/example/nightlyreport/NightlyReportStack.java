@@ -1,7 +1,7 @@
 package com.example.nightlyreport;
 
-// The region between the README markers is README's Java example, word for word
-// (test/readme-examples.test.ts checks it).
+// The region between the README markers is README's first Java example, word for word
+// (test/readme-examples.test.ts checks it). PartitionPipeline.java holds the second.
 
 // README:start
 import io.github.cdkretryableecsruntask.RetryDefaults;
