@@ -169,6 +169,19 @@ EXPECTED_DEFAULTS = {
         "CannotStartContainerError:*executable file not found*",
     ],
     "retryableErrors": ["ECS.AmazonECSException", "ECS.ServerException", "AmazonECS.Unknown"],
+    "nonRetryableErrorCauses": [
+        "ATTRIBUTE",
+        "MemberOf placement constraint unsatisfied*",
+        "LOCATION",
+        "*TaskDefinition is inactive*",
+        "*Unable to describe task definition*",
+        "*Error Code: ClusterNotFoundException*",
+        "*Error Code: PlatformUnknownException*",
+        "*Error Code: PlatformTaskDefinitionIncompatibilityException*",
+        "*Error Code: UnsupportedFeatureException*",
+        "*Error Code: BlockedException*",
+        "*Error Code: AccessDeniedException*",
+    ],
 }
 
 # The policy NightlyReportStack must render into the "Decide retry" invocation: each list is the
@@ -187,6 +200,7 @@ EXPECTED_POLICY = {
     ],
     "retryableExitCodes": [75, 69],
     "retryableErrors": [*EXPECTED_DEFAULTS["retryableErrors"], "States.Timeout"],
+    "nonRetryableErrorCauses": EXPECTED_DEFAULTS["nonRetryableErrorCauses"],
 }
 
 

@@ -135,6 +135,19 @@ const EXPECTED_DEFAULTS = {
     'CannotStartContainerError:*executable file not found*',
   ],
   retryableErrors: ['ECS.AmazonECSException', 'ECS.ServerException', 'AmazonECS.Unknown'],
+  nonRetryableErrorCauses: [
+    'ATTRIBUTE',
+    'MemberOf placement constraint unsatisfied*',
+    'LOCATION',
+    '*TaskDefinition is inactive*',
+    '*Unable to describe task definition*',
+    '*Error Code: ClusterNotFoundException*',
+    '*Error Code: PlatformUnknownException*',
+    '*Error Code: PlatformTaskDefinitionIncompatibilityException*',
+    '*Error Code: UnsupportedFeatureException*',
+    '*Error Code: BlockedException*',
+    '*Error Code: AccessDeniedException*',
+  ],
 };
 
 /**
@@ -152,6 +165,7 @@ const EXPECTED_POLICY = {
   nonRetryableStoppedReasons: [...EXPECTED_DEFAULTS.nonRetryableStoppedReasons, 'CannotPullContainerError:*no matching manifest*'],
   retryableExitCodes: [75, 69],
   retryableErrors: [...EXPECTED_DEFAULTS.retryableErrors, 'States.Timeout'],
+  nonRetryableErrorCauses: EXPECTED_DEFAULTS.nonRetryableErrorCauses,
 };
 
 type Json = any;
@@ -252,9 +266,9 @@ function checkPartitionPipeline(templateFile: string): string {
     const payload = inner[`${fragment}: Decide retry`].Parameters.Payload;
     assert.equal(payload.run, `PartitionPipelineStack/Partitions/${fragment}`);
     // A fragment that sets no list gets every default; Load sets retryableExitCodes only.
-    const { retryableStopCodes, retryableStoppedReasons, nonRetryableStoppedReasons, retryableErrors, retryableExitCodes } = payload.policy;
+    const { retryableStopCodes, retryableStoppedReasons, nonRetryableStoppedReasons, retryableErrors, nonRetryableErrorCauses, retryableExitCodes } = payload.policy;
     assert.deepEqual(
-      { retryableStopCodes, retryableStoppedReasons, nonRetryableStoppedReasons, retryableErrors, retryableExitCodes },
+      { retryableStopCodes, retryableStoppedReasons, nonRetryableStoppedReasons, retryableErrors, nonRetryableErrorCauses, retryableExitCodes },
       { ...EXPECTED_DEFAULTS, retryableExitCodes: exitCodes },
       `${fragment} policy lists`,
     );

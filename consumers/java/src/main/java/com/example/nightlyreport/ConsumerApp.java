@@ -51,23 +51,36 @@ public final class ConsumerApp {
             "CannotStartContainerError:*executable file not found*");
     private static final List<String> DEFAULT_RETRYABLE_ERRORS =
             List.of("ECS.AmazonECSException", "ECS.ServerException", "AmazonECS.Unknown");
+    private static final List<String> DEFAULT_NON_RETRYABLE_ERROR_CAUSES = List.of(
+            "ATTRIBUTE",
+            "MemberOf placement constraint unsatisfied*",
+            "LOCATION",
+            "*TaskDefinition is inactive*",
+            "*Unable to describe task definition*",
+            "*Error Code: ClusterNotFoundException*",
+            "*Error Code: PlatformUnknownException*",
+            "*Error Code: PlatformTaskDefinitionIncompatibilityException*",
+            "*Error Code: UnsupportedFeatureException*",
+            "*Error Code: BlockedException*",
+            "*Error Code: AccessDeniedException*");
 
     /**
      * The policy NightlyReportStack must render into the "Decide retry" invocation: each list is the
      * default followed by what the example adds.
      */
-    private static final Map<String, Object> EXPECTED_POLICY = Map.of(
-            "maxAttempts", 5,
-            "intervalSeconds", 10,
-            "backoffRate", 1.5,
-            "maxDelaySeconds", 120,
-            "jitter", "NONE",
-            "retryableStopCodes", plus(DEFAULT_STOP_CODES, "SomeFutureStopCode"),
-            "retryableStoppedReasons", plus(DEFAULT_RETRYABLE_STOPPED_REASONS, "CannotCreateContainerError:*"),
-            "nonRetryableStoppedReasons",
-            plus(DEFAULT_NON_RETRYABLE_STOPPED_REASONS, "CannotPullContainerError:*no matching manifest*"),
-            "retryableExitCodes", List.of(75, 69),
-            "retryableErrors", plus(DEFAULT_RETRYABLE_ERRORS, "States.Timeout"));
+    private static final Map<String, Object> EXPECTED_POLICY = Map.ofEntries(
+            Map.entry("maxAttempts", 5),
+            Map.entry("intervalSeconds", 10),
+            Map.entry("backoffRate", 1.5),
+            Map.entry("maxDelaySeconds", 120),
+            Map.entry("jitter", "NONE"),
+            Map.entry("retryableStopCodes", plus(DEFAULT_STOP_CODES, "SomeFutureStopCode")),
+            Map.entry("retryableStoppedReasons", plus(DEFAULT_RETRYABLE_STOPPED_REASONS, "CannotCreateContainerError:*")),
+            Map.entry("nonRetryableStoppedReasons",
+                    plus(DEFAULT_NON_RETRYABLE_STOPPED_REASONS, "CannotPullContainerError:*no matching manifest*")),
+            Map.entry("retryableExitCodes", List.of(75, 69)),
+            Map.entry("retryableErrors", plus(DEFAULT_RETRYABLE_ERRORS, "States.Timeout")),
+            Map.entry("nonRetryableErrorCauses", DEFAULT_NON_RETRYABLE_ERROR_CAUSES));
 
     private ConsumerApp() {
     }
@@ -162,6 +175,7 @@ public final class ConsumerApp {
                     "retryableStoppedReasons", DEFAULT_RETRYABLE_STOPPED_REASONS,
                     "nonRetryableStoppedReasons", DEFAULT_NON_RETRYABLE_STOPPED_REASONS,
                     "retryableErrors", DEFAULT_RETRYABLE_ERRORS,
+                    "nonRetryableErrorCauses", DEFAULT_NON_RETRYABLE_ERROR_CAUSES,
                     "retryableExitCodes", "Load".equals(fragment) ? List.of(75) : List.of());
             for (Map.Entry<String, Object> entry : expectedLists.entrySet()) {
                 JsonNode expected = JSON.valueToTree(entry.getValue());
