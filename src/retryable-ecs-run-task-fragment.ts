@@ -16,6 +16,7 @@ import { warnAboutRiskyPolicy } from './policy/risky-policy-warnings';
 import { RetryableEcsRunTaskOptions } from './retryable-ecs-run-task-options';
 import { ClusterScopedEcsRunTask } from './run-task/cluster-scoped-ecs-run-task';
 import { withAttemptVariable } from './run-task/container-overrides';
+import { checkRunTaskOptions } from './run-task/run-task-options';
 import { checkDefaultSubnets } from './run-task/subnets';
 import { TaskResult } from './run-task/task-result';
 import { rejectExpressWorkflows } from './states/composition-checks';
@@ -80,6 +81,7 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
 
     warnAboutRiskyPolicy(this, props, policy.maxAttempts);
     checkDefaultSubnets(props.cluster, props.taskDefinition, props.subnets, props.assignPublicIp);
+    checkRunTaskOptions(props);
     if (props.taskResult !== undefined && !(props.taskResult instanceof TaskResult)) {
       throw new Error(`\`taskResult\` must be TaskResult.FULL or TaskResult.SUMMARY, got: ${JSON.stringify(props.taskResult)}.`);
     }
@@ -101,6 +103,11 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
       launchTarget: props.launchTarget ?? new tasks.EcsFargateLaunchTarget({
         platformVersion: ecs.FargatePlatformVersion.LATEST,
       }),
+      revisionNumber: props.revisionNumber,
+      cpu: props.cpu,
+      memoryMiB: props.memoryMiB,
+      propagatedTagSource: props.propagatedTagSource,
+      enableExecuteCommand: props.enableExecuteCommand,
       containerOverrides: withAttemptVariable(this, props.taskDefinition, props.containerOverrides ?? [], attemptVariable, paths.attempt),
       subnets: props.subnets,
       securityGroups: props.securityGroups,

@@ -29,6 +29,47 @@ export interface RetryableEcsRunTaskOptions extends RetryPolicyProps {
   readonly launchTarget?: tasks.IEcsLaunchTarget;
 
   /**
+   * The revision of the task definition's family to run. Named and typed as in CDK's
+   * `EcsRunTask`, so a run can move from it by renaming the class.
+   *
+   * @default - the latest active revision
+   */
+  readonly revisionNumber?: number;
+
+  /**
+   * Task-level CPU override for every attempt, in CPU units, as in CDK's `EcsRunTask`.
+   *
+   * @see https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_TaskOverride.html
+   * @default - the task definition's CPU
+   */
+  readonly cpu?: string;
+
+  /**
+   * Task-level memory override for every attempt, in MiB, as in CDK's `EcsRunTask`.
+   *
+   * @see https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_TaskOverride.html
+   * @default - the task definition's memory
+   */
+  readonly memoryMiB?: string;
+
+  /**
+   * Whether the task definition's tags are copied to the task. Only `TASK_DEFINITION` applies:
+   * RunTask rejects `SERVICE`.
+   *
+   * @see https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html#ECS-RunTask-request-propagateTags
+   * @default - no tags are propagated
+   */
+  readonly propagatedTagSource?: ecs.PropagatedTagSource;
+
+  /**
+   * Whether ECS Exec is enabled on the task, for debugging a running attempt.
+   *
+   * @see https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html#ECS-RunTask-request-enableExecuteCommand
+   * @default false
+   */
+  readonly enableExecuteCommand?: boolean;
+
+  /**
    * Container overrides for every attempt. The attempt-number variable is added to them.
    *
    * @default - no overrides beyond the attempt-number variable

@@ -4,6 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { RetryableEcsRunTask, RetryableEcsRunTaskProps, TaskStopCode } from '../../src';
+import { renderedDefinition } from '../support/local-execution';
 import { testEnvironment } from '../support/stack';
 
 function create(props: Partial<RetryableEcsRunTaskProps>) {
@@ -147,5 +148,36 @@ describe('placement and result validation', () => {
 
   test('a taskResult that is not a TaskResult is rejected', () => {
     expect(create({ taskResult: 'SUMMARY' as any })).toThrow('`taskResult` must be TaskResult.FULL or TaskResult.SUMMARY, got: "SUMMARY".');
+  });
+});
+
+describe('the RunTask options of CDK EcsRunTask', () => {
+  test('pass through to RunTask under the same names', () => {
+    const { stack, cluster, taskDefinition } = testEnvironment();
+    new RetryableEcsRunTask(stack, 'Job', {
+      cluster,
+      taskDefinition,
+      revisionNumber: 4,
+      cpu: '1024',
+      memoryMiB: '4096',
+      propagatedTagSource: ecs.PropagatedTagSource.TASK_DEFINITION,
+      enableExecuteCommand: true,
+    });
+    const runTask = (renderedDefinition(stack).States as any)['Run task'].Parameters;
+    expect(runTask.TaskDefinition).toBe('nightly-report:4');
+    expect(runTask.Overrides).toMatchObject({ Cpu: '1024', Memory: '4096' });
+    expect(runTask.PropagateTags).toBe('TASK_DEFINITION');
+    expect(runTask.EnableExecuteCommand).toBe(true);
+  });
+
+  test.each<[string, Partial<RetryableEcsRunTaskProps>, string]>([
+    ['revision 0', { revisionNumber: 0 }, '`revisionNumber` must be a positive integer, got: 0.'],
+    ['fractional revision', { revisionNumber: 1.5 }, '`revisionNumber` must be a positive integer, got: 1.5.'],
+    ['cpu not a number', { cpu: '1 vCPU' }, '`cpu` must be a positive whole number as a string, as in CDK\'s EcsRunTask, got: "1 vCPU".'],
+    ['memory of 0', { memoryMiB: '0' }, '`memoryMiB` must be a positive whole number as a string, as in CDK\'s EcsRunTask, got: "0".'],
+    ['tags from a service', { propagatedTagSource: ecs.PropagatedTagSource.SERVICE },
+      '`propagatedTagSource` cannot be SERVICE for a task run by RunTask, got: SERVICE. Use TASK_DEFINITION, or leave it unset.'],
+  ])('%s is rejected', (_, props, message) => {
+    expect(create(props)).toThrow(message);
   });
 });

@@ -1,0 +1,24 @@
+import { Token } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { RetryableEcsRunTaskOptions } from '../retryable-ecs-run-task-options';
+
+const POSITIVE_INTEGER = /^[1-9][0-9]*$/;
+
+/**
+ * Validates the RunTask options that pass through to CDK's `EcsRunTask` unchanged, where CDK
+ * itself would accept a value that RunTask rejects at run time, after the first attempt started.
+ */
+export function checkRunTaskOptions(props: RetryableEcsRunTaskOptions): void {
+  const { revisionNumber, cpu, memoryMiB, propagatedTagSource } = props;
+  if (revisionNumber !== undefined && !Token.isUnresolved(revisionNumber) && !(Number.isInteger(revisionNumber) && revisionNumber >= 1)) {
+    throw new Error(`\`revisionNumber\` must be a positive integer, got: ${revisionNumber}.`);
+  }
+  for (const [prop, value] of [['cpu', cpu], ['memoryMiB', memoryMiB]] as const) {
+    if (value !== undefined && !Token.isUnresolved(value) && !POSITIVE_INTEGER.test(value)) {
+      throw new Error(`\`${prop}\` must be a positive whole number as a string, as in CDK's EcsRunTask, got: ${JSON.stringify(value)}.`);
+    }
+  }
+  if (propagatedTagSource === ecs.PropagatedTagSource.SERVICE) {
+    throw new Error('`propagatedTagSource` cannot be SERVICE for a task run by RunTask, got: SERVICE. Use TASK_DEFINITION, or leave it unset.');
+  }
+}
