@@ -82,9 +82,6 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
     warnAboutRiskyPolicy(this, props, policy.maxAttempts);
     checkDefaultSubnets(props.cluster, props.taskDefinition, props.subnets, props.assignPublicIp);
     checkRunTaskOptions(props);
-    if (props.taskResult !== undefined && !(props.taskResult instanceof TaskResult)) {
-      throw new Error(`\`taskResult\` must be TaskResult.FULL or TaskResult.SUMMARY, got: ${JSON.stringify(props.taskResult)}.`);
-    }
 
     const decider = RetryDecider.of(this, props.deciderLogRetention);
     this.decider = decider.function;
@@ -295,18 +292,16 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
 
     const notification = new Notification(this, name.toLowerCase(), {
       topic,
-      message: sfn.TaskInput.fromObject({
-        status: 'FAILED',
+      status: 'FAILED',
+      fields: {
         error,
         cause: cause.causePath ? sfn.JsonPath.stringAt(cause.causePath) : cause.cause,
-        execution: sfn.JsonPath.executionId,
         attempts: sfn.JsonPath.numberAt(paths.attempt),
         history: sfn.JsonPath.objectAt(paths.history),
-      }),
-      messageAttributes: { status: { value: 'FAILED' }, error: { value: error } },
+      },
+      extraAttributes: { error: { value: error } },
       run: this.node.path,
       decider: this.decider,
-      status: 'FAILED',
       lostPath,
     }, noteLoss);
     return notification.publish.next(failState);
@@ -318,21 +313,17 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
    * `<resultPath>.notificationLost`.
    */
   private notifySuccess(recordResult: sfn.Pass, topic: sns.ITopic, resultPath: string): sfn.INextable[] {
+    const lost = new sfn.Pass(this, 'Success notification lost');
     const notification = new Notification(this, 'success', {
       topic,
-      message: sfn.TaskInput.fromObject({
-        status: 'SUCCEEDED',
-        execution: sfn.JsonPath.executionId,
-        result: sfn.JsonPath.objectAt(resultPath),
-      }),
-      messageAttributes: { status: { value: 'SUCCEEDED' } },
+      status: 'SUCCEEDED',
+      fields: { result: sfn.JsonPath.objectAt(resultPath) },
       run: this.node.path,
       decider: this.decider,
-      status: 'SUCCEEDED',
       lostPath: `${resultPath}.notificationLost`,
-    }, new sfn.Pass(this, 'Success notification lost'));
+    }, lost);
     recordResult.next(notification.publish);
-    return [notification.publish, notification.lost];
+    return [notification.publish, lost];
   }
 
   private decisionMetric(decision: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {

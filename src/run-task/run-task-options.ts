@@ -1,12 +1,14 @@
 import { Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { TaskResult } from './task-result';
 import { RetryableEcsRunTaskOptions } from '../retryable-ecs-run-task-options';
 
 const POSITIVE_INTEGER = /^[1-9][0-9]*$/;
 
 /**
- * Validates the RunTask options that pass through to CDK's `EcsRunTask` unchanged, where CDK
- * itself would accept a value that RunTask rejects at run time, after the first attempt started.
+ * Validates the options of the RunTask state: those that pass through to CDK's `EcsRunTask`
+ * unchanged, where CDK itself would accept a value that RunTask rejects at run time, and
+ * `taskResult`.
  */
 export function checkRunTaskOptions(props: RetryableEcsRunTaskOptions): void {
   const { revisionNumber, cpu, memoryMiB, propagatedTagSource } = props;
@@ -17,6 +19,9 @@ export function checkRunTaskOptions(props: RetryableEcsRunTaskOptions): void {
     if (value !== undefined && !Token.isUnresolved(value) && !POSITIVE_INTEGER.test(value)) {
       throw new Error(`\`${prop}\` must be a positive whole number as a string, as in CDK's EcsRunTask, got: ${JSON.stringify(value)}.`);
     }
+  }
+  if (props.taskResult !== undefined && !(props.taskResult instanceof TaskResult)) {
+    throw new Error(`\`taskResult\` must be TaskResult.FULL or TaskResult.SUMMARY, got: ${JSON.stringify(props.taskResult)}.`);
   }
   if (propagatedTagSource === ecs.PropagatedTagSource.SERVICE) {
     throw new Error('`propagatedTagSource` cannot be SERVICE for a task run by RunTask, got: SERVICE. Use TASK_DEFINITION, or leave it unset.');

@@ -14,7 +14,7 @@ import { UnqualifiedLambdaInvoke } from '../decider/unqualified-lambda-invoke';
  *
  * @see https://docs.aws.amazon.com/sns/latest/api/API_Publish.html#API_Publish_Errors
  */
-export const TRANSIENT_SNS_ERRORS = [
+const TRANSIENT_SNS_ERRORS = [
   'SNS.ThrottledException',
   'SNS.InternalErrorException',
   'SNS.KMSThrottlingException',
@@ -35,14 +35,16 @@ const PUBLISH_RETRY: sfn.RetryProps = {
 /** Where the pieces of a notification come from. */
 export interface NotificationProps {
   readonly topic: sns.ITopic;
-  readonly message: sfn.TaskInput;
-  readonly messageAttributes: { [key: string]: tasks.MessageAttribute };
+  /** `SUCCEEDED` or `FAILED`: the message's `status` field and attribute. */
+  readonly status: string;
+  /** The message's fields beyond `status` and `execution`. */
+  readonly fields: { [key: string]: unknown };
+  /** Message attributes beyond `status`. */
+  readonly extraAttributes?: { [key: string]: tasks.MessageAttribute };
   /** The run's construct path: the `Run` dimension of the lost-notification metric. */
   readonly run: string;
   /** The stack's decider, which counts lost notifications in its log. */
   readonly decider: lambda.IFunction;
-  /** `SUCCEEDED` or `FAILED`: which notification it is. */
-  readonly status: string;
   /** Where a publish error lands when the notification is lost. */
   readonly lostPath: string;
 }
@@ -56,14 +58,11 @@ export class Notification {
   /** The publishing state: chain the run's normal end after it. */
   public readonly publish: tasks.SnsPublish;
 
-  /** The state a lost notification reaches after it has been counted: chain from it. */
-  public readonly lost: sfn.INextable & sfn.IChainable;
-
   constructor(scope: Construct, name: string, props: NotificationProps, whenLost: sfn.INextable & sfn.IChainable) {
     this.publish = new TopicPublish(scope, `Notify ${name}`, {
       topic: props.topic,
-      message: props.message,
-      messageAttributes: props.messageAttributes,
+      message: sfn.TaskInput.fromObject({ status: props.status, execution: sfn.JsonPath.executionId, ...props.fields }),
+      messageAttributes: { status: { value: props.status }, ...props.extraAttributes },
       resultPath: sfn.JsonPath.DISCARD,
       ...fifoOptions(props.topic, props.run),
     });
@@ -89,7 +88,6 @@ export class Notification {
     count.addCatch(whenLost, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
     count.next(whenLost);
     this.publish.addCatch(count, { errors: [sfn.Errors.ALL], resultPath: props.lostPath });
-    this.lost = whenLost;
   }
 }
 
