@@ -5,3 +5,4 @@ export * from './retryable-ecs-run-task-options';
 export * from './retryable-ecs-run-task-fragment';
 export * from './retryable-ecs-run-task';
 export * from './run-task/task-result';
+export * from './sizing/task-size';

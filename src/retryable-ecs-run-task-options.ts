@@ -6,6 +6,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { RetryPolicyProps } from './policy/retry-policy-props';
 import { TaskResult } from './run-task/task-result';
+import { TaskSize } from './sizing/task-size';
 
 /**
  * What a retrying run executes and reports, shared by the standalone `RetryableEcsRunTask` and
@@ -68,6 +69,32 @@ export interface RetryableEcsRunTaskOptions extends RetryPolicyProps {
    * @default false
    */
   readonly enableExecuteCommand?: boolean;
+
+  /**
+   * Sizes to run at after an attempt fails out of memory. The first attempt runs at the task
+   * definition's own size; after an attempt fails out of memory (a container's reason or the
+   * stopped reason starts with `OutOfMemoryError`), the next attempt runs one size up this list,
+   * through RunTask's task-level CPU and memory overrides and the memory override of every
+   * container with a hard memory limit. Once the last size has also run out of memory, the run
+   * fails `RetryableEcsRunTask.NotRetryable` with rule `outOfMemoryAtLargestSize`.
+   *
+   * Setting the list is what makes out-of-memory failures retryable. Sizes must grow: each at
+   * least the CPU of the one before, and strictly more memory. On Fargate each must be a valid
+   * Fargate CPU and memory combination.
+   *
+   * @default - out-of-memory failures are classified like any other failure
+   */
+  readonly outOfMemorySizes?: TaskSize[];
+
+  /**
+   * Where the retries run once an attempt fails in a way the fallback rules match
+   * (`fallbackStopCodes`, `fallbackStoppedReasons`, `fallbackErrorCauses`): that attempt's retry
+   * and every later attempt run on this launch target, for example `FARGATE` capacity after
+   * `FARGATE_SPOT`. Whether there is a retry at all is still up to the retry rules.
+   *
+   * @default - every attempt runs on `launchTarget`
+   */
+  readonly fallbackLaunchTarget?: tasks.IEcsLaunchTarget;
 
   /**
    * Container overrides for every attempt. The attempt-number variable is added to them.

@@ -27,6 +27,44 @@ export interface DeciderPolicy {
   readonly retryableErrors: string[];
   /** Patterns for the cause of an error that carries no stopped task. */
   readonly nonRetryableErrorCauses: string[];
+  /**
+   * The size ladder for out-of-memory failures: index 0 is the task definition's own size, each
+   * later entry one `outOfMemorySizes` step. Absent or shorter than 2: out of memory is not
+   * escalated, and classified as without this feature.
+   */
+  readonly sizes?: RenderedSize[];
+  /** The rules that move later attempts to the fallback launch target; absent without one. */
+  readonly fallback?: FallbackRules;
+}
+
+/** One rung of the size ladder, as RunTask's overrides take it. */
+export interface RenderedSize {
+  /** Task CPU units. */
+  readonly cpu: number;
+  /** Task memory in MiB. */
+  readonly memoryMiB: number;
+  /**
+   * Hard memory limits in MiB of the containers that have one, in the order of the run's
+   * container overrides that carry a memory limit.
+   */
+  readonly containerMemoryMiB: number[];
+}
+
+/** When an attempt's failure moves the next attempts to the fallback launch target. */
+export interface FallbackRules {
+  readonly stopCodes: string[];
+  readonly stoppedReasons: string[];
+  readonly errorCauses: string[];
+}
+
+/** `primary` or `fallback`: the launch target an attempt ran on. */
+export type Capacity = 'primary' | 'fallback';
+
+/** Where an attempt runs: its rung on the size ladder and its launch target. */
+export interface Placement {
+  /** Index into `DeciderPolicy.sizes`; 0 when there is no ladder. */
+  readonly sizeIndex: number;
+  readonly capacity: Capacity;
 }
 
 /** One failed attempt, as recorded in the execution's history. */
@@ -49,6 +87,10 @@ export interface AttemptRecord {
   readonly retryable: boolean;
   /** Seconds waited before the next attempt; 0 when there is none. */
   readonly waitSeconds: number;
+  /** The size this attempt ran with; only with a size ladder. */
+  readonly size?: { readonly cpu: number; readonly memoryMiB: number };
+  /** The launch target this attempt ran on; only with a size ladder or a fallback launch target. */
+  readonly capacity?: Capacity;
 }
 
 /** A container's exit code. */
@@ -70,6 +112,18 @@ export interface Decision {
   readonly history: AttemptRecord[];
   /** One line naming the attempt and its reason, used as the Cause of a final failure. */
   readonly cause: string;
+  /**
+   * Where the next attempt runs. Present whenever the policy has a size ladder or fallback
+   * rules, also when there is no next attempt (then it repeats the failed attempt's placement).
+   * Sizes never shrink or pass the ladder's end, and `fallback` never returns to `primary`.
+   */
+  readonly next?: NextAttempt;
+}
+
+/** The placement of the next attempt, with the size values RunTask's overrides read. */
+export interface NextAttempt extends Placement {
+  /** `sizes[sizeIndex]`; absent without a size ladder. */
+  readonly size?: RenderedSize;
 }
 
 /** The invocation payload a state machine sends to the decider. */
@@ -81,4 +135,6 @@ export interface DeciderEvent {
   readonly error: unknown;
   /** The history so far. */
   readonly history?: unknown;
+  /** Where the failed attempt ran; absent without a size ladder or fallback rules (then index 0, primary). */
+  readonly placement?: unknown;
 }

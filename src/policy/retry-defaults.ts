@@ -96,6 +96,20 @@ export class RetryDefaults {
     '*Error Code: AccessDeniedException*',
   ];
 
+  /** Stop codes that move later attempts to the fallback launch target: capacity was reclaimed. */
+  public static readonly FALLBACK_STOP_CODES: TaskStopCode[] = [
+    TaskStopCode.SPOT_INTERRUPTION,
+    TaskStopCode.TERMINATION_NOTICE,
+  ];
+
+  /** Stopped reasons that move later attempts to the fallback launch target. */
+  public static readonly FALLBACK_STOPPED_REASONS: string[] = [];
+
+  /** RunTask failures that move later attempts to the fallback launch target: no capacity. */
+  public static readonly FALLBACK_ERROR_CAUSES: string[] = [
+    'Capacity is unavailable at this time*',
+  ];
+
   /** Environment variable that carries the 1-based attempt number into every container. */
   public static readonly ATTEMPT_ENVIRONMENT_VARIABLE = 'RETRYABLE_ECS_RUN_TASK_ATTEMPT';
 

@@ -119,4 +119,29 @@ export interface RetryPolicyProps {
    * @see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/api_failures_messages.html
    */
   readonly nonRetryableErrorCauses?: string[];
+
+  /**
+   * Stop codes of a stopped task that move the next attempts to `fallbackLaunchTarget`.
+   * Ignored without a fallback launch target.
+   *
+   * @default - `RetryDefaults.FALLBACK_STOP_CODES`
+   */
+  readonly fallbackStopCodes?: TaskStopCode[];
+
+  /**
+   * Glob patterns, matched against the stopped reason and every container's reason, that move
+   * the next attempts to `fallbackLaunchTarget`. Ignored without a fallback launch target.
+   *
+   * @default - `RetryDefaults.FALLBACK_STOPPED_REASONS`
+   */
+  readonly fallbackStoppedReasons?: string[];
+
+  /**
+   * Glob patterns, matched like `nonRetryableErrorCauses` against the cause of a failure that
+   * carries no task (RunTask's `Failures`), that move the next attempts to `fallbackLaunchTarget`.
+   * Ignored without a fallback launch target.
+   *
+   * @default - `RetryDefaults.FALLBACK_ERROR_CAUSES`
+   */
+  readonly fallbackErrorCauses?: string[];
 }
