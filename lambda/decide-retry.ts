@@ -1,7 +1,9 @@
 import { globMatches } from './glob';
 import { salvageStoppedTask } from './truncated-cause';
 import { MAX_ATTEMPTS_LIMIT, MAX_DELAY_LIMIT_SECONDS } from '../src/decider/wire';
-import type { AttemptRecord, ContainerExit, Decision, DeciderPolicy } from '../src/decider/wire';
+import type {
+  AttemptRecord, Capacity, ContainerExit, Decision, DeciderPolicy, FallbackRules, NextAttempt, Placement, RenderedSize,
+} from '../src/decider/wire';
 
 /**
  * Stopped reasons and container reasons are cut to this many characters in the history and the
@@ -24,6 +26,8 @@ export interface DecideRetryInput {
   readonly attempt: unknown;
   readonly error: unknown;
   readonly history?: unknown;
+  /** Where the failed attempt ran: `{ sizeIndex, capacity }`; index 0 on `primary` when unreadable. */
+  readonly placement?: unknown;
   readonly random: number;
 }
 
@@ -44,7 +48,12 @@ interface Classification {
   readonly rule: string;
   /** The container reason that decided, when a pattern matched it rather than the stopped reason. */
   readonly containerReason?: string;
+  /** Whether the next attempt runs one size up the ladder. */
+  readonly escalate?: boolean;
 }
+
+/** The case-insensitive start of every out-of-memory reason ECS writes. */
+const OUT_OF_MEMORY_PREFIX = 'outofmemoryerror';
 
 /** The first pattern that matches the stopped reason or a container reason, and which one it matched. */
 interface ReasonMatch {
@@ -62,15 +71,21 @@ export function decideRetry(input: DecideRetryInput): Decision {
   const policy = normalizePolicy(input.policy);
   const attempt = normalizeAttempt(input.attempt, policy.maxAttempts);
   const errorName = stringField(input.error, 'Error') ?? 'Unknown';
-  const task = errorName === 'States.TaskFailed' ? parseStoppedTask(field(input.error, 'Cause')) : undefined;
+  const errorCause = field(input.error, 'Cause');
+  const task = errorName === 'States.TaskFailed' ? parseStoppedTask(errorCause) : undefined;
+  // Only a policy with a size ladder or fallback rules places attempts; any other decision and
+  // history stay exactly as they were before placement existed.
+  const placed = policy.sizes !== undefined || policy.fallback !== undefined;
+  const placement = normalizePlacement(input.placement, policy.sizes);
 
-  const { retryable, rule, containerReason } = classify(policy, errorName, task, field(input.error, 'Cause'));
+  const { retryable, rule, containerReason, escalate } = classify(policy, placement, errorName, task, errorCause);
   const retry = retryable && attempt < policy.maxAttempts;
   const waitSeconds = retry ? backoffSeconds(policy, attempt, input.random) : 0;
 
   // A deciding container reason shares the stopped reason's budget, so the history stays as bounded.
   const reasonLength = containerReason === undefined ? MAX_REASON_LENGTH : MAX_REASON_LENGTH / 2;
   const stoppedReason = task?.stoppedReason === undefined ? undefined : truncate(task.stoppedReason, reasonLength);
+  const size = policy.sizes?.[placement.sizeIndex];
   const record: AttemptRecord = {
     attempt,
     error: truncate(errorName, MAX_NAME_LENGTH),
@@ -81,12 +96,30 @@ export function decideRetry(input: DecideRetryInput): Decision {
     rule,
     retryable,
     waitSeconds,
+    ...(size === undefined ? {} : { size: { cpu: size.cpu, memoryMiB: size.memoryMiB } }),
+    ...(placed ? { capacity: placement.capacity } : {}),
   };
 
   // The state machine stops after maxAttempts, so the history never needs more entries than that.
   const history = [...normalizeHistory(input.history, policy.maxAttempts - 1), record];
+  const cause = describe(record, input.error, task, placed ? placement : undefined);
+  const decision = { retryable, retry, waitSeconds, rule, history, cause };
+  if (!placed) {
+    return decision;
+  }
 
-  return { retryable, retry, waitSeconds, rule, history, cause: describe(record, input.error, task) };
+  // Without a next attempt, `next` repeats where the failed one ran. Sizes only grow, and a run
+  // that has fallen back stays on the fallback launch target.
+  let next: Placement = placement;
+  if (retry) {
+    const fallback = placement.capacity === 'fallback'
+      || (policy.fallback !== undefined && matchesFallback(policy.fallback, task, errorCause));
+    next = {
+      sizeIndex: escalate ? placement.sizeIndex + 1 : placement.sizeIndex,
+      capacity: fallback ? 'fallback' : 'primary',
+    };
+  }
+  return { ...decision, next: nextAttempt(next, policy.sizes) };
 }
 
 /**
@@ -103,11 +136,19 @@ export function backoffSeconds(policy: DeciderPolicy, attempt: number, random: n
   return Math.min(capped, Math.floor(r * (capped + 1)));
 }
 
-function classify(policy: DeciderPolicy, errorName: string, task: StoppedTask | undefined, cause: unknown): Classification {
+function classify(policy: DeciderPolicy, placement: Placement, errorName: string, task: StoppedTask | undefined, cause: unknown): Classification {
   if (task) {
     const permanent = matchReasons(policy.nonRetryableStoppedReasons, task);
     if (permanent !== undefined) {
       return { retryable: false, rule: `nonRetryableStoppedReason:${permanent.pattern}`, containerReason: permanent.containerReason };
+    }
+    // Only a size ladder makes out of memory a rule of its own; without one it is classified as before.
+    const outOfMemory = policy.sizes === undefined ? undefined : outOfMemoryReason(task);
+    if (policy.sizes !== undefined && outOfMemory !== undefined) {
+      const { containerReason } = outOfMemory;
+      return placement.sizeIndex < policy.sizes.length - 1
+        ? { retryable: true, rule: `outOfMemory:escalate to size ${placement.sizeIndex + 1}`, containerReason, escalate: true }
+        : { retryable: false, rule: 'outOfMemoryAtLargestSize', containerReason };
     }
     if (task.stopCode !== undefined && policy.retryableStopCodes.includes(task.stopCode)) {
       return { retryable: true, rule: `retryableStopCode:${task.stopCode}` };
@@ -122,8 +163,7 @@ function classify(policy: DeciderPolicy, errorName: string, task: StoppedTask | 
     }
   }
   if (!task && policy.nonRetryableErrorCauses.length > 0) {
-    const texts = errorCauseTexts(cause);
-    const permanent = policy.nonRetryableErrorCauses.find((p) => texts.some((text) => globMatches(p, text)));
+    const permanent = matchErrorCause(policy.nonRetryableErrorCauses, cause);
     if (permanent !== undefined) {
       return { retryable: false, rule: `nonRetryableErrorCause:${permanent}` };
     }
@@ -138,6 +178,44 @@ function classify(policy: DeciderPolicy, errorName: string, task: StoppedTask | 
     return { retryable: false, rule: 'unparseableCause' };
   }
   return { retryable: false, rule: `errorNotRetryable:${truncate(errorName, MAX_NAME_LENGTH)}` };
+}
+
+/**
+ * Whether ECS stopped the task, or one of its containers, for running out of memory: the stopped
+ * reason or a container's reason starts with `OutOfMemoryError` ("OutOfMemoryError: Container
+ * killed due to memory usage"). The stopped reason is tried first, so a match there records no
+ * container reason.
+ *
+ * Exit code 137 alone is not enough: it means SIGKILL, which StopTask also sends after its stop
+ * timeout, and so does anything else that kills the container's process.
+ *
+ * @see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/out-of-memory.html
+ * @see https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_StopTask.html
+ */
+function outOfMemoryReason(task: StoppedTask): { readonly containerReason?: string } | undefined {
+  const isOutOfMemory = (reason: string) => reason.slice(0, OUT_OF_MEMORY_PREFIX.length).toLowerCase() === OUT_OF_MEMORY_PREFIX;
+  if (task.stoppedReason !== undefined && isOutOfMemory(task.stoppedReason)) {
+    return {};
+  }
+  const containerReason = task.containerReasons.find(isOutOfMemory);
+  return containerReason === undefined ? undefined : { containerReason };
+}
+
+/**
+ * Whether a failure moves the next attempts to the fallback launch target: the stopped task's
+ * stop code or a reason matches, or, without a stopped task, the error's cause does.
+ */
+function matchesFallback(rules: FallbackRules, task: StoppedTask | undefined, cause: unknown): boolean {
+  if (task) {
+    return (task.stopCode !== undefined && rules.stopCodes.includes(task.stopCode)) || matchReasons(rules.stoppedReasons, task) !== undefined;
+  }
+  return rules.errorCauses.length > 0 && matchErrorCause(rules.errorCauses, cause) !== undefined;
+}
+
+/** The first pattern that matches any of the cause texts (`errorCauseTexts`). */
+function matchErrorCause(patterns: string[], cause: unknown): string | undefined {
+  const texts = errorCauseTexts(cause);
+  return patterns.find((p) => texts.some((text) => globMatches(p, text)));
 }
 
 /**
@@ -158,8 +236,9 @@ function matchReasons(patterns: string[], task: StoppedTask): ReasonMatch | unde
 }
 
 /**
- * The texts `nonRetryableErrorCauses` is matched against: each `Failures[].Reason` and `.Detail`
- * when the Cause is RunTask's answer with a `Failures` array, else the whole Cause text.
+ * The texts `nonRetryableErrorCauses` and the fallback `errorCauses` are matched against: each
+ * `Failures[].Reason` and `.Detail` when the Cause is RunTask's answer with a `Failures` array,
+ * else the whole Cause text.
  */
 function errorCauseTexts(cause: unknown): string[] {
   let parsed: unknown = cause;
@@ -237,7 +316,7 @@ function containerExits(containers: unknown): ContainerExit[] {
   return exits;
 }
 
-function describe(record: AttemptRecord, error: unknown, task: StoppedTask | undefined): string {
+function describe(record: AttemptRecord, error: unknown, task: StoppedTask | undefined, placement: Placement | undefined): string {
   let detail: string;
   if (task) {
     const exits = record.exitCodes.map((e) => `${e.name}=${e.exitCode}`).join(', ');
@@ -248,12 +327,21 @@ function describe(record: AttemptRecord, error: unknown, task: StoppedTask | und
     const cause = field(error, 'Cause');
     detail = typeof cause === 'string' ? truncate(cause, MAX_REASON_LENGTH) : '(no cause)';
   }
-  return `Attempt ${record.attempt} failed with ${record.error}: ${detail} [rule: ${record.rule}]`;
+  const where = placement === undefined ? '' : ` [ran on ${describePlacement(placement, record.size)}]`;
+  return `Attempt ${record.attempt} failed with ${record.error}: ${detail} [rule: ${record.rule}]${where}`;
+}
+
+/** E.g. `primary, size 1: 512 CPU, 1024 MiB`; the size only with a ladder. */
+function describePlacement(placement: Placement, size: AttemptRecord['size']): string {
+  return size === undefined ? placement.capacity : `${placement.capacity}, size ${placement.sizeIndex}: ${size.cpu} CPU, ${size.memoryMiB} MiB`;
 }
 
 function normalizePolicy(raw: unknown): DeciderPolicy {
   const maxAttempts = integerIn(field(raw, 'maxAttempts'), 1, MAX_ATTEMPTS_LIMIT, 1);
   const maxDelaySeconds = Math.min(numberAtLeast(field(raw, 'maxDelaySeconds'), 0, 0), MAX_DELAY_LIMIT_SECONDS);
+  // Absent from policies without adaptive retries; absent keys stay absent.
+  const sizes = normalizeSizes(field(raw, 'sizes'));
+  const fallback = normalizeFallback(field(raw, 'fallback'));
   return {
     maxAttempts,
     intervalSeconds: Math.min(numberAtLeast(field(raw, 'intervalSeconds'), 0, 0), maxDelaySeconds),
@@ -267,7 +355,55 @@ function normalizePolicy(raw: unknown): DeciderPolicy {
     retryableErrors: stringList(field(raw, 'retryableErrors')),
     // Absent from payloads rendered before it existed: an empty list keeps their behaviour.
     nonRetryableErrorCauses: stringList(field(raw, 'nonRetryableErrorCauses')).filter((p) => p !== ''),
+    ...(sizes === undefined ? {} : { sizes }),
+    ...(fallback === undefined ? {} : { fallback }),
   };
+}
+
+/**
+ * A size ladder of at least two rungs, each with finite positive numbers; one malformed rung
+ * drops the whole ladder, since escalating along a ladder with a gap would run the wrong size.
+ */
+function normalizeSizes(raw: unknown): RenderedSize[] | undefined {
+  if (!Array.isArray(raw) || raw.length < 2) {
+    return undefined;
+  }
+  const sizes: RenderedSize[] = [];
+  for (const entry of raw) {
+    const cpu = field(entry, 'cpu');
+    const memoryMiB = field(entry, 'memoryMiB');
+    const containerMemoryMiB = field(entry, 'containerMemoryMiB');
+    if (!isPositive(cpu) || !isPositive(memoryMiB) || !Array.isArray(containerMemoryMiB) || !containerMemoryMiB.every(isPositive)) {
+      return undefined;
+    }
+    sizes.push({ cpu, memoryMiB, containerMemoryMiB: [...containerMemoryMiB] });
+  }
+  return sizes;
+}
+
+/** Fallback rules from an object; a list it cannot read is empty. Absent unless an object. */
+function normalizeFallback(raw: unknown): FallbackRules | undefined {
+  if (!isRecord(raw)) {
+    return undefined;
+  }
+  return {
+    stopCodes: stringList(raw.stopCodes),
+    stoppedReasons: stringList(raw.stoppedReasons).filter((p) => p !== ''),
+    errorCauses: stringList(raw.errorCauses).filter((p) => p !== ''),
+  };
+}
+
+/** Where the failed attempt ran; anything unreadable is the first rung on the primary target. */
+function normalizePlacement(raw: unknown, sizes: RenderedSize[] | undefined): Placement {
+  return {
+    sizeIndex: integerIn(field(raw, 'sizeIndex'), 0, sizes === undefined ? 0 : sizes.length - 1, 0),
+    capacity: field(raw, 'capacity') === 'fallback' ? 'fallback' : 'primary',
+  };
+}
+
+function nextAttempt(placement: Placement, sizes: RenderedSize[] | undefined): NextAttempt {
+  const size = sizes?.[placement.sizeIndex];
+  return { ...placement, ...(size === undefined ? {} : { size }) };
 }
 
 /** An attempt number the decider cannot read counts as the last, so it never extends a run. */
@@ -285,6 +421,8 @@ function normalizeHistory(raw: unknown, keep: number): AttemptRecord[] {
     const stoppedReason = stringField(entry, 'stoppedReason');
     const containerReason = stringField(entry, 'containerReason');
     const reasonLength = containerReason === undefined ? MAX_REASON_LENGTH : MAX_REASON_LENGTH / 2;
+    const size = recordedSize(entry.size);
+    const capacity = recordedCapacity(entry.capacity);
     return {
       attempt: integerIn(entry.attempt, 0, Number.MAX_SAFE_INTEGER, 0),
       error: truncate(stringField(entry, 'error') ?? 'Unknown', MAX_NAME_LENGTH),
@@ -298,8 +436,20 @@ function normalizeHistory(raw: unknown, keep: number): AttemptRecord[] {
       rule: truncate(stringField(entry, 'rule') ?? 'unknown', MAX_NAME_LENGTH + 64),
       retryable: entry.retryable === true,
       waitSeconds: numberAtLeast(entry.waitSeconds, 0, 0),
+      ...(size === undefined ? {} : { size }),
+      ...(capacity === undefined ? {} : { capacity }),
     };
   });
+}
+
+function recordedSize(raw: unknown): AttemptRecord['size'] {
+  const cpu = field(raw, 'cpu');
+  const memoryMiB = field(raw, 'memoryMiB');
+  return isFiniteNumber(cpu) && isFiniteNumber(memoryMiB) ? { cpu, memoryMiB } : undefined;
+}
+
+function recordedCapacity(raw: unknown): Capacity | undefined {
+  return raw === 'primary' || raw === 'fallback' ? raw : undefined;
 }
 
 /**
@@ -339,6 +489,14 @@ function stringList(value: unknown): string[] {
 
 function integerIn(value: unknown, min: number, max: number, fallback: number): number {
   return typeof value === 'number' && Number.isInteger(value) ? Math.min(Math.max(value, min), max) : fallback;
+}
+
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+function isPositive(value: unknown): value is number {
+  return isFiniteNumber(value) && value > 0;
 }
 
 function numberAtLeast(value: unknown, min: number, fallback: number): number {

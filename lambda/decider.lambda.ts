@@ -16,6 +16,7 @@ export async function handler(event: unknown): Promise<Decision | LostNotificati
     attempt: payload.attempt,
     error: payload.error,
     history: payload.history,
+    placement: payload.placement,
     random: Math.random(),
   });
   const last = decision.history[decision.history.length - 1];

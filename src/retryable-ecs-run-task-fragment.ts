@@ -14,8 +14,9 @@ import { renderRetryPolicy, wholeSeconds } from './policy/render-retry-policy';
 import { RetryDefaults, RetryErrors } from './policy/retry-defaults';
 import { warnAboutRiskyPolicy } from './policy/risky-policy-warnings';
 import { RetryableEcsRunTaskOptions } from './retryable-ecs-run-task-options';
+import { AdaptivePlacement } from './run-task/adaptive-placement';
 import { ClusterScopedEcsRunTask } from './run-task/cluster-scoped-ecs-run-task';
-import { withAttemptVariable } from './run-task/container-overrides';
+import { renderContainerOverrides } from './run-task/container-overrides';
 import { checkRunTaskOptions } from './run-task/run-task-options';
 import { checkDefaultSubnets } from './run-task/subnets';
 import { TaskResult } from './run-task/task-result';
@@ -55,6 +56,9 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
   /** The ECS task state, for metrics or extra error handling. */
   public readonly runTask: tasks.EcsRunTask;
 
+  /** The ECS task state on `fallbackLaunchTarget`, when one is given. */
+  public readonly fallbackRunTask?: tasks.EcsRunTask;
+
   /** The log group of the stack's shared decider: one structured JSON line per decision. */
   public readonly deciderLogGroup: logs.ILogGroup;
 
@@ -88,44 +92,67 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
     this.deciderLogGroup = decider.logGroup;
     const paths = new StatePaths(resultPath);
 
+    const primaryTarget = props.launchTarget ?? new tasks.EcsFargateLaunchTarget({ platformVersion: ecs.FargatePlatformVersion.LATEST });
+    const placement = new AdaptivePlacement(this, props, primaryTarget);
+
     const init = new sfn.Pass(this, 'Start attempts', {
-      parameters: { attempt: 1, failures: { history: [] } },
+      parameters: { attempt: 1, failures: { history: [] }, ...(placement.adaptive ? { placement: placement.firstPlacement() } : {}) },
       resultPath,
     });
 
-    this.runTask = new ClusterScopedEcsRunTask(this, 'Run task', {
+    const runTaskProps = {
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
       cluster: props.cluster,
       taskDefinition: props.taskDefinition,
-      launchTarget: props.launchTarget ?? new tasks.EcsFargateLaunchTarget({
-        platformVersion: ecs.FargatePlatformVersion.LATEST,
-      }),
       revisionNumber: props.revisionNumber,
       cpu: props.cpu,
       memoryMiB: props.memoryMiB,
+      ...placement.taskSizeOverrides(paths.placement),
       propagatedTagSource: props.propagatedTagSource,
       enableExecuteCommand: props.enableExecuteCommand,
-      containerOverrides: withAttemptVariable(this, props.taskDefinition, props.containerOverrides ?? [], attemptVariable, paths.attempt),
+      containerOverrides: renderContainerOverrides(this, props.taskDefinition, props.containerOverrides ?? [], attemptVariable, paths.attempt,
+        placement.containerMemoryOverrides(paths.placement)),
       subnets: props.subnets,
       securityGroups: props.securityGroups,
       assignPublicIp: props.assignPublicIp,
       taskTimeout: attemptTimeout === undefined ? undefined : sfn.Timeout.duration(Duration.seconds(attemptTimeout)),
       resultSelector: (props.taskResult ?? TaskResult.SUMMARY)._resultSelector(),
       resultPath: paths.task,
+    };
+    this.runTask = new ClusterScopedEcsRunTask(this, 'Run task', { ...runTaskProps, launchTarget: primaryTarget });
+    // Both targets share the network settings, the security groups included.
+    this.fallbackRunTask = placement.fallbackTarget && new ClusterScopedEcsRunTask(this, 'Run task on fallback', {
+      ...runTaskProps,
+      launchTarget: placement.fallbackTarget,
+      securityGroups: props.securityGroups
+        ?? (props.taskDefinition.networkMode === ecs.NetworkMode.AWS_VPC ? this.runTask.connections.securityGroups : undefined),
     });
+    const runTasks = this.fallbackRunTask ? [this.runTask, this.fallbackRunTask] : [this.runTask];
+    const runAttempt: sfn.IChainable = this.fallbackRunTask
+      ? new sfn.Choice(this, 'Choose launch target')
+        .when(sfn.Condition.stringEquals(`${paths.placement}.capacity`, 'fallback'), this.fallbackRunTask)
+        .otherwise(this.runTask)
+      : this.runTask;
 
     rejectExpressWorkflows(this, () => this.runTask.stateId);
 
-    const decide = this.decideRetry(policy, paths);
-    this.runTask.addCatch(decide, { errors: [sfn.Errors.ALL], resultPath: paths.error });
-    decide.next(this.retryOrFail(policy, paths, props.failureTopic));
+    const decide = this.decideRetry({ ...policy, ...placement.policy() }, paths, placement);
+    runTasks.forEach((run) => run.addCatch(decide, { errors: [sfn.Errors.ALL], resultPath: paths.error }));
+    decide.next(this.retryOrFail(policy, paths, placement, runAttempt, props.failureTopic));
     decide.addCatch(this.deciderFailed(paths, props.failureTopic), { errors: [sfn.Errors.ALL], resultPath: paths.deciderError });
 
     const recordResult = new sfn.Pass(this, 'Record result', {
-      parameters: { 'attempts.$': paths.attempt, 'history.$': paths.history, 'task.$': paths.task },
+      parameters: {
+        'attempts.$': paths.attempt,
+        'history.$': paths.history,
+        'task.$': paths.task,
+        ...(placement.adaptive ? { 'capacity.$': `${paths.placement}.capacity` } : {}),
+        ...(placement.ladder ? { size: { 'cpu.$': `${paths.placement}.size.cpu`, 'memoryMiB.$': `${paths.placement}.size.memoryMiB` } } : {}),
+      },
       resultPath,
     });
-    init.next(this.runTask).next(recordResult);
+    init.next(runAttempt);
+    runTasks.forEach((run) => run.next(recordResult));
 
     this.startState = init;
     this.endStates = props.successTopic ? this.notifySuccess(recordResult, props.successTopic, resultPath) : [recordResult];
@@ -176,7 +203,7 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
   }
 
   /** Invokes the shared decider with this run's policy; its answer replaces the caught error. */
-  private decideRetry(policy: DeciderPolicy, paths: StatePaths): sfn.TaskStateBase {
+  private decideRetry(policy: DeciderPolicy, paths: StatePaths, placement: AdaptivePlacement): sfn.TaskStateBase {
     const decide = new UnqualifiedLambdaInvoke(this, 'Decide retry', {
       lambdaFunction: this.decider,
       payload: sfn.TaskInput.fromObject({
@@ -185,6 +212,7 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
         attempt: sfn.JsonPath.numberAt(paths.attempt),
         error: sfn.JsonPath.objectAt(paths.error),
         history: sfn.JsonPath.objectAt(paths.history),
+        ...(placement.adaptive ? { placement: sfn.JsonPath.objectAt(paths.placement) } : {}),
       }),
       resultSelector: {
         'retryable.$': '$.Payload.retryable',
@@ -193,6 +221,7 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
         'rule.$': '$.Payload.rule',
         'history.$': '$.Payload.history',
         'cause.$': '$.Payload.cause',
+        ...(placement.adaptive ? { 'next.$': '$.Payload.next' } : {}),
       },
       // Replaces the caught error and the old history: the state carries one history, never two.
       resultPath: paths.failures,
@@ -228,12 +257,15 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
    * machine counts attempts and bounds the wait itself, so termination never depends on the
    * decider being right.
    */
-  private retryOrFail(policy: DeciderPolicy, paths: StatePaths, failureTopic?: sns.ITopic): sfn.Choice {
+  private retryOrFail(
+    policy: DeciderPolicy, paths: StatePaths, placement: AdaptivePlacement, runAttempt: sfn.IChainable, failureTopic?: sns.ITopic,
+  ): sfn.Choice {
     const backOff = new sfn.Wait(this, 'Back off', { time: sfn.WaitTime.secondsPath(paths.waitSeconds) });
     const nextAttempt = new sfn.Pass(this, 'Next attempt', {
       parameters: {
         'attempt.$': `States.MathAdd(${paths.attempt}, 1)`,
         'failures': { 'history.$': paths.history },
+        ...(placement.adaptive ? { 'placement.$': paths.next } : {}),
       },
       resultPath: paths.root,
     });
@@ -248,8 +280,9 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
           sfn.Condition.isNumeric(paths.waitSeconds),
           sfn.Condition.numberGreaterThanEquals(paths.waitSeconds, 0),
           sfn.Condition.numberLessThanEquals(paths.waitSeconds, policy.maxDelaySeconds),
+          ...placement.nextAttemptConditions(paths.next),
         ),
-        backOff.next(nextAttempt).next(this.runTask),
+        backOff.next(nextAttempt).next(runAttempt),
       )
       .when(
         sfn.Condition.and(

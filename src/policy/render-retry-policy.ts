@@ -4,7 +4,7 @@ import { RetryDefaults } from './retry-defaults';
 import { RetryPolicyProps } from './retry-policy-props';
 import { TaskStopCode } from './task-stop-code';
 import { MAX_ATTEMPTS_LIMIT, MAX_DELAY_LIMIT_SECONDS } from '../decider/wire';
-import type { DeciderPolicy } from '../decider/wire';
+import type { DeciderPolicy, FallbackRules } from '../decider/wire';
 
 const MAX_DELAY_LIMIT = Duration.seconds(MAX_DELAY_LIMIT_SECONDS);
 
@@ -39,12 +39,7 @@ export function renderRetryPolicy(props: RetryPolicyProps): DeciderPolicy {
     throw new Error(`\`jitterStrategy\` must be JitterType.FULL or JitterType.NONE, got: ${JSON.stringify(jitter)}.`);
   }
 
-  const retryableStopCodes = props.retryableStopCodes ?? RetryDefaults.RETRYABLE_STOP_CODES;
-  retryableStopCodes.forEach((code, i) => {
-    if (!(code instanceof TaskStopCode)) {
-      throw new Error(`\`retryableStopCodes[${i}]\` must be a TaskStopCode, got: ${JSON.stringify(code)}.`);
-    }
-  });
+  const retryableStopCodes = stopCodes('retryableStopCodes', props.retryableStopCodes ?? RetryDefaults.RETRYABLE_STOP_CODES);
 
   const retryableExitCodes = props.retryableExitCodes ?? RetryDefaults.RETRYABLE_EXIT_CODES;
   retryableExitCodes.forEach((code, i) => {
@@ -59,12 +54,24 @@ export function renderRetryPolicy(props: RetryPolicyProps): DeciderPolicy {
     backoffRate,
     maxDelaySeconds,
     jitter,
-    retryableStopCodes: retryableStopCodes.map((c) => c.code),
+    retryableStopCodes,
     retryableStoppedReasons: nonEmptyStrings('retryableStoppedReasons', props.retryableStoppedReasons ?? RetryDefaults.RETRYABLE_STOPPED_REASONS),
     nonRetryableStoppedReasons: nonEmptyStrings('nonRetryableStoppedReasons', props.nonRetryableStoppedReasons ?? RetryDefaults.NON_RETRYABLE_STOPPED_REASONS),
     retryableExitCodes,
     retryableErrors: nonEmptyStrings('retryableErrors', props.retryableErrors ?? RetryDefaults.RETRYABLE_ERRORS),
     nonRetryableErrorCauses: nonEmptyStrings('nonRetryableErrorCauses', props.nonRetryableErrorCauses ?? RetryDefaults.NON_RETRYABLE_ERROR_CAUSES),
+  };
+}
+
+/**
+ * Validates the fallback rules at synth time and renders them for the decider. Not part of
+ * `renderRetryPolicy`: a policy carries them only when the run has a fallback launch target.
+ */
+export function renderFallbackRules(props: RetryPolicyProps): FallbackRules {
+  return {
+    stopCodes: stopCodes('fallbackStopCodes', props.fallbackStopCodes ?? RetryDefaults.FALLBACK_STOP_CODES),
+    stoppedReasons: nonEmptyStrings('fallbackStoppedReasons', props.fallbackStoppedReasons ?? RetryDefaults.FALLBACK_STOPPED_REASONS),
+    errorCauses: nonEmptyStrings('fallbackErrorCauses', props.fallbackErrorCauses ?? RetryDefaults.FALLBACK_ERROR_CAUSES),
   };
 }
 
@@ -78,6 +85,15 @@ export function wholeSeconds(prop: string, duration: Duration): number {
     throw new Error(`\`${prop}\` must be a positive whole number of seconds, got: ${duration.toHumanString()}.`);
   }
   return millis / 1000;
+}
+
+function stopCodes(prop: string, values: TaskStopCode[]): string[] {
+  values.forEach((code, i) => {
+    if (!(code instanceof TaskStopCode)) {
+      throw new Error(`\`${prop}[${i}]\` must be a TaskStopCode, got: ${JSON.stringify(code)}.`);
+    }
+  });
+  return values.map((c) => c.code);
 }
 
 function nonEmptyStrings(prop: string, values: string[]): string[] {

@@ -96,18 +96,54 @@ export class RetryDefaults {
     '*Error Code: AccessDeniedException*',
   ];
 
-  /** Stop codes that move later attempts to the fallback launch target: capacity was reclaimed. */
+  /**
+   * Stop codes that move later attempts to the fallback launch target: the capacity under the
+   * task was reclaimed. `SpotInterruption` is the stop code of an interrupted Spot task; ECS's
+   * own example of a Fargate Spot interruption event carries `TerminationNotice`, which also marks
+   * host retirement, where a fallback is not needed but does no harm.
+   *
+   * @see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-capacity-providers.html
+   * @see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-maintenance.html
+   */
   public static readonly FALLBACK_STOP_CODES: TaskStopCode[] = [
     TaskStopCode.SPOT_INTERRUPTION,
     TaskStopCode.TERMINATION_NOTICE,
   ];
 
-  /** Stopped reasons that move later attempts to the fallback launch target. */
-  public static readonly FALLBACK_STOPPED_REASONS: string[] = [];
+  /**
+   * Stopped reasons that move later attempts to the fallback launch target, matched against the
+   * task's `StoppedReason` and each container's `Reason`: a Spot interruption even without its
+   * stop code, and tasks that a capacity provider had no capacity for.
+   *
+   * @see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-capacity-providers.html
+   * @see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/api_failures_messages.html
+   */
+  public static readonly FALLBACK_STOPPED_REASONS: string[] = [
+    // The stopped reason of a Fargate Spot interruption, as ECS's example event shows it.
+    'Your Spot Task was interrupted*',
+    // Stopped reasons of tasks that never started for want of capacity: no instance of the
+    // capacity provider had the CPU, memory, ports, ENIs or GPUs free, the provider had no active
+    // instance, or no instance at all.
+    'TaskFailedToStart: RESOURCE:*',
+    'TaskFailedToStart: NO ACTIVE INSTANCES*',
+    'TaskFailedToStart: EMPTY CAPACITY PROVIDER*',
+  ];
 
-  /** RunTask failures that move later attempts to the fallback launch target: no capacity. */
+  /**
+   * Causes of RunTask failures that move later attempts to the fallback launch target: no
+   * capacity. Matched like `NON_RETRYABLE_ERROR_CAUSES`, against each whole `Failures[].Reason`
+   * and `Detail`, else the whole Cause text.
+   *
+   * @see https://repost.aws/knowledge-center/ecs-fargate-runtask-capacity
+   * @see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-event-messages.html
+   * @see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/api_failures_messages.html
+   */
   public static readonly FALLBACK_ERROR_CAUSES: string[] = [
+    // Fargate (or Fargate Spot) has no capacity for the task in the subnets' Availability Zones.
     'Capacity is unavailable at this time*',
+    // No container instance of the cluster has the CPU, memory, ports, ENIs or GPUs the task
+    // requests free.
+    'RESOURCE:*',
   ];
 
   /** Environment variable that carries the 1-based attempt number into every container. */

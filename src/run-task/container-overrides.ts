@@ -5,19 +5,52 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 
 /**
- * Adds the attempt-number variable to an override of every container in the task definition,
- * merged with the user's overrides.
+ * The container overrides of every attempt: the user's, the memory limits an attempt's size
+ * sets (`memoryLimits`, by container name), and the attempt-number variable for every container
+ * of the task definition.
  */
-export function withAttemptVariable(
+export function renderContainerOverrides(
   scope: Construct,
   taskDefinition: ecs.TaskDefinition,
   overrides: tasks.ContainerOverride[],
   variable: string,
   attemptPath: string,
+  memoryLimits: Map<string, number>,
 ): tasks.ContainerOverride[] | undefined {
+  const sized = withMemoryLimits(taskDefinition, overrides, memoryLimits);
   if (variable === '') {
-    return overrides.length > 0 ? overrides : undefined;
+    return sized.length > 0 ? sized : undefined;
   }
+  return withAttemptVariable(scope, taskDefinition, sized, variable, attemptPath);
+}
+
+/** Sets the memory limit of each container in `memoryLimits`, merged with the user's override. */
+function withMemoryLimits(
+  taskDefinition: ecs.TaskDefinition, overrides: tasks.ContainerOverride[], memoryLimits: Map<string, number>,
+): tasks.ContainerOverride[] {
+  const byContainer = new Map(overrides.map((o) => [o.containerDefinition.containerName, o]));
+  const sized = containersOf(taskDefinition)
+    .filter((container) => memoryLimits.has(container.containerName))
+    .map((container) => ({
+      ...byContainer.get(container.containerName),
+      containerDefinition: container,
+      memoryLimit: memoryLimits.get(container.containerName),
+    }));
+  const sizedNames = new Set(sized.map((o) => o.containerDefinition.containerName));
+  return [...sized, ...overrides.filter((o) => !sizedNames.has(o.containerDefinition.containerName))];
+}
+
+/**
+ * Adds the attempt-number variable to an override of every container in the task definition,
+ * merged with the given overrides.
+ */
+function withAttemptVariable(
+  scope: Construct,
+  taskDefinition: ecs.TaskDefinition,
+  overrides: tasks.ContainerOverride[],
+  variable: string,
+  attemptPath: string,
+): tasks.ContainerOverride[] {
   const containers = containersOf(taskDefinition);
   if (containers.length === 0) {
     throw new Error(

@@ -15,6 +15,10 @@ export class StatePaths {
   public readonly cause: string;
   public readonly deciderError: string;
   public readonly lostNotificationCause: string;
+  /** Where the current attempt runs: size rung and launch target (adaptive runs only). */
+  public readonly placement: string;
+  /** Where the decider says the next attempt runs. */
+  public readonly next: string;
 
   constructor(public readonly root: string) {
     this.attempt = `${root}.attempt`;
@@ -28,5 +32,7 @@ export class StatePaths {
     this.cause = `${this.failures}.cause`;
     this.deciderError = `${this.failures}.deciderError`;
     this.lostNotificationCause = `${this.failures}.lostNotificationCause`;
+    this.placement = `${root}.placement`;
+    this.next = `${this.failures}.next`;
   }
 }

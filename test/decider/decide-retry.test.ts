@@ -1,7 +1,8 @@
 import { backoffSeconds, decideRetry, MAX_REASON_LENGTH, truncate } from '../../lambda/decide-retry';
-import { RetryDefaults, TaskStopCode } from '../../src';
 import { MAX_ATTEMPTS_LIMIT } from '../../src/decider/wire';
-import { renderRetryPolicy } from '../../src/policy/render-retry-policy';
+import { renderFallbackRules, renderRetryPolicy } from '../../src/policy/render-retry-policy';
+import { RetryDefaults } from '../../src/policy/retry-defaults';
+import { TaskStopCode } from '../../src/policy/task-stop-code';
 import { allFailures, failure, withStoppedReason } from '../support/fixtures';
 
 const defaults = renderRetryPolicy({});
@@ -42,6 +43,10 @@ describe('default classification of the failure corpus', () => {
     'task-definition-inactive': [false, 'nonRetryableErrorCause:*TaskDefinition is inactive*'],
     'task-definition-missing': [false, 'nonRetryableErrorCause:*Unable to describe task definition*'],
     'cluster-not-found': [false, 'nonRetryableErrorCause:*Error Code: ClusterNotFoundException*'],
+    // Out of memory is not retried without a size ladder; exit code 137 alone says nothing.
+    'oom-fargate': [false, 'noRetryableMatch'],
+    'oom-ec2': [false, 'noRetryableMatch'],
+    'oom-sidecar': [false, 'noRetryableMatch'],
   };
 
   test('every fixture has an expectation', () => {
@@ -367,5 +372,297 @@ describe('malformed input never throws and never retries by accident', () => {
     expect(decision.history[0].stoppedReason!.length).toBe(MAX_REASON_LENGTH / 2);
     expect(decision.history[0].containerReason!.length).toBe(MAX_REASON_LENGTH / 2);
     expect(decision.history[0].exitCodes).toEqual([]);
+  });
+});
+
+describe('the size ladder for out-of-memory failures', () => {
+  const sizes = [
+    { cpu: 256, memoryMiB: 512, containerMemoryMiB: [448] },
+    { cpu: 512, memoryMiB: 1024, containerMemoryMiB: [960] },
+    { cpu: 1024, memoryMiB: 4096, containerMemoryMiB: [3968] },
+  ];
+  const policy = { ...defaults, sizes };
+  const oomFixtures = ['oom-fargate', 'oom-ec2', 'oom-sidecar', 'out-of-memory'];
+
+  test.each(oomFixtures)('%s escalates to the next size', (name) => {
+    const decision = decideRetry({ policy, attempt: 1, error: failure(name), placement: { sizeIndex: 0, capacity: 'primary' }, random: 0 });
+    expect(decision).toMatchObject({ retryable: true, retry: true, rule: 'outOfMemory:escalate to size 1' });
+    expect(decision.next).toEqual({ sizeIndex: 1, capacity: 'primary', size: sizes[1] });
+    expect(decision.history[0]).toMatchObject({ size: { cpu: 256, memoryMiB: 512 }, capacity: 'primary' });
+  });
+
+  test.each(oomFixtures)('%s at the largest size is not retried', (name) => {
+    const decision = decideRetry({ policy, attempt: 1, error: failure(name), placement: { sizeIndex: 2, capacity: 'primary' }, random: 0 });
+    expect(decision).toMatchObject({ retryable: false, retry: false, waitSeconds: 0, rule: 'outOfMemoryAtLargestSize' });
+    expect(decision.next).toEqual({ sizeIndex: 2, capacity: 'primary', size: sizes[2] });
+    expect(decision.history[0].size).toEqual({ cpu: 1024, memoryMiB: 4096 });
+  });
+
+  test('the decision in full, with the container reason that detected it and the size in the cause', () => {
+    const decision = decideRetry({
+      policy: { ...policy, jitter: 'NONE' }, attempt: 1, error: failure('oom-fargate'), placement: { sizeIndex: 0, capacity: 'primary' }, random: 0,
+    });
+    expect(decision).toEqual({
+      retryable: true,
+      retry: true,
+      waitSeconds: 30,
+      rule: 'outOfMemory:escalate to size 1',
+      history: [{
+        attempt: 1,
+        error: 'States.TaskFailed',
+        stopCode: 'EssentialContainerExited',
+        stoppedReason: 'Essential container in task exited',
+        containerReason: 'OutOfMemoryError: Container killed due to memory usage',
+        exitCodes: [{ name: 'app', exitCode: 137 }],
+        rule: 'outOfMemory:escalate to size 1',
+        retryable: true,
+        waitSeconds: 30,
+        size: { cpu: 256, memoryMiB: 512 },
+        capacity: 'primary',
+      }],
+      cause: 'Attempt 1 failed with States.TaskFailed: EssentialContainerExited: Essential container in task exited '
+        + '(container reason: OutOfMemoryError: Container killed due to memory usage) (exit codes: app=137) '
+        + '[rule: outOfMemory:escalate to size 1] [ran on primary, size 0: 256 CPU, 512 MiB]',
+      next: { sizeIndex: 1, capacity: 'primary', size: sizes[1] },
+    });
+  });
+
+  test('records the reason of the sidecar that ran out of memory', () => {
+    const decision = decideRetry({ policy, attempt: 1, error: failure('oom-sidecar'), placement: { sizeIndex: 1, capacity: 'primary' }, random: 0 });
+    expect(decision.rule).toBe('outOfMemory:escalate to size 2');
+    expect(decision.history[0].containerReason).toBe('OutOfMemoryError: Container killed due to memory usage');
+    expect(decision.history[0].exitCodes).toEqual([{ name: 'app', exitCode: 0 }, { name: 'log-router', exitCode: 137 }]);
+  });
+
+  test('records no container reason when the stopped reason detected it', () => {
+    const decision = decideRetry({ policy, attempt: 1, error: failure('out-of-memory'), placement: { sizeIndex: 0, capacity: 'primary' }, random: 0 });
+    expect(decision.history[0].containerReason).toBeUndefined();
+  });
+
+  test('exit code 137 alone is not out of memory', () => {
+    const decision = decideRetry({ policy, attempt: 1, error: failure('sidecar-killed'), placement: { sizeIndex: 0, capacity: 'primary' }, random: 0 });
+    expect(decision).toMatchObject({ retryable: false, rule: 'noRetryableMatch', next: { sizeIndex: 0 } });
+  });
+
+  test('matches OutOfMemoryError case-insensitively, at the start of a reason only', () => {
+    const withReason = (reason: string) => ({
+      Error: 'States.TaskFailed',
+      Cause: JSON.stringify({ StopCode: 'EssentialContainerExited', Containers: [{ Name: 'app', ExitCode: 137, Reason: reason }] }),
+    });
+    expect(decideRetry({ policy, attempt: 1, error: withReason('outofmemoryerror: killed'), random: 0 }).rule).toBe('outOfMemory:escalate to size 1');
+    expect(decideRetry({ policy, attempt: 1, error: withReason('App said: OutOfMemoryError'), random: 0 }).rule).toBe('noRetryableMatch');
+  });
+
+  test('a non-retryable stopped reason still wins', () => {
+    const permanent = { ...policy, nonRetryableStoppedReasons: ['OutOfMemoryError:*'] };
+    const decision = decideRetry({ policy: permanent, attempt: 1, error: failure('oom-fargate'), random: 0 });
+    expect(decision).toMatchObject({ retryable: false, rule: 'nonRetryableStoppedReason:OutOfMemoryError:*', next: { sizeIndex: 0 } });
+  });
+
+  test('out of memory at the largest size wins over a retryable exit code', () => {
+    const decision = decideRetry({
+      policy: { ...policy, retryableExitCodes: [137] }, attempt: 1, error: failure('oom-ec2'), placement: { sizeIndex: 2, capacity: 'primary' }, random: 0,
+    });
+    expect(decision.rule).toBe('outOfMemoryAtLargestSize');
+  });
+
+  test('the last attempt escalates nothing: the next placement repeats the failed one', () => {
+    const decision = decideRetry({ policy, attempt: 3, error: failure('oom-fargate'), placement: { sizeIndex: 0, capacity: 'primary' }, random: 0 });
+    expect(decision).toMatchObject({ retryable: true, retry: false, rule: 'outOfMemory:escalate to size 1' });
+    expect(decision.next).toEqual({ sizeIndex: 0, capacity: 'primary', size: sizes[0] });
+  });
+
+  test('a failure other than out of memory keeps the size', () => {
+    const decision = decideRetry({ policy, attempt: 1, error: failure('spot-interruption'), placement: { sizeIndex: 1, capacity: 'primary' }, random: 0 });
+    expect(decision).toMatchObject({ retry: true, rule: 'retryableStopCode:SpotInterruption' });
+    expect(decision.next).toEqual({ sizeIndex: 1, capacity: 'primary', size: sizes[1] });
+  });
+
+  test.each<[string, unknown]>([
+    ['a ladder of one size', [sizes[0]]],
+    ['a rung with CPU 0', [sizes[0], { ...sizes[1], cpu: 0 }]],
+    ['a rung with a memory string', [sizes[0], { ...sizes[1], memoryMiB: '1024' }]],
+    ['a rung without container limits', [sizes[0], { cpu: 512, memoryMiB: 1024 }]],
+    ['a rung with a negative container limit', [sizes[0], { ...sizes[1], containerMemoryMiB: [-1] }]],
+    ['a rung that is not an object', [sizes[0], null]],
+    ['a ladder that is not a list', { 0: sizes[0], 1: sizes[1] }],
+    ['infinite memory', [sizes[0], { ...sizes[1], memoryMiB: Infinity }]],
+  ])('%s is no ladder: out of memory is classified as without one', (_, badSizes) => {
+    const decision = decideRetry({ policy: { ...defaults, sizes: badSizes }, attempt: 1, error: failure('oom-fargate'), random: 0 });
+    expect(decision).toEqual(decideRetry({ policy: defaults, attempt: 1, error: failure('oom-fargate'), random: 0 }));
+  });
+});
+
+describe('the fallback launch target', () => {
+  const fallback = renderFallbackRules({});
+  const policy = { ...defaults, fallback };
+  const primary = { sizeIndex: 0, capacity: 'primary' };
+
+  test.each([
+    ['spot-interruption', 'retryableStopCode:SpotInterruption'],
+    ['termination-notice', 'retryableStopCode:TerminationNotice'],
+    ['capacity-unavailable', 'retryableError:AmazonECS.Unknown'],
+  ])('%s moves the next attempt to the fallback, under the same rule', (name, rule) => {
+    const decision = decideRetry({ policy, attempt: 1, error: failure(name), placement: primary, random: 0 });
+    expect(decision).toMatchObject({ retryable: true, retry: true, rule });
+    expect(decision.next).toEqual({ sizeIndex: 0, capacity: 'fallback' });
+    expect(decision.history[0].capacity).toBe('primary');
+    expect(decision.history[0].size).toBeUndefined();
+    expect(decision.cause).toMatch(/ \[ran on primary\]$/);
+  });
+
+  test('the default rules move exactly the capacity failures of the corpus', () => {
+    const corpus = allFailures();
+    // Retry everything, so that only the fallback rules decide where.
+    const retryAll = {
+      ...policy,
+      retryableStoppedReasons: ['*'],
+      nonRetryableStoppedReasons: [],
+      retryableErrors: Object.values(corpus).map((f) => f.Error),
+      nonRetryableErrorCauses: [],
+    };
+    const fallenBack = Object.entries(corpus).filter(([, error]) => {
+      const decision = decideRetry({ policy: retryAll, attempt: 1, error, placement: primary, random: 0 });
+      expect(decision.retry).toBe(true);
+      return decision.next?.capacity === 'fallback';
+    }).map(([name]) => name);
+    expect(fallenBack.sort()).toEqual(['capacity-unavailable', 'spot-interruption', 'termination-notice']);
+  });
+
+  test('a failure the rules do not match stays on the primary', () => {
+    const decision = decideRetry({ policy, attempt: 1, error: failure('resource-initialization-error'), placement: primary, random: 0 });
+    expect(decision).toMatchObject({ retry: true, next: { sizeIndex: 0, capacity: 'primary' } });
+  });
+
+  test('once on the fallback, later attempts stay there', () => {
+    const decision = decideRetry({ policy, attempt: 2, error: failure('resource-initialization-error'), placement: { sizeIndex: 0, capacity: 'fallback' }, random: 0 });
+    expect(decision.next).toEqual({ sizeIndex: 0, capacity: 'fallback' });
+    expect(decision.history[0].capacity).toBe('fallback');
+  });
+
+  test('the rules decide where, not whether: a failure that is not retried gets no fallback', () => {
+    const noSpotRetry = { ...policy, retryableStopCodes: [] };
+    const decision = decideRetry({ policy: noSpotRetry, attempt: 1, error: failure('spot-interruption'), placement: primary, random: 0 });
+    expect(decision).toMatchObject({ retryable: false, retry: false, rule: 'noRetryableMatch' });
+    expect(decision.next).toEqual({ sizeIndex: 0, capacity: 'primary' });
+  });
+
+  test('the Fargate Spot stopped reason moves to the fallback without its stop code', () => {
+    const error = withStoppedReason(failure('resource-initialization-error'), 'Your Spot Task was interrupted.');
+    const decision = decideRetry({ policy, attempt: 1, error, placement: primary, random: 0 });
+    expect(decision).toMatchObject({ rule: 'retryableStopCode:TaskFailedToStart', next: { capacity: 'fallback' } });
+  });
+
+  test('stopped-reason patterns match container reasons too', () => {
+    const rules = { stopCodes: [], stoppedReasons: ['CannotPullContainerError:*toomanyrequests*'], errorCauses: [] };
+    const decision = decideRetry({ policy: { ...defaults, fallback: rules }, attempt: 1, error: failure('ec2-cannot-pull-throttled'), placement: primary, random: 0 });
+    expect(decision.next).toEqual({ sizeIndex: 0, capacity: 'fallback' });
+  });
+
+  test('cause patterns match the SDK message of an error without Failures, and each failure reason', () => {
+    const sdk = {
+      Error: 'ECS.AmazonECSException',
+      Cause: 'Capacity is unavailable at this time. Please try again later or in a different availability zone '
+        + '(Service: AmazonECS; Status Code: 400; Error Code: ClientException; Request ID: 0f1e2d3c)',
+    };
+    expect(decideRetry({ policy, attempt: 1, error: sdk, placement: primary, random: 0 }).next?.capacity).toBe('fallback');
+    const busy = { Error: 'AmazonECS.Unknown', Cause: JSON.stringify({ Failures: [{ Arn: 'arn:aws:ecs:x', Reason: 'RESOURCE:MEMORY' }], Tasks: [] }) };
+    expect(decideRetry({ policy, attempt: 1, error: busy, placement: primary, random: 0 }).next?.capacity).toBe('fallback');
+  });
+
+  test('cause patterns never apply to a stopped task', () => {
+    const rules = { stopCodes: [], stoppedReasons: [], errorCauses: ['*'] };
+    const decision = decideRetry({ policy: { ...defaults, fallback: rules }, attempt: 1, error: failure('spot-interruption'), placement: primary, random: 0 });
+    expect(decision.next?.capacity).toBe('primary');
+  });
+
+  describe('with a size ladder', () => {
+    const sizes = [
+      { cpu: 256, memoryMiB: 512, containerMemoryMiB: [] },
+      { cpu: 512, memoryMiB: 1024, containerMemoryMiB: [] },
+      { cpu: 1024, memoryMiB: 2048, containerMemoryMiB: [] },
+    ];
+    const both = { ...policy, sizes };
+
+    test('an attempt on the fallback that runs out of memory escalates and stays on the fallback', () => {
+      const decision = decideRetry({ policy: both, attempt: 2, error: failure('oom-fargate'), placement: { sizeIndex: 0, capacity: 'fallback' }, random: 0 });
+      expect(decision).toMatchObject({ retry: true, rule: 'outOfMemory:escalate to size 1' });
+      expect(decision.next).toEqual({ sizeIndex: 1, capacity: 'fallback', size: sizes[1] });
+      expect(decision.history[0]).toMatchObject({ size: { cpu: 256, memoryMiB: 512 }, capacity: 'fallback' });
+      expect(decision.cause).toMatch(/ \[ran on fallback, size 0: 256 CPU, 512 MiB\]$/);
+    });
+
+    test('an attempt that both runs out of memory and matches the fallback rules does both', () => {
+      const rules = { ...fallback, stoppedReasons: ['OutOfMemoryError:*'] };
+      const decision = decideRetry({ policy: { ...both, fallback: rules }, attempt: 1, error: failure('oom-ec2'), placement: primary, random: 0 });
+      expect(decision.next).toEqual({ sizeIndex: 1, capacity: 'fallback', size: sizes[1] });
+    });
+
+    test('a spot interruption keeps the size and falls back', () => {
+      const decision = decideRetry({ policy: both, attempt: 1, error: failure('spot-interruption'), placement: { sizeIndex: 2, capacity: 'primary' }, random: 0 });
+      expect(decision.next).toEqual({ sizeIndex: 2, capacity: 'fallback', size: sizes[2] });
+    });
+  });
+});
+
+describe('placement input', () => {
+  const sizes = [
+    { cpu: 256, memoryMiB: 512, containerMemoryMiB: [] },
+    { cpu: 512, memoryMiB: 1024, containerMemoryMiB: [] },
+    { cpu: 1024, memoryMiB: 2048, containerMemoryMiB: [] },
+  ];
+  const policy = { ...defaults, sizes, fallback: renderFallbackRules({}) };
+
+  test('without a ladder or fallback rules there is no next, and the history records no placement', () => {
+    const decision = decideRetry({ policy: defaults, attempt: 1, error: failure('spot-interruption'), placement: { sizeIndex: 1, capacity: 'fallback' }, random: 0 });
+    expect('next' in decision).toBe(false);
+    expect('capacity' in decision.history[0]).toBe(false);
+    expect('size' in decision.history[0]).toBe(false);
+    expect(decision.cause).not.toContain('ran on');
+  });
+
+  test.each<[string, unknown]>([
+    ['absent', undefined], ['null', null], ['a string', 'fallback'], ['a list', [1, 'fallback']],
+    ['a string index', { sizeIndex: '1', capacity: 'primary' }], ['a fractional index', { sizeIndex: 1.5 }],
+    ['an unknown capacity', { sizeIndex: 0, capacity: 'FALLBACK' }], ['NaN', { sizeIndex: NaN, capacity: null }],
+  ])('%s reads as the first size on the primary', (_, placement) => {
+    const decision = decideRetry({ policy, attempt: 1, error: failure('resource-initialization-error'), placement, random: 0 });
+    expect(decision.next).toEqual({ sizeIndex: 0, capacity: 'primary', size: sizes[0] });
+    expect(decision.history[0]).toMatchObject({ size: { cpu: 256, memoryMiB: 512 }, capacity: 'primary' });
+  });
+
+  test('a size index is clamped into the ladder', () => {
+    const above = decideRetry({ policy, attempt: 1, error: failure('oom-fargate'), placement: { sizeIndex: 99, capacity: 'primary' }, random: 0 });
+    expect(above).toMatchObject({ rule: 'outOfMemoryAtLargestSize', next: { sizeIndex: 2 } });
+    const below = decideRetry({ policy, attempt: 1, error: failure('oom-fargate'), placement: { sizeIndex: -4, capacity: 'primary' }, random: 0 });
+    expect(below).toMatchObject({ rule: 'outOfMemory:escalate to size 1', next: { sizeIndex: 1 } });
+  });
+
+  test('without a ladder the size index is 0 and the next attempt carries no size', () => {
+    const onlyFallback = { ...defaults, fallback: renderFallbackRules({}) };
+    const decision = decideRetry({ policy: onlyFallback, attempt: 1, error: failure('oom-fargate'), placement: { sizeIndex: 2, capacity: 'primary' }, random: 0 });
+    expect(decision).toMatchObject({ rule: 'noRetryableMatch' });
+    expect(decision.next).toEqual({ sizeIndex: 0, capacity: 'primary' });
+  });
+
+  test('fallback rules that are not an object are absent; unreadable lists are empty', () => {
+    for (const junk of [null, 'FARGATE', ['SpotInterruption'], 42]) {
+      expect('next' in decideRetry({ policy: { ...defaults, fallback: junk }, attempt: 1, error: failure('spot-interruption'), random: 0 })).toBe(false);
+    }
+    const empty = decideRetry({ policy: { ...defaults, fallback: { stopCodes: 'SpotInterruption' } }, attempt: 1, error: failure('spot-interruption'), random: 0 });
+    expect(empty.next).toEqual({ sizeIndex: 0, capacity: 'primary' });
+  });
+
+  test('history entries keep a well-formed size and capacity, and drop malformed ones', () => {
+    const entry = { attempt: 1, error: 'E', exitCodes: [], rule: 'r', retryable: true, waitSeconds: 5 };
+    const history = [
+      { ...entry, size: { cpu: 256, memoryMiB: 512, containerMemoryMiB: [448], extra: 'x'.repeat(10_000) }, capacity: 'fallback' },
+      { ...entry, size: { cpu: '256', memoryMiB: 512 }, capacity: 'spot' },
+      { ...entry, size: { cpu: Infinity, memoryMiB: 512 }, capacity: { primary: true } },
+    ];
+    const decision = decideRetry({ policy: { ...policy, maxAttempts: 5 }, attempt: 4, error: failure('spot-interruption'), history, random: 0 });
+    expect(decision.history[0]).toEqual({ ...entry, size: { cpu: 256, memoryMiB: 512 }, capacity: 'fallback' });
+    expect(decision.history[1]).toEqual(entry);
+    expect(decision.history[2]).toEqual(entry);
   });
 });

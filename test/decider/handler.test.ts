@@ -1,6 +1,6 @@
 import { handler } from '../../lambda/decider.lambda';
 import type { Decision } from '../../src/decider/wire';
-import { renderRetryPolicy } from '../../src/policy/render-retry-policy';
+import { renderFallbackRules, renderRetryPolicy } from '../../src/policy/render-retry-policy';
 import { failure } from '../support/fixtures';
 
 describe('decider handler', () => {
@@ -30,6 +30,13 @@ describe('decider handler', () => {
   test('names an exhausted run in its log line', async () => {
     await handler({ policy: renderRetryPolicy({ maxAttempts: 2 }), attempt: 2, error: failure('spot-interruption') });
     expect(JSON.parse(log.mock.calls[0][0]).decision).toBe('EXHAUSTED');
+  });
+
+  test('passes the placement of the failed attempt through', async () => {
+    const sizes = [{ cpu: 256, memoryMiB: 512, containerMemoryMiB: [] }, { cpu: 512, memoryMiB: 1024, containerMemoryMiB: [] }];
+    const policy = { ...renderRetryPolicy({}), sizes, fallback: renderFallbackRules({}) };
+    const decision = await handler({ policy, attempt: 1, error: failure('oom-fargate'), placement: { sizeIndex: 1, capacity: 'fallback' } });
+    expect(decision).toMatchObject({ rule: 'outOfMemoryAtLargestSize', next: { sizeIndex: 1, capacity: 'fallback', size: sizes[1] } });
   });
 
   test.each([undefined, null, 'event', 7, []])('answers %p with a not-retryable decision', async (event) => {

@@ -138,6 +138,7 @@ export async function executeLocally(definition: StateMachineDefinition, options
       taskResourceLocalHandlers: {
         ...Object.fromEntries(prefixes.flatMap((prefix) => [
           [`${prefix}Run task`, runTask],
+          [`${prefix}Run task on fallback`, runTask],
           [`${prefix}Decide retry`, decide],
         ])),
         ...Object.fromEntries(snsStates.map((name) => [name, async (input: any) => {

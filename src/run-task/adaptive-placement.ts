@@ -1,0 +1,126 @@
+import { Annotations, Stack } from 'aws-cdk-lib';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import type { FallbackRules, NextAttempt, RenderedSize } from '../decider/wire';
+import { renderFallbackRules } from '../policy/render-retry-policy';
+import { RetryableEcsRunTaskOptions } from '../retryable-ecs-run-task-options';
+import { SizeLadder, sizeLadder } from '../sizing/size-ladder';
+
+/**
+ * How a run adapts its next attempt to a failure: a size ladder for out-of-memory failures,
+ * and a fallback launch target. Both are optional; without them a run is what it was before.
+ */
+export class AdaptivePlacement {
+  /** Rung 0 is the task definition's own size; absent without `outOfMemorySizes`. */
+  public readonly ladder?: SizeLadder;
+  public readonly fallbackTarget?: tasks.IEcsLaunchTarget;
+  public readonly fallbackRules?: FallbackRules;
+
+  constructor(scope: Construct, props: RetryableEcsRunTaskOptions, primaryTarget: tasks.IEcsLaunchTarget) {
+    this.fallbackTarget = props.fallbackLaunchTarget;
+    if (this.fallbackTarget) {
+      this.fallbackRules = renderFallbackRules(props);
+      if (sameLaunchTarget(scope, primaryTarget, this.fallbackTarget, props)) {
+        Annotations.of(scope).addWarningV2('cdk-retryable-ecs-run-task:fallbackSameAsPrimary',
+          '`fallbackLaunchTarget` runs tasks the same way as `launchTarget`, so falling back changes nothing. Give it other capacity, e.g. FARGATE after FARGATE_SPOT.');
+      }
+    }
+    if (props.outOfMemorySizes !== undefined) {
+      if (props.cpu !== undefined || props.memoryMiB !== undefined) {
+        throw new Error(
+          `\`cpu\` and \`memoryMiB\` fix the size of every attempt, so they cannot be combined with \`outOfMemorySizes\`, got: cpu ${JSON.stringify(props.cpu)}, memoryMiB ${JSON.stringify(props.memoryMiB)}. `
+          + 'Set the first size on the task definition instead.',
+        );
+      }
+      const targets = this.fallbackTarget ? [primaryTarget, this.fallbackTarget] : [primaryTarget];
+      this.ladder = sizeLadder(props.taskDefinition, props.outOfMemorySizes, targets);
+      for (const o of props.containerOverrides ?? []) {
+        if (o.memoryLimit !== undefined && this.ladder.hardLimitContainers.includes(o.containerDefinition.containerName)) {
+          throw new Error(
+            `\`containerOverrides\` for container '${o.containerDefinition.containerName}' sets \`memoryLimit\` ${o.memoryLimit}, but \`outOfMemorySizes\` sizes that container's memory limit with the task. Remove the override.`,
+          );
+        }
+      }
+    }
+  }
+
+  /** Whether the decider must be told where an attempt ran, and answer where the next one runs. */
+  public get adaptive(): boolean {
+    return this.ladder !== undefined || this.fallbackTarget !== undefined;
+  }
+
+  /** What the decider's policy adds: the size ladder and the fallback rules, when given. */
+  public policy(): { sizes?: RenderedSize[]; fallback?: FallbackRules } {
+    return {
+      ...(this.ladder ? { sizes: this.ladder.rungs } : {}),
+      ...(this.fallbackRules ? { fallback: this.fallbackRules } : {}),
+    };
+  }
+
+  /**
+   * What the retry branch requires of the decider's `next`, so that a malformed answer ends as
+   * an invalid decision instead of a RunTask with missing parameters.
+   */
+  public nextAttemptConditions(nextPath: string): sfn.Condition[] {
+    if (!this.adaptive) {
+      return [];
+    }
+    // And is evaluated in order: each comparison after the presence check that guards it.
+    const conditions = [
+      sfn.Condition.isPresent(`${nextPath}.capacity`),
+      sfn.Condition.or(
+        sfn.Condition.stringEquals(`${nextPath}.capacity`, 'primary'),
+        sfn.Condition.stringEquals(`${nextPath}.capacity`, 'fallback'),
+      ),
+    ];
+    if (this.ladder) {
+      const numeric = (path: string) => [sfn.Condition.isPresent(path), sfn.Condition.isNumeric(path)];
+      conditions.push(
+        ...numeric(`${nextPath}.size.cpu`),
+        ...numeric(`${nextPath}.size.memoryMiB`),
+        ...this.ladder.hardLimitContainers.flatMap((_, i) => numeric(`${nextPath}.size.containerMemoryMiB[${i}]`)),
+      );
+    }
+    return conditions;
+  }
+
+  /** Where the first attempt runs: the task definition's own size, on the primary launch target. */
+  public firstPlacement(): NextAttempt {
+    return { sizeIndex: 0, capacity: 'primary', ...(this.ladder ? { size: this.ladder.rungs[0] } : {}) };
+  }
+
+  /** RunTask's task-level overrides, read from the placement in the state. */
+  public taskSizeOverrides(placementPath: string): Pick<tasks.EcsRunTaskProps, 'cpu' | 'memoryMiB'> {
+    if (!this.ladder) {
+      return {};
+    }
+    return {
+      cpu: sfn.JsonPath.format('{}', sfn.JsonPath.stringAt(`${placementPath}.size.cpu`)),
+      memoryMiB: sfn.JsonPath.format('{}', sfn.JsonPath.stringAt(`${placementPath}.size.memoryMiB`)),
+    };
+  }
+
+  /** The container-level memory override of each container with a hard limit, by container name. */
+  public containerMemoryOverrides(placementPath: string): Map<string, number> {
+    const hardLimits = this.ladder?.hardLimitContainers ?? [];
+    return new Map(hardLimits.map((name, i) => [name, sfn.JsonPath.numberAt(`${placementPath}.size.containerMemoryMiB[${i}]`)]));
+  }
+}
+
+/** Two launch targets that put the same RunTask parameters, as far as synth can tell. */
+function sameLaunchTarget(scope: Construct, a: tasks.IEcsLaunchTarget, b: tasks.IEcsLaunchTarget, props: RetryableEcsRunTaskOptions): boolean {
+  if (a === b) {
+    return true;
+  }
+  const render = (target: tasks.IEcsLaunchTarget) => {
+    try {
+      const options = { taskDefinition: props.taskDefinition, cluster: props.cluster };
+      return JSON.stringify(Stack.of(scope).resolve(target.bind(undefined as unknown as tasks.EcsRunTask, options).parameters ?? {}));
+    } catch {
+      return undefined;
+    }
+  };
+  const rendered = render(a);
+  return rendered !== undefined && rendered === render(b);
+}
