@@ -280,7 +280,7 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
           sfn.Condition.isNumeric(paths.waitSeconds),
           sfn.Condition.numberGreaterThanEquals(paths.waitSeconds, 0),
           sfn.Condition.numberLessThanEquals(paths.waitSeconds, policy.maxDelaySeconds),
-          ...placement.nextAttemptConditions(paths.next),
+          ...placement.nextAttemptConditions(paths.next, paths.placement),
         ),
         backOff.next(nextAttempt).next(runAttempt),
       )

@@ -62,23 +62,34 @@ export class AdaptivePlacement {
    * What the retry branch requires of the decider's `next`, so that a malformed answer ends as
    * an invalid decision instead of a RunTask with missing parameters.
    */
-  public nextAttemptConditions(nextPath: string): sfn.Condition[] {
+  public nextAttemptConditions(nextPath: string, placementPath: string): sfn.Condition[] {
     if (!this.adaptive) {
       return [];
     }
-    // And is evaluated in order: each comparison after the presence check that guards it.
+    // And is evaluated in order: each comparison after the presence check that guards it. The
+    // state machine itself keeps the capacity from returning to primary and the size from
+    // shrinking or passing the ladder's end, whatever the decider answers.
     const conditions = [
       sfn.Condition.isPresent(`${nextPath}.capacity`),
       sfn.Condition.or(
-        sfn.Condition.stringEquals(`${nextPath}.capacity`, 'primary'),
+        sfn.Condition.and(
+          sfn.Condition.stringEquals(`${nextPath}.capacity`, 'primary'),
+          sfn.Condition.stringEquals(`${placementPath}.capacity`, 'primary'),
+        ),
         sfn.Condition.stringEquals(`${nextPath}.capacity`, 'fallback'),
       ),
     ];
     if (this.ladder) {
       const numeric = (path: string) => [sfn.Condition.isPresent(path), sfn.Condition.isNumeric(path)];
+      const top = this.ladder.rungs[this.ladder.rungs.length - 1];
       conditions.push(
+        ...numeric(`${nextPath}.sizeIndex`),
+        sfn.Condition.numberGreaterThanEqualsJsonPath(`${nextPath}.sizeIndex`, `${placementPath}.sizeIndex`),
+        sfn.Condition.numberLessThanEquals(`${nextPath}.sizeIndex`, this.ladder.rungs.length - 1),
         ...numeric(`${nextPath}.size.cpu`),
+        sfn.Condition.numberLessThanEquals(`${nextPath}.size.cpu`, top.cpu),
         ...numeric(`${nextPath}.size.memoryMiB`),
+        sfn.Condition.numberLessThanEquals(`${nextPath}.size.memoryMiB`, top.memoryMiB),
         ...this.ladder.hardLimitContainers.flatMap((_, i) => numeric(`${nextPath}.size.containerMemoryMiB[${i}]`)),
       );
     }

@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { handler as decider } from '../../lambda/decider.lambda';
 import { RetryableEcsRunTask, RetryableEcsRunTaskProps, RetryErrors } from '../../src';
 import { failure, successTask } from '../support/fixtures';
 import { executeLocally, ExecuteOptions, Outcome, renderedDefinition } from '../support/local-execution';
@@ -138,5 +139,24 @@ describe('both adaptations', () => {
     const result = await run({ outOfMemorySizes: SIZES }, { outcomes: [fail('oom-fargate')], decider: liar });
     expect(result.error).toBe(RetryErrors.INVALID_DECISION);
     expect(result.runTaskCalls).toBe(1);
+  });
+
+  test.each([
+    ['back from fallback to primary', { sizeIndex: 1, capacity: 'primary', size: { cpu: 512, memoryMiB: 1024, containerMemoryMiB: [] } }],
+    ['a smaller size', { sizeIndex: 0, capacity: 'fallback', size: { cpu: 256, memoryMiB: 512, containerMemoryMiB: [] } }],
+    ['a size past the ladder', { sizeIndex: 3, capacity: 'fallback', size: { cpu: 4096, memoryMiB: 8192, containerMemoryMiB: [] } }],
+  ])('a decider that moves the next attempt %s is stopped by the state machine', async (_, next) => {
+    let calls = 0;
+    // The first two decisions are real (a Spot interruption, then an OOM: fallback at size 1); the third lies.
+    const lying = async (payload: any) => {
+      calls++;
+      const real: any = await decider(payload);
+      return calls < 3 ? real : { ...real, retryable: true, retry: true, next };
+    };
+    const result = await run({ launchTarget: spot(), fallbackLaunchTarget: onDemand(), outOfMemorySizes: SIZES },
+      { outcomes: [fail('spot-interruption'), fail('oom-fargate'), fail('oom-fargate')], decider: lying });
+    expect(result.runTaskInputs.map(capacityOf)).toEqual(['FARGATE_SPOT', 'FARGATE', 'FARGATE']);
+    expect(result.error).toBe(RetryErrors.INVALID_DECISION);
+    expect(result.runTaskCalls).toBe(3);
   });
 });
