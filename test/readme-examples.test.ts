@@ -14,7 +14,11 @@ const README = path.resolve(ROOT, process.env.README_EXAMPLES_README ?? 'README.
 const JAVA_SOURCES = 'consumers/java/src/main/java/com/example/nightlyreport';
 const EXAMPLES = [
   { language: 'python', files: ['consumers/python/app.py'], comment: '#' },
-  { language: 'java', files: [`${JAVA_SOURCES}/NightlyReportStack.java`, `${JAVA_SOURCES}/PartitionPipeline.java`], comment: '//' },
+  {
+    language: 'java',
+    files: [`${JAVA_SOURCES}/NightlyReportStack.java`, `${JAVA_SOURCES}/PartitionPipeline.java`, `${JAVA_SOURCES}/QuarterlyReport.java`],
+    comment: '//',
+  },
 ].map((example) => ({ ...example, file: example.files.join(' and ') }));
 
 /** The contents of the fenced code blocks whose info string starts with `language`, in order. */

@@ -3,8 +3,9 @@ with it and checks its own cloud assembly. Any failed check exits non-zero. cons
 it in a fresh virtual environment; it never deploys.
 
 The regions between the README markers are README's Python examples, word for word and in order
-(test/readme-examples.test.ts checks them): NightlyReportStack, a complete app, and
-PartitionPipeline, a construct that embeds two RetryableEcsRunTaskFragments in a Map state.
+(test/readme-examples.test.ts checks them): NightlyReportStack, a complete app;
+PartitionPipeline, a construct that embeds two RetryableEcsRunTaskFragments in a Map state; and
+MonthlyReport, a construct whose job runs at a bigger task size after running out of memory.
 """
 
 import json
@@ -125,6 +126,48 @@ class PartitionPipeline(Construct):
             definition_body=sfn.DefinitionBody.from_chainable(each_partition),
         )
 # README:end
+
+# README:start
+from aws_cdk import aws_ecs as ecs
+from cdk_retryable_ecs_run_task import RetryableEcsRunTask, TaskSize
+from constructs import Construct
+
+
+class MonthlyReport(Construct):
+    """A report that fits in 1 vCPU and 2 GiB most months, and is given more when it runs out of memory."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, cluster: ecs.ICluster) -> None:
+        super().__init__(scope, construct_id)
+
+        task_definition = ecs.FargateTaskDefinition(self, "TaskDefinition", cpu=1024, memory_limit_mib=2048)
+        task_definition.add_container(
+            "report",
+            image=ecs.ContainerImage.from_registry("public.ecr.aws/docker/library/busybox:stable"),
+            command=["sh", "-c", "echo attempt $RETRYABLE_ECS_RUN_TASK_ATTEMPT"],
+            logging=ecs.LogDrivers.aws_logs(stream_prefix="monthly-report"),
+        )
+
+        self.job = RetryableEcsRunTask(
+            self, "Job",
+            cluster=cluster,
+            task_definition=task_definition,
+            # Out of memory at 2 GiB: 4 GiB next, then 2 vCPU and 8 GiB.
+            out_of_memory_sizes=[TaskSize(memory_mib=4096), TaskSize(cpu=2048, memory_mib=8192)],
+            max_attempts=4,
+        )
+# README:end
+
+
+def synth_monthly_report(outdir: Path) -> Path:
+    """Puts a MonthlyReport into a stack of its own, with the cluster it is given, and synthesizes
+    it in an app of its own. Returns the stack's template file."""
+    report_app = App(outdir=str(outdir))
+    stack = Stack(report_app, "MonthlyReportStack")
+    cluster = ecs.Cluster(stack, "Cluster", vpc=ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1))
+    report = MonthlyReport(stack, "MonthlyReport", cluster=cluster)
+    check(report.job.state_machine is not None, "report.job.state_machine is set")
+    assembly = report_app.synth()
+    return Path(assembly.directory) / assembly.get_stack_artifact(stack.artifact_id).template_file
 
 
 def synth_partition_pipeline(outdir: Path) -> Path:
@@ -332,10 +375,67 @@ def check_partition_pipeline(template_file: Path) -> str:
     )
 
 
+# The size ladder MonthlyReport must render into the decider's policy: the task definition's own
+# size first, then each of out_of_memory_sizes, the second taking its CPU from the first. The task
+# has no container with a hard memory limit, so there are no container limits to scale.
+EXPECTED_SIZES = [
+    {"cpu": 1024, "memoryMiB": 2048, "containerMemoryMiB": []},
+    {"cpu": 1024, "memoryMiB": 4096, "containerMemoryMiB": []},
+    {"cpu": 2048, "memoryMiB": 8192, "containerMemoryMiB": []},
+]
+
+
+def check_monthly_report(template_file: Path) -> str:
+    template = assertions.Template.from_json(json.loads(template_file.read_text()))
+
+    # Still one state machine and one Lambda function: the ladder is data, not another function.
+    template.resource_count_is("AWS::StepFunctions::StateMachine", 1)
+    template.resource_count_is("AWS::Lambda::Function", 1)
+
+    (state_machine,) = template.find_resources("AWS::StepFunctions::StateMachine").values()
+    states = parse_definition(state_machine["Properties"]["DefinitionString"])["States"]
+    for name in ("Start attempts", "Run task", "Decide retry", "Retry or fail", "Next attempt", "Record result"):
+        check(name in states, f'"{name}" missing; states: {sorted(states)}')
+    # Without a fallback launch target there is one RunTask state and nothing to choose between.
+    for name in ("Choose launch target", "Run task on fallback"):
+        check(name not in states, f'"{name}" without fallback_launch_target')
+
+    # The decider gets the whole ladder, and no fallback rules.
+    payload = states["Decide retry"]["Parameters"]["Payload"]
+    policy = payload["policy"]
+    check(policy.get("sizes") == EXPECTED_SIZES, f'policy.sizes:\n  got      {policy.get("sizes")}\n  expected {EXPECTED_SIZES}')
+    check("fallback" not in policy, f'policy.fallback without fallback_launch_target: {policy.get("fallback")}')
+    check(policy.get("maxAttempts") == 4, f'policy.maxAttempts: {policy.get("maxAttempts")}')
+    check(payload.get("placement.$") == "$.retryableEcsRunTask.placement", f'decider placement: {payload.get("placement.$")}')
+
+    # The first attempt runs at the first size, on the primary launch target.
+    placement = states["Start attempts"]["Parameters"].get("placement")
+    expected_placement = {"sizeIndex": 0, "capacity": "primary", "size": EXPECTED_SIZES[0]}
+    check(placement == expected_placement, f'"Start attempts" placement:\n  got      {placement}\n  expected {expected_placement}')
+    # Each retry takes the placement the decider chose.
+    next_attempt = states["Next attempt"]["Parameters"]
+    check(
+        next_attempt.get("placement.$") == "$.retryableEcsRunTask.failures.next",
+        f'"Next attempt" placement: {next_attempt.get("placement.$")}',
+    )
+
+    # RunTask reads the task size of each attempt from its placement, as strings.
+    overrides = states["Run task"]["Parameters"]["Overrides"]
+    for field, key in (("Cpu", "cpu"), ("Memory", "memoryMiB")):
+        expected = f"States.Format('{{}}', $.retryableEcsRunTask.placement.size.{key})"
+        check(overrides.get(f"{field}.$") == expected, f'"Run task" Overrides.{field}.$: {overrides.get(f"{field}.$")}')
+    return (
+        f"python consumer: MonthlyReport: {len(EXPECTED_SIZES)} sizes, "
+        f"{'/'.join(str(s['memoryMiB']) for s in EXPECTED_SIZES)} MiB, through RunTask's overrides, "
+        f"{len(states)} states, 1 Lambda function, in {template_file.parent}"
+    )
+
+
 if __name__ == "__main__":
     try:
         print(check_assembly(Path(app.outdir)))
         print(check_partition_pipeline(synth_partition_pipeline(Path(app.outdir).parent / "cdk.out.pipeline")))
+        print(check_monthly_report(synth_monthly_report(Path(app.outdir).parent / "cdk.out.monthly-report")))
     except Exception as error:  # a CheckFailed, or a failed aws_cdk.assertions check raised through jsii
         print(f"python consumer: FAILED: {error}", file=sys.stderr)
         sys.exit(1)

@@ -10,6 +10,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { RetryableEcsRunTask, RetryableEcsRunTaskFragment, RetryDefaults, RetryErrors, TaskStopCode } from 'cdk-retryable-ecs-run-task';
 import { Construct } from 'constructs';
 
@@ -97,6 +98,47 @@ export class PartitionPipeline extends Construct {
   }
 }
 
+/**
+ * A report job on Fargate Spot that moves to on-demand Fargate once Spot reclaims it or has no
+ * capacity (README: "Adaptive retries"; the Python consumer shows `outOfMemorySizes`, the Java one both).
+ */
+export class SpotReportStack extends Stack {
+  public readonly job: RetryableEcsRunTask;
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }],
+    });
+    // RunTask can name a capacity provider only when the cluster has it.
+    const cluster = new ecs.Cluster(this, 'Cluster', { vpc, enableFargateCapacityProviders: true });
+    const taskDefinition = new ecs.FargateTaskDefinition(this, 'SpotReport', { cpu: 1024, memoryLimitMiB: 2048 });
+    taskDefinition.addContainer('report', {
+      image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:stable'),
+      command: ['sh', '-c', 'echo attempt $RETRYABLE_ECS_RUN_TASK_ATTEMPT'],
+      logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'spot-report' }),
+    });
+    const fargate = (capacityProvider: string) => new tasks.EcsFargateLaunchTarget({
+      platformVersion: ecs.FargatePlatformVersion.LATEST,
+      capacityProviderOptions: tasks.CapacityProviderOptions.custom([{ capacityProvider, weight: 1 }]),
+    });
+
+    this.job = new RetryableEcsRunTask(this, 'SpotReportJob', {
+      cluster,
+      taskDefinition,
+      subnets: { subnetType: ec2.SubnetType.PUBLIC },
+      assignPublicIp: true,
+      // Spot first; once Spot is reclaimed or has no capacity, on-demand Fargate.
+      launchTarget: fargate('FARGATE_SPOT'),
+      fallbackLaunchTarget: fargate('FARGATE'),
+      maxAttempts: 4,
+    });
+  }
+}
+
 /** A stack of its own for a PartitionPipeline, with the cluster and the two task definitions it is given. */
 function partitionPipelineStack(app: App): Stack {
   const stack = new Stack(app, 'PartitionPipelineStack');
@@ -168,6 +210,18 @@ const EXPECTED_POLICY = {
   nonRetryableErrorCauses: EXPECTED_DEFAULTS.nonRetryableErrorCauses,
 };
 
+/** The default fallback rules, as README documents them ("Fallback rules"). */
+const EXPECTED_FALLBACK_DEFAULTS = {
+  stopCodes: ['SpotInterruption', 'TerminationNotice'],
+  stoppedReasons: [
+    'Your Spot Task was interrupted*',
+    'TaskFailedToStart: RESOURCE:*',
+    'TaskFailedToStart: NO ACTIVE INSTANCES*',
+    'TaskFailedToStart: EMPTY CAPACITY PROVIDER*',
+  ],
+  errorCauses: ['Capacity is unavailable at this time*', 'RESOURCE:*'],
+};
+
 type Json = any;
 
 /** Joins an Fn::Join definition, each token replaced by a placeholder string, and parses it. */
@@ -183,6 +237,7 @@ function main(): void {
   const app = new App({ outdir: process.env.CDK_OUTDIR ?? 'cdk.out' });
   const stack = new NightlyReportStack(app, 'NightlyReportStack');
   const pipelineStack = partitionPipelineStack(app);
+  const spotStack = new SpotReportStack(app, 'SpotReportStack');
   const assembly = app.synth();
 
   // The template exactly as written into the cloud assembly.
@@ -229,6 +284,62 @@ function main(): void {
 
   const pipelineArtifact = assembly.getStackArtifact(pipelineStack.artifactId);
   console.log(checkPartitionPipeline(path.join(assembly.directory, pipelineArtifact.templateFile)));
+
+  const spotArtifact = assembly.getStackArtifact(spotStack.artifactId);
+  // Synth warns when the fallback would run the task just as the primary does; these two differ.
+  const warnings = spotArtifact.messages.filter((m) => m.level === 'warning').map((m) => m.entry.data);
+  assert.deepEqual(warnings, [], 'SpotReportStack: no synth warnings');
+  console.log(checkSpotReport(path.join(assembly.directory, spotArtifact.templateFile)));
+}
+
+function checkSpotReport(templateFile: string): string {
+  const template = Template.fromJSON(JSON.parse(fs.readFileSync(templateFile, 'utf8')));
+
+  // Still one state machine and one Lambda function: the fallback adds states, not functions.
+  template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+  template.resourceCountIs('AWS::Lambda::Function', 1);
+  template.hasResourceProperties('AWS::ECS::ClusterCapacityProviderAssociations', {
+    CapacityProviders: Match.arrayWith(['FARGATE', 'FARGATE_SPOT']),
+  });
+
+  const [stateMachine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+  const definition = parseDefinition(stateMachine.Properties.DefinitionString);
+  const states = definition.States;
+  for (const state of ['Start attempts', 'Choose launch target', 'Run task', 'Run task on fallback', 'Decide retry', 'Next attempt']) {
+    assert.ok(states[state], `"${state}" missing; states: ${Object.keys(states).join(', ')}`);
+  }
+
+  // The first attempt runs on the primary; "Choose launch target" sends a fallback placement to its own RunTask.
+  assert.deepEqual(states['Start attempts'].Parameters.placement, { sizeIndex: 0, capacity: 'primary' });
+  assert.equal(states['Start attempts'].Next, 'Choose launch target');
+  assert.equal(states['Next attempt'].Next, 'Choose launch target');
+  const choose = states['Choose launch target'];
+  assert.deepEqual(choose.Choices, [{
+    Variable: '$.retryableEcsRunTask.placement.capacity',
+    StringEquals: 'fallback',
+    Next: 'Run task on fallback',
+  }]);
+  assert.equal(choose.Default, 'Run task');
+
+  // Each RunTask state names its own capacity provider, and both hand their failures to the decider.
+  for (const [state, capacityProvider] of [['Run task', 'FARGATE_SPOT'], ['Run task on fallback', 'FARGATE']]) {
+    const runTask = states[state];
+    assert.match(runTask.Resource, /:states:::ecs:runTask\.sync$/, `${state} Resource`);
+    assert.deepEqual(runTask.Parameters.CapacityProviderStrategy, [{ CapacityProvider: capacityProvider, Weight: 1 }], `${state} CapacityProviderStrategy`);
+    assert.equal(runTask.Parameters.LaunchType, undefined, `${state} LaunchType`);
+    assert.equal(runTask.Parameters.Overrides.Cpu, undefined, `${state}: no size override without outOfMemorySizes`);
+    assert.equal(runTask.Catch[0].Next, 'Decide retry', `${state} Catch`);
+  }
+
+  // The decider gets the default fallback rules, and no size ladder.
+  const payload = states['Decide retry'].Parameters.Payload;
+  assert.deepEqual(payload.policy.fallback, EXPECTED_FALLBACK_DEFAULTS);
+  assert.equal(payload.policy.sizes, undefined, 'no policy.sizes without outOfMemorySizes');
+  assert.equal(payload.policy.maxAttempts, 4);
+  assert.equal(payload['placement.$'], '$.retryableEcsRunTask.placement');
+
+  return `typescript consumer: SpotReportStack: FARGATE_SPOT then FARGATE, ${Object.keys(states).length} states, `
+    + `default fallback rules, 1 Lambda function, in ${path.dirname(templateFile)}`;
 }
 
 function checkPartitionPipeline(templateFile: string): string {

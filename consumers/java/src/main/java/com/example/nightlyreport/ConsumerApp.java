@@ -16,6 +16,9 @@ import software.amazon.awscdk.StackProps;
 import software.amazon.awscdk.assertions.Match;
 import software.amazon.awscdk.assertions.Template;
 import software.amazon.awscdk.cxapi.CloudAssembly;
+import software.amazon.awscdk.cxapi.CloudFormationStackArtifact;
+import software.amazon.awscdk.cxapi.SynthesisMessage;
+import software.amazon.awscdk.cxapi.SynthesisMessageLevel;
 import software.amazon.awscdk.services.ec2.Vpc;
 import software.amazon.awscdk.services.ecs.Cluster;
 import software.amazon.awscdk.services.ecs.ContainerDefinitionOptions;
@@ -23,8 +26,8 @@ import software.amazon.awscdk.services.ecs.ContainerImage;
 import software.amazon.awscdk.services.ecs.FargateTaskDefinition;
 
 /**
- * A user's CDK app: synthesizes {@link NightlyReportStack} and a stack with a {@link PartitionPipeline},
- * and checks its own cloud assembly.
+ * A user's CDK app: synthesizes {@link NightlyReportStack}, a stack with a {@link PartitionPipeline} and
+ * a stack with a {@link QuarterlyReport}, and checks its own cloud assembly.
  * Any failed check exits non-zero. consumers/run.sh runs it; it never deploys.
  */
 public final class ConsumerApp {
@@ -82,6 +85,25 @@ public final class ConsumerApp {
             Map.entry("retryableErrors", plus(DEFAULT_RETRYABLE_ERRORS, "States.Timeout")),
             Map.entry("nonRetryableErrorCauses", DEFAULT_NON_RETRYABLE_ERROR_CAUSES));
 
+    /** The default fallback rules, as README documents them ("Fallback rules"). */
+    private static final Map<String, Object> EXPECTED_FALLBACK_DEFAULTS = Map.of(
+            "stopCodes", List.of("SpotInterruption", "TerminationNotice"),
+            "stoppedReasons", List.of(
+                    "Your Spot Task was interrupted*",
+                    "TaskFailedToStart: RESOURCE:*",
+                    "TaskFailedToStart: NO ACTIVE INSTANCES*",
+                    "TaskFailedToStart: EMPTY CAPACITY PROVIDER*"),
+            "errorCauses", List.of("Capacity is unavailable at this time*", "RESOURCE:*"));
+
+    /**
+     * The size ladder QuarterlyReport must render into the decider's policy: the task definition's
+     * own size, then each of outOfMemorySizes. No container has a hard memory limit to scale.
+     */
+    private static final List<Map<String, Object>> EXPECTED_SIZES = List.of(
+            Map.of("cpu", 1024, "memoryMiB", 2048, "containerMemoryMiB", List.of()),
+            Map.of("cpu", 1024, "memoryMiB", 4096, "containerMemoryMiB", List.of()),
+            Map.of("cpu", 2048, "memoryMiB", 8192, "containerMemoryMiB", List.of()));
+
     private ConsumerApp() {
     }
 
@@ -91,6 +113,7 @@ public final class ConsumerApp {
             App app = new App();
             NightlyReportStack stack = new NightlyReportStack(app, "NightlyReportStack", StackProps.builder().build());
             Stack pipelineStack = partitionPipelineStack(app);
+            Stack quarterlyStack = quarterlyReportStack(app);
             CloudAssembly assembly = app.synth();
             check(stack.getJob().getStateMachine() != null, "job.getStateMachine() is set");
             check(stack.getJob().getDecider() != null, "job.getDecider() is set");
@@ -99,6 +122,16 @@ public final class ConsumerApp {
                     outdir.resolve(assembly.getStackArtifact(stack.getArtifactId()).getTemplateFile())));
             System.out.println(checkPartitionPipeline(
                     outdir.resolve(assembly.getStackArtifact(pipelineStack.getArtifactId()).getTemplateFile())));
+            CloudFormationStackArtifact quarterlyArtifact = assembly.getStackArtifact(quarterlyStack.getArtifactId());
+            // Synth warns when the fallback would run the task just as the primary does; these two differ.
+            List<Object> warnings = new ArrayList<>();
+            for (SynthesisMessage message : quarterlyArtifact.getMessages()) {
+                if (message.getLevel() == SynthesisMessageLevel.WARNING) {
+                    warnings.add(message.getEntry().getData());
+                }
+            }
+            check(warnings.isEmpty(), "QuarterlyReportStack: synth warnings: " + warnings);
+            System.out.println(checkQuarterlyReport(outdir.resolve(quarterlyArtifact.getTemplateFile())));
             status = 0;
         } catch (Throwable error) { // a failed check, or a failed assertions check raised through jsii
             System.err.println("java consumer: FAILED: " + error);
@@ -125,6 +158,81 @@ public final class ConsumerApp {
         PartitionPipeline pipeline = new PartitionPipeline(stack, "Partitions", cluster, tasks.get(0), tasks.get(1));
         check(pipeline.getStateMachine() != null, "pipeline.getStateMachine() is set");
         return stack;
+    }
+
+    /** A stack of its own for a QuarterlyReport, with a cluster that has the Fargate capacity providers. */
+    private static Stack quarterlyReportStack(final App app) {
+        Stack stack = new Stack(app, "QuarterlyReportStack");
+        Vpc vpc = Vpc.Builder.create(stack, "Vpc").maxAzs(2).natGateways(1).build();
+        Cluster cluster = Cluster.Builder.create(stack, "Cluster").vpc(vpc).enableFargateCapacityProviders(true).build();
+        QuarterlyReport report = new QuarterlyReport(stack, "QuarterlyReport", cluster);
+        check(report.getJob().getStateMachine() != null, "report.getJob().getStateMachine() is set");
+        return stack;
+    }
+
+    private static String checkQuarterlyReport(final Path templateFile) throws IOException {
+        String templateText = Files.readString(templateFile);
+        Template template = Template.fromString(templateText);
+        JsonNode templateJson = JSON.readTree(templateText);
+
+        // Still one state machine and one Lambda function: both adaptations are states and data.
+        template.resourceCountIs("AWS::StepFunctions::StateMachine", 1);
+        template.resourceCountIs("AWS::Lambda::Function", 1);
+        template.hasResourceProperties("AWS::ECS::ClusterCapacityProviderAssociations",
+                Map.of("CapacityProviders", Match.arrayWith(List.of("FARGATE", "FARGATE_SPOT"))));
+
+        JsonNode stateMachine = onlyResourceOfType(templateJson, "AWS::StepFunctions::StateMachine");
+        JsonNode states = parseDefinition(stateMachine.path("Properties").path("DefinitionString")).path("States");
+        for (String state : List.of("Start attempts", "Choose launch target", "Run task", "Run task on fallback",
+                "Decide retry", "Retry or fail", "Next attempt", "Record result")) {
+            check(states.has(state), "\"" + state + "\" missing; states: " + fieldNames(states));
+        }
+
+        // The first attempt runs at the task definition's size on the primary; later ones where the decider says.
+        JsonNode expectedPlacement = JSON.valueToTree(Map.of("sizeIndex", 0, "capacity", "primary", "size", EXPECTED_SIZES.get(0)));
+        JsonNode placement = states.path("Start attempts").path("Parameters").path("placement");
+        check(expectedPlacement.equals(placement), "\"Start attempts\" placement:\n  got      " + placement + "\n  expected " + expectedPlacement);
+        check("Choose launch target".equals(states.path("Start attempts").path("Next").asText()), "\"Start attempts\" Next");
+        check("$.retryableEcsRunTask.failures.next".equals(states.path("Next attempt").path("Parameters").path("placement.$").asText()),
+                "\"Next attempt\" placement: " + states.path("Next attempt").path("Parameters").path("placement.$"));
+        JsonNode choose = states.path("Choose launch target");
+        JsonNode expectedChoices = JSON.valueToTree(List.of(Map.of(
+                "Variable", "$.retryableEcsRunTask.placement.capacity", "StringEquals", "fallback", "Next", "Run task on fallback")));
+        check(expectedChoices.equals(choose.path("Choices")), "\"Choose launch target\" Choices: " + choose.path("Choices"));
+        check("Run task".equals(choose.path("Default").asText()), "\"Choose launch target\" Default: " + choose.path("Default"));
+
+        // Each RunTask names its capacity provider, and both read the attempt's size from its placement.
+        for (Map.Entry<String, String> run : Map.of("Run task", "FARGATE_SPOT", "Run task on fallback", "FARGATE").entrySet()) {
+            JsonNode parameters = states.path(run.getKey()).path("Parameters");
+            JsonNode expectedStrategy = JSON.valueToTree(List.of(Map.of("CapacityProvider", run.getValue(), "Weight", 1)));
+            check(expectedStrategy.equals(parameters.path("CapacityProviderStrategy")),
+                    run.getKey() + " CapacityProviderStrategy: " + parameters.path("CapacityProviderStrategy"));
+            for (Map.Entry<String, String> field : Map.of("Cpu.$", "cpu", "Memory.$", "memoryMiB").entrySet()) {
+                String expected = "States.Format('{}', $.retryableEcsRunTask.placement.size." + field.getValue() + ")";
+                JsonNode got = parameters.path("Overrides").path(field.getKey());
+                check(expected.equals(got.asText()), run.getKey() + " Overrides." + field.getKey() + ": " + got);
+            }
+        }
+
+        // The decider gets the size ladder and the default fallback rules.
+        JsonNode policy = states.path("Decide retry").path("Parameters").path("Payload").path("policy");
+        JsonNode expectedSizes = JSON.valueToTree(EXPECTED_SIZES);
+        check(policy.path("sizes").size() == 3 && expectedSizes.equals(policy.path("sizes")),
+                "policy.sizes:\n  got      " + policy.path("sizes") + "\n  expected " + expectedSizes);
+        JsonNode expectedFallback = JSON.valueToTree(EXPECTED_FALLBACK_DEFAULTS);
+        check(expectedFallback.equals(policy.path("fallback")),
+                "policy.fallback:\n  got      " + policy.path("fallback") + "\n  expected " + expectedFallback);
+        check(policy.path("maxAttempts").asInt() == 4, "policy.maxAttempts: " + policy.path("maxAttempts"));
+
+        // A retry goes ahead only with a well-formed placement from the decider.
+        String retryChoice = states.path("Retry or fail").path("Choices").path(0).toString();
+        for (String path : List.of("$.retryableEcsRunTask.failures.next.capacity", "$.retryableEcsRunTask.failures.next.size.cpu",
+                "$.retryableEcsRunTask.failures.next.size.memoryMiB")) {
+            check(retryChoice.contains("\"" + path + "\""), "\"Retry or fail\" does not check " + path + ": " + retryChoice);
+        }
+
+        return "java consumer: QuarterlyReport: FARGATE_SPOT then FARGATE, 3 sizes, default fallback rules, "
+                + states.size() + " states, 1 Lambda function, in " + templateFile.getParent();
     }
 
     private static String checkPartitionPipeline(final Path templateFile) throws IOException {

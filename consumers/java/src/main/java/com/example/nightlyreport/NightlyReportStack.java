@@ -1,7 +1,8 @@
 package com.example.nightlyreport;
 
 // The region between the README markers is README's first Java example, word for word
-// (test/readme-examples.test.ts checks it). PartitionPipeline.java holds the second.
+// (test/readme-examples.test.ts checks it). PartitionPipeline.java holds the second, QuarterlyReport.java
+// the third.
 
 // README:start
 import io.github.cdkretryableecsruntask.RetryDefaults;
