@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs the test suite: decider, construct assertions, validation, local state machine executions,
 # README examples, lint, the integ snapshot, then the consumer apps in TypeScript, Python and Java
-# (which reuse dist/ from scripts/setup.sh, or build it). Installs dependencies first when a fresh
-# clone has none.
+# (which reuse dist/ from scripts/setup.sh, or build it). Installs dependencies, and MiniStack,
+# first when a fresh clone has none.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/use-node.sh
@@ -10,6 +10,7 @@ source scripts/use-node.sh
 if [ ! -d node_modules ]; then
   npm ci --no-audit --no-fund
 fi
+bash test/ministack/install.sh  # nothing to do when .tools/ministack-venv matches the lock file
 npx projen test "$@"
 
 # One plain summary line, counted from the JUnit report that jest-junit writes.
