@@ -131,7 +131,8 @@ export async function executeLocally(definition: StateMachineDefinition, options
     return { StatusCode: 200, Payload: payload } as any;
   };
 
-  const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
+  // renderedDefinition() has validated the definition with asl-validator; validating again costs 0.2–0.5 s a run.
+  const machine = new StateMachine(definition, { validationOptions: { noValidate: true } });
   const execution = machine.run((options.input ?? {}) as Parameters<typeof machine.run>[0], {
     context: { Execution: { Id: 'arn:aws:states:us-east-1:123456789012:execution:test:local' } },
     overrides: {
