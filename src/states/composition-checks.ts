@@ -26,11 +26,51 @@ export function rejectExpressWorkflows(fragment: Construct, runTaskStateName: ()
   fragment.node.addValidation({
     validate: () => {
       const stateName = runTaskStateName();
-      return Stack.of(fragment).node.findAll()
-        .filter((c): c is sfn.CfnStateMachine => c instanceof sfn.CfnStateMachine)
-        .flatMap((machine) => expressPlacementErrors(machine, stateName));
+      return machinesOf(Stack.of(fragment)).flatMap((machine) => expressPlacementErrors(machine, stateName));
     },
   });
+}
+
+/** A state machine of the stack, read once: its type and where each `.sync` RunTask state sits. */
+interface ReadMachine {
+  readonly machine: sfn.CfnStateMachine;
+  readonly type: unknown;
+  readonly runTaskStates: Map<string, Placement[]>;
+}
+
+/**
+ * Every state machine of the stack, read once per synth and shared by the fragments' checks:
+ * reading each definition once per fragment would make synth quadratic in the number of runs.
+ * Every state is a construct, so a tree that changed between two syntheses has another count.
+ */
+const readMachines = new WeakMap<Stack, { readonly constructs: number; readonly machines: ReadMachine[] }>();
+
+function machinesOf(stack: Stack): ReadMachine[] {
+  const constructs = stack.node.findAll();
+  const cached = readMachines.get(stack);
+  if (cached && cached.constructs === constructs.length) {
+    return cached.machines;
+  }
+  const machines = constructs
+    .filter((c): c is sfn.CfnStateMachine => c instanceof sfn.CfnStateMachine)
+    .flatMap((machine) => {
+      const read = readMachine(machine);
+      return read ? [read] : [];
+    });
+  readMachines.set(stack, { constructs: constructs.length, machines });
+  return machines;
+}
+
+function readMachine(machine: sfn.CfnStateMachine): ReadMachine | undefined {
+  try {
+    const stack = Stack.of(machine);
+    const definition = readDefinition(stack.resolve(machine.definitionString), stack.resolve(machine.definition));
+    const runTaskStates = new Map<string, Placement[]>();
+    findRunTaskStates(definition, undefined, runTaskStates);
+    return { machine, type: stack.resolve(machine.stateMachineType), runTaskStates };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Where one copy of the state sits: under the Express children of a Map, or not. */
@@ -39,18 +79,9 @@ interface Placement {
   readonly expressMap?: string;
 }
 
-function expressPlacementErrors(machine: sfn.CfnStateMachine, stateName: string): string[] {
-  let definition: unknown;
-  let machineType: unknown;
-  try {
-    const stack = Stack.of(machine);
-    definition = readDefinition(stack.resolve(machine.definitionString), stack.resolve(machine.definition));
-    machineType = stack.resolve(machine.stateMachineType);
-  } catch {
-    return [];
-  }
-  const placements: Placement[] = [];
-  findState(definition, stateName, undefined, placements);
+function expressPlacementErrors(read: ReadMachine, stateName: string): string[] {
+  const { machine, type: machineType } = read;
+  const placements = read.runTaskStates.get(stateName) ?? [];
   if (placements.length === 0) {
     return [];
   }
@@ -74,10 +105,10 @@ function expressPlacementErrors(machine: sfn.CfnStateMachine, stateName: string)
 }
 
 /**
- * Collects where the run-task state called `name` occurs in `container` (a definition, a Parallel
- * branch or a Map processor) and below it.
+ * Collects, by state name, where the `.sync` RunTask states occur in `container` (a definition, a
+ * Parallel branch or a Map processor) and below it.
  */
-function findState(container: unknown, name: string, expressMap: string | undefined, found: Placement[]): void {
+function findRunTaskStates(container: unknown, expressMap: string | undefined, found: Map<string, Placement[]>): void {
   const states = isObject(container) ? container.States : undefined;
   if (!isObject(states)) {
     return;
@@ -86,11 +117,11 @@ function findState(container: unknown, name: string, expressMap: string | undefi
     if (!isObject(state)) {
       continue;
     }
-    if (stateName === name && state.Type === 'Task' && RUN_TASK_SYNC.test(asText(state.Resource))) {
-      found.push({ expressMap });
+    if (state.Type === 'Task' && RUN_TASK_SYNC.test(asText(state.Resource))) {
+      found.set(stateName, [...(found.get(stateName) ?? []), { expressMap }]);
     }
     if (Array.isArray(state.Branches)) {
-      state.Branches.forEach((branch) => findState(branch, name, expressMap, found));
+      state.Branches.forEach((branch) => findRunTaskStates(branch, expressMap, found));
     }
     const processor = state.ItemProcessor ?? state.Iterator;
     if (isObject(processor)) {
@@ -98,7 +129,7 @@ function findState(container: unknown, name: string, expressMap: string | undefi
       const config = processor.ProcessorConfig;
       const executionType = isObject(config) ? asText(config.ExecutionType) : undefined;
       const childMap = executionType === 'EXPRESS' ? stateName : executionType === 'STANDARD' ? undefined : expressMap;
-      findState(processor, name, childMap, found);
+      findRunTaskStates(processor, childMap, found);
     }
   }
 }
