@@ -18,7 +18,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { RetryableEcsRunTask, RetryDefaults } from '../src';
+import { RetryableEcsRunTask, RetryableEcsRunTaskProps, RetryDefaults } from '../src';
 
 export const VARIANTS = ['ours', 'bare', 'seed-shaped'] as const;
 export type Variant = typeof VARIANTS[number];
@@ -77,6 +77,37 @@ export const SEED_HANDLER_SOURCE = `exports.handler = ${seedHandler.toString()};
 /** Our construct with its defaults: what a user gets from the README's first example. */
 export function addOurs(scope: Construct, id: string, props: InstanceProps): sfn.StateMachine {
   return new RetryableEcsRunTask(scope, id, props).stateMachine;
+}
+
+/**
+ * Our adaptive retries, which only ours has (the baselines retry the same task the same way):
+ * none, each alone, or both. The sizes assume a 256 CPU / 512 MiB task definition, as both the
+ * bench stacks and the test stack have.
+ */
+export const OUR_FEATURES = ['none', 'outOfMemorySizes', 'fallbackLaunchTarget', 'both'] as const;
+export type OurFeatures = typeof OUR_FEATURES[number];
+
+/** One size up from 256 CPU units and 512 MiB, for the attempt after an out-of-memory failure. */
+export const BENCH_OOM_SIZES = [{ cpu: 512, memoryMiB: 1024 }];
+
+const fargateOn = (capacityProvider: string) => new tasks.EcsFargateLaunchTarget({
+  platformVersion: ecs.FargatePlatformVersion.LATEST,
+  capacityProviderOptions: tasks.CapacityProviderOptions.custom([{ capacityProvider, weight: 1 }]),
+});
+
+/** The props that switch `features` on: the README's example, Fargate Spot first and on-demand Fargate as the fallback. */
+export function featureProps(features: OurFeatures): Partial<RetryableEcsRunTaskProps> {
+  const oom = features === 'outOfMemorySizes' || features === 'both';
+  const fallback = features === 'fallbackLaunchTarget' || features === 'both';
+  return {
+    ...(oom ? { outOfMemorySizes: BENCH_OOM_SIZES } : {}),
+    ...(fallback ? { launchTarget: fargateOn('FARGATE_SPOT'), fallbackLaunchTarget: fargateOn('FARGATE') } : {}),
+  };
+}
+
+/** Our construct with its defaults plus `features`. */
+export function addOursWith(features: OurFeatures, scope: Construct, id: string, props: InstanceProps): sfn.StateMachine {
+  return new RetryableEcsRunTask(scope, id, { ...props, ...featureProps(features) }).stateMachine;
 }
 
 /** A plain RUN_JOB task with native retries configured like our defaults. */
@@ -169,16 +200,24 @@ export function addTaskDefinition(scope: Construct, id: string): ecs.FargateTask
 
 /**
  * A stack with one VPC and cluster and `n` instances of `variant`, each with its own task
- * definition. CDK's own 500-resource check is switched off so that every N synthesizes and the
+ * definition (and, for ours, `features` switched on). CDK's own 500-resource check is switched off so that every N synthesizes and the
  * benchmark can report where CloudFormation's limit is crossed instead of failing.
  */
-export function benchStack(variant: Variant, n: number, outdir?: string): { app: App; stack: Stack } {
+export function benchStack(variant: Variant, n: number, outdir?: string, features: OurFeatures = 'none'): { app: App; stack: Stack } {
+  if (features !== 'none' && variant !== 'ours') {
+    throw new Error(`only ours has adaptive retries, not ${variant}`);
+  }
   const app = new App({ outdir, context: { '@aws-cdk/core:stackResourceLimit': 0 } });
   const stack = new Stack(app, 'BenchStack', { env: { account: '123456789012', region: 'us-east-1' } });
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
   const cluster = new ecs.Cluster(stack, 'Cluster', { vpc });
   for (let i = 1; i <= n; i++) {
-    addInstance(variant, stack, `Job${i}`, { cluster, taskDefinition: addTaskDefinition(stack, `TaskDef${i}`) });
+    const props = { cluster, taskDefinition: addTaskDefinition(stack, `TaskDef${i}`) };
+    if (features === 'none') {
+      addInstance(variant, stack, `Job${i}`, props);
+    } else {
+      addOursWith(features, stack, `Job${i}`, props);
+    }
   }
   return { app, stack };
 }

@@ -6,7 +6,7 @@ import type { CostResult } from './cost-per-retry';
 import type { DeciderCostResult } from './decider-cost';
 import type { HerdResult } from './herd';
 import type { PayloadResult } from './payload';
-import type { Results } from './results';
+import type { Results } from './results-shape';
 import { thousands } from './stats';
 import type { SynthScalingResult } from './synth-scaling';
 
@@ -73,6 +73,24 @@ function summary(results: Results): string {
       + `(orchestration alone: ${s('ours').marginalOrchestrationPerInstance} / ${s('bare').marginalOrchestrationPerInstance} / ${s('seed-shaped').marginalOrchestrationPerInstance})`,
       verdict(s('ours').marginalResourcesPerInstance <= s('bare').marginalResourcesPerInstance),
     ]);
+    if (synth.features) {
+      const f = (features: string) => synth.features!.scaling.find((x) => x.features === features)!;
+      rows.push([
+        'Resources per extra instance, adaptive retries on',
+        '= ours without them',
+        `both features ${f('both').marginalResourcesPerInstance} (orchestration ${f('both').marginalOrchestrationPerInstance}, `
+        + `security groups ${f('both').marginalSecurityGroupsPerInstance}); outOfMemorySizes alone ${f('outOfMemorySizes').marginalResourcesPerInstance}, `
+        + `fallbackLaunchTarget alone ${f('fallbackLaunchTarget').marginalResourcesPerInstance}; neither ${f('none').marginalResourcesPerInstance}, bare ${s('bare').marginalResourcesPerInstance}`,
+        verdict(synth.features.featuresAddNoResources && synth.features.noFeaturesResourcesEqualBare),
+      ]);
+      rows.push([
+        'Template bytes per instance',
+        '(report)',
+        `ours ${bytes(f('none').marginalTemplateBytesPerInstance)} without features, ${bytes(f('both').marginalTemplateBytesPerInstance)} with both `
+        + `(+${bytes(f('both').extraTemplateBytesPerInstance)}); bare ${bytes(s('bare').marginalTemplateBytesPerInstance)}`,
+        '',
+      ]);
+    }
     rows.push([
       `Synth time at N=${largest}`,
       `≤ ${SYNTH_TIME_GOAL_RATIO}× bare`,
@@ -127,6 +145,18 @@ function summary(results: Results): string {
       + `$${per('bare').usdPerMillionRetries} per million retries)`,
       '',
     ]);
+    if (cost.adaptive) {
+      const a = (scenario: string) => cost.adaptive!.find((r) => r.scenario === scenario)!;
+      const pair = (scenario: string) => `${a(scenario).transitionsPerRetry} transitions + ${a(scenario).lambdaInvocationsPerRetry} Lambda`;
+      rows.push([
+        'Cost per adaptive retry (ours only)',
+        '(report)',
+        `out of memory, next size: ${pair('oom-retry')}; Spot interruption, fallback: ${pair('fallback-retry')}; `
+        + `plain retry: ${pair('plain-retry')} ($${a('oom-retry').usdPerMillionRetries} / $${a('fallback-retry').usdPerMillionRetries} / `
+        + `$${a('plain-retry').usdPerMillionRetries} per million retries)`,
+        '',
+      ]);
+    }
   }
   if (herd) {
     const o = (prefix: string) => herd.outcomes.find((x) => x.design.startsWith(prefix))!;
@@ -165,8 +195,17 @@ function missedGoals(results: Results): string {
     const ours = row('ours');
     const ratio = synth.timeRatioVsBare.find((r) => r.n === largest)!;
     if (ratio.warm > SYNTH_TIME_GOAL_RATIO) {
+      // Growth from the second-largest N to the largest: linear growth stays near the ratio of the Ns.
+      const below = Math.max(...synth.options.ns.filter((n) => n < largest));
+      const growth = (v: string) => synth.rows.find((r) => r.variant === v && r.n === largest)!.warmCpuMedianMs
+        / synth.rows.find((r) => r.variant === v && r.n === below)!.warmCpuMedianMs;
+      const superlinear = growth('ours') > 1.2 * (largest / below) && growth('ours') > 1.5 * growth('bare');
       notes.push(`- **Synth time**: ours takes ${ratio.warm}× bare at N=${largest} in warm wall time, ${ratio.warmCpu}× in CPU time`
         + (ratio.warmCpu <= SYNTH_TIME_GOAL_RATIO ? ', within the goal: the wall-time excess is load from other processes (see the load average).' : '.')
+        + (superlinear
+          ? ` Ours grows faster than linearly in N: its warm CPU time grows ${growth('ours').toFixed(1)}× from N=${below} to N=${largest} `
+            + `(${(largest / below).toFixed(1)}× the instances), bare's ${growth('bare').toFixed(1)}×, so per-instance work alone does not explain it.`
+          : '')
         + ` Each instance of ours synthesizes ${(s('ours').marginalTemplateBytesPerInstance / s('bare').marginalTemplateBytesPerInstance).toFixed(1)}× `
         + 'the template bytes of bare (more states, and the rendered policy in every state machine definition).');
     }
@@ -189,6 +228,9 @@ function missedGoals(results: Results): string {
   }
   if (results.decider && results.decider.bundleBytes >= results.decider.bundleGoalBytes) {
     notes.push(`- **Bundle size**: ${bytes(results.decider.bundleBytes)}, over the 10 KB goal.`);
+  }
+  if (synth?.features && !(synth.features.featuresAddNoResources && synth.features.noFeaturesResourcesEqualBare)) {
+    notes.push('- **Adaptive retries**: resources per extra instance differ from ours without them, or ours without them from bare (see section 1).');
   }
   if (results.cost && !results.cost.oursSuccessPathLambdaFree) {
     notes.push('- **Success path**: ours invoked the decider although the first attempt succeeded.');
@@ -245,6 +287,55 @@ function synthSection(synth: SynthScalingResult): string {
     'Time ratios of ours to each baseline, at each N:',
     '',
     table(['N', 'vs bare, warm wall', 'vs bare, warm CPU', 'vs bare, cold wall', 'vs seed-shaped, warm wall'], ratios),
+    ...(synth.features ? ['', featureSynthSection(synth)] : []),
+  ].join('\n');
+}
+
+const FEATURE_LABELS: Record<string, string> = {
+  none: 'neither (defaults)',
+  outOfMemorySizes: '`outOfMemorySizes` alone',
+  fallbackLaunchTarget: '`fallbackLaunchTarget` alone',
+  both: 'both',
+};
+
+/** Ours with its adaptive retries against ours without them: resources and bytes per instance. */
+function featureSynthSection(synth: SynthScalingResult): string {
+  const f = synth.features!;
+  const [first, last] = f.ns;
+  const at = (features: string, n: number) => f.rows.find((r) => r.features === features && r.n === n)!;
+  const bare = synth.scaling.find((x) => x.variant === 'bare')!;
+  const rows = f.scaling.map((x) => [
+    FEATURE_LABELS[x.features] ?? x.features,
+    `${at(x.features, first).resources} / ${at(x.features, last).resources}`,
+    x.marginalResourcesPerInstance,
+    x.marginalOrchestrationPerInstance,
+    x.marginalSecurityGroupsPerInstance,
+    bytes(x.marginalTemplateBytesPerInstance),
+    x.features === 'none' ? '' : `+${bytes(x.extraTemplateBytesPerInstance)}`,
+    `${mb(at(x.features, last).templateBytes)} (${mb(at(x.features, last).templateMinifiedBytes)})`,
+    x.maxInstancesUnderTemplateLimit,
+    x.maxInstancesUnderTemplateLimitMinified,
+  ]);
+  const both = f.scaling.find((x) => x.features === 'both')!;
+  const none = f.scaling.find((x) => x.features === 'none')!;
+  return [
+    '### Adaptive retries (ours only)',
+    '',
+    `The same stack with ours only, at N = ${first} and ${last}, with the adaptive retries switched on in every instance: `
+    + '`outOfMemorySizes: [{ cpu: 512, memoryMiB: 1024 }]` (each task definition is 256 CPU units / 512 MiB), and `launchTarget` Fargate Spot '
+    + 'with `fallbackLaunchTarget` on-demand Fargate (capacity provider strategies, platform version LATEST), each alone and both. '
+    + 'One synth per (features, N) in a fresh process; counts and bytes only (they are deterministic). The cluster is the same in every row.',
+    '',
+    table(['features', `resources at N=${first} / ${last}`, 'resources / instance', 'orchestration / instance', 'security groups / instance',
+      'template bytes / instance', 'over neither', `template at N=${last} (minified)`, 'largest N ≤ 1 MB', 'largest N ≤ 1 MB minified'], rows),
+    '',
+    `Without either feature ours adds ${none.marginalResourcesPerInstance} resources per instance (${none.marginalOrchestrationPerInstance} of them orchestration), `
+    + `as bare does (${bare.marginalResourcesPerInstance} / ${bare.marginalOrchestrationPerInstance}): ${f.noFeaturesResourcesEqualBare ? 'equal' : '**not equal**'}; `
+    + `and these rows match ours in the table above: ${f.noFeaturesMatchesMainRun ? 'yes' : '**no**'}. `
+    + `With both features it adds ${both.marginalResourcesPerInstance} (${both.marginalOrchestrationPerInstance} orchestration): no feature adds a resource `
+    + `(${f.featuresAddNoResources ? 'verified at both N' : '**not so**'}). The fallback RunTask state runs in the primary's security group, `
+    + `so each instance still has ${both.marginalSecurityGroupsPerInstance} security group; the size ladder and the fallback live in the state machine definition, `
+    + `which grows by ${bytes(both.extraTemplateBytesPerInstance)} per instance with both (the size overrides, a second RunTask state and its Choice, and the rendered policy).`,
   ].join('\n');
 }
 
@@ -303,6 +394,48 @@ function costSection(cost: CostResult): string {
     table(['design', 'transitions / retry', 'Lambda invocations / retry', 'USD / 1M retries'], per),
     '',
     successPathNote(cost),
+    ...(cost.adaptive ? ['', adaptiveCostSection(cost)] : []),
+  ].join('\n');
+}
+
+/** Ours with each adaptive retry, one retry each, against the same configuration's success path. */
+function adaptiveCostSection(cost: CostResult): string {
+  const adaptive = cost.adaptive!;
+  const rows = adaptive.map((r) => [
+    r.configuration,
+    r.description,
+    `${r.status} after ${r.runTaskCalls} RunTask`,
+    `\`${r.rule}\``,
+    r.adapted ? 'yes' : '**no**',
+    `${r.successTransitions} + ${r.successLambdaInvocations}`,
+    `${r.transitions} + ${r.lambdaInvocations}`,
+    r.transitionsPerRetry,
+    r.lambdaInvocationsPerRetry,
+    `$${r.usdPerMillionRetries.toFixed(2)}`,
+  ]);
+  const a = (scenario: string) => adaptive.find((r) => r.scenario === scenario)!;
+  const plain = a('plain-retry');
+  const oom = a('oom-retry');
+  const fallback = a('fallback-retry');
+  return [
+    '### Adaptive retries (ours only)',
+    '',
+    'Ours with `outOfMemorySizes` or with `fallbackLaunchTarget`, and without either, each with one failure and then success, '
+    + 'executed with `executeLocally` (the real decider). The baselines have no counterpart: bare\'s native Retry re-runs the same RunTask '
+    + 'with the same parameters, and the seed-shaped Lambda only answers retry or not, so neither can run a retry at a bigger size or on '
+    + 'another launch target. Per retry = the scenario minus the same configuration\'s success path. "Adapted" checks the retry\'s RunTask '
+    + 'input: 512 CPU units and 1024 MiB after 256 / 512; FARGATE after FARGATE_SPOT; and, without features, the same launch type, platform version and size as the first attempt (only the attempt-number variable differs).',
+    '',
+    table(['configuration', 'scenario', 'result', 'decider rule', 'adapted', 'success path: transitions + Lambda', 'scenario: transitions + Lambda',
+      'transitions / retry', 'Lambda / retry', 'USD / 1M retries'], rows),
+    '',
+    `The plain retry costs what the per-retry table above says for ours: ${cost.plainRetryMatchesPerRetry ? 'yes' : '**no**'}. `
+    + `A retry at the next size costs ${oom.transitionsPerRetry} transitions and ${oom.lambdaInvocationsPerRetry} Lambda invocation, `
+    + `${oom.transitionsPerRetry === plain.transitionsPerRetry ? 'the same as a plain retry' : `against ${plain.transitionsPerRetry} for a plain retry`}: `
+    + 'the decider picks the size and the same Run task state applies it as overrides. '
+    + 'With `fallbackLaunchTarget` a Choice (Choose launch target) runs before every attempt, so the success path bills '
+    + `${fallback.successTransitions} transitions instead of ${plain.successTransitions}, and a retry on the fallback ${fallback.transitionsPerRetry} `
+    + `(+${fallback.lambdaInvocationsPerRetry} Lambda) instead of ${plain.transitionsPerRetry}.`,
   ].join('\n');
 }
 

@@ -7,11 +7,15 @@
  * as "cold" (what one `cdk synth` costs, module loading included) and the following runs, each in
  * a fresh App after a forced GC, as "warm". The order of children is interleaved across variants,
  * so that load from other processes on the machine falls on all variants alike.
+ *
+ * Then ours with its adaptive retries (`outOfMemorySizes`, `fallbackLaunchTarget`, each alone and
+ * both) against ours without them, at the smallest and largest N: resources and template bytes
+ * only (deterministic, one synth each, in fresh processes too).
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { benchStack, Variant, VARIANTS } from './baselines';
+import { benchStack, OUR_FEATURES, OurFeatures, Variant, VARIANTS } from './baselines';
 import { reportResult, runChild } from './child';
 import { median, quantile, round } from './stats';
 
@@ -78,10 +82,52 @@ export interface VariantScaling {
   readonly maxInstancesUnderTemplateLimitMinified: number;
 }
 
+/** Ours at one N with `features` switched on in every instance: one synth. */
+export interface FeatureSynthRow {
+  readonly features: OurFeatures;
+  readonly n: number;
+  readonly resources: number;
+  readonly byOwner: Record<ResourceOwner, number>;
+  /** Resources by CloudFormation type, to see which type an instance adds. */
+  readonly byType: Record<string, number>;
+  readonly templateBytes: number;
+  readonly templateMinifiedBytes: number;
+}
+
+export interface FeatureScaling {
+  readonly features: OurFeatures;
+  readonly marginalResourcesPerInstance: number;
+  readonly marginalOrchestrationPerInstance: number;
+  /** Security groups per extra instance: the fallback RunTask reuses the primary's group, so 1 with or without it. */
+  readonly marginalSecurityGroupsPerInstance: number;
+  readonly marginalTemplateBytesPerInstance: number;
+  readonly marginalTemplateMinifiedBytesPerInstance: number;
+  /** Template bytes per instance over ours without features. */
+  readonly extraTemplateBytesPerInstance: number;
+  readonly maxInstancesUnderResourceLimit: number;
+  readonly maxInstancesUnderTemplateLimit: number;
+  readonly maxInstancesUnderTemplateLimitMinified: number;
+}
+
+export interface FeatureSynthResult {
+  /** The smallest and largest N of the main measurement. */
+  readonly ns: number[];
+  readonly rows: FeatureSynthRow[];
+  readonly scaling: FeatureScaling[];
+  /** Ours without features adds exactly as many resources per instance as bare. */
+  readonly noFeaturesResourcesEqualBare: boolean;
+  /** Ours without features here synthesizes the same resources and bytes as ours in the main measurement. */
+  readonly noFeaturesMatchesMainRun: boolean;
+  /** Each feature, and both, add no resource per instance over ours without features. */
+  readonly featuresAddNoResources: boolean;
+}
+
 export interface SynthScalingResult {
   readonly options: SynthOptions;
   readonly rows: SynthRow[];
   readonly scaling: VariantScaling[];
+  /** Ours with its adaptive retries against ours without them; absent from results written before they existed. */
+  readonly features?: FeatureSynthResult;
   /** ours / bare at each N, warm and cold medians. */
   readonly timeRatioVsBare: TimeRatio[];
   readonly timeRatioVsSeed: TimeRatio[];
@@ -125,7 +171,66 @@ export async function runSynthScaling(options: SynthOptions, log: (line: string)
       coldCpu: round(ours.coldCpuMedianMs / base.coldCpuMedianMs),
     };
   });
-  return { options, rows, scaling, timeRatioVsBare: ratio('bare'), timeRatioVsSeed: ratio('seed-shaped') };
+  const features = await runFeatureSynth(options.ns, rows, scaling, log);
+  return { options, rows, scaling, features, timeRatioVsBare: ratio('bare'), timeRatioVsSeed: ratio('seed-shaped') };
+}
+
+/** Ours with each set of features at the smallest and largest N, one fresh process per synth. */
+async function runFeatureSynth(
+  ns: number[],
+  mainRows: SynthRow[],
+  mainScaling: VariantScaling[],
+  log: (line: string) => void,
+): Promise<FeatureSynthResult> {
+  const extremes = [Math.min(...ns), Math.max(...ns)];
+  const rows: FeatureSynthRow[] = [];
+  for (const features of OUR_FEATURES) {
+    for (const n of extremes) {
+      const row = await runChild<FeatureSynthRow>(__filename, ['--features-child', features, String(n)]);
+      rows.push(row);
+      log(`  synth ours + ${features.padEnd(20)} N=${String(n).padStart(3)}: ${row.resources} resources, ${row.templateBytes} bytes`);
+    }
+  }
+  const [first, last] = extremes;
+  const span = last - first;
+  const at = (features: OurFeatures, n: number) => rows.find((r) => r.features === features && r.n === n)!;
+  const none = at('none', last);
+  const noneFirst = at('none', first);
+  const noneBytesPerInstance = (none.templateBytes - noneFirst.templateBytes) / span;
+  const scaling = OUR_FEATURES.map((features): FeatureScaling => {
+    const lo = at(features, first);
+    const hi = at(features, last);
+    const perInstance = (hi.resources - lo.resources) / span;
+    const bytesPerInstance = (hi.templateBytes - lo.templateBytes) / span;
+    const minifiedPerInstance = (hi.templateMinifiedBytes - lo.templateMinifiedBytes) / span;
+    const largestN = (limit: number, atFirst: number, slope: number) => first + Math.floor((limit - atFirst) / slope);
+    const securityGroups = (r: FeatureSynthRow) => r.byType['AWS::EC2::SecurityGroup'] ?? 0;
+    return {
+      features,
+      marginalResourcesPerInstance: round(perInstance, 2),
+      marginalOrchestrationPerInstance: round((hi.byOwner.orchestration - lo.byOwner.orchestration) / span, 2),
+      marginalSecurityGroupsPerInstance: round((securityGroups(hi) - securityGroups(lo)) / span, 2),
+      marginalTemplateBytesPerInstance: Math.round(bytesPerInstance),
+      marginalTemplateMinifiedBytesPerInstance: Math.round(minifiedPerInstance),
+      extraTemplateBytesPerInstance: Math.round(bytesPerInstance - noneBytesPerInstance),
+      maxInstancesUnderResourceLimit: largestN(CFN_MAX_RESOURCES, lo.resources, perInstance),
+      maxInstancesUnderTemplateLimit: largestN(CFN_MAX_TEMPLATE_BYTES, lo.templateBytes, bytesPerInstance),
+      maxInstancesUnderTemplateLimitMinified: largestN(CFN_MAX_TEMPLATE_BYTES, lo.templateMinifiedBytes, minifiedPerInstance),
+    };
+  });
+  const s = (features: OurFeatures) => scaling.find((x) => x.features === features)!;
+  const bare = mainScaling.find((x) => x.variant === 'bare')!;
+  const mainOurs = (n: number) => mainRows.find((r) => r.variant === 'ours' && r.n === n)!;
+  return {
+    ns: extremes,
+    rows,
+    scaling,
+    noFeaturesResourcesEqualBare: s('none').marginalResourcesPerInstance === bare.marginalResourcesPerInstance
+      && s('none').marginalOrchestrationPerInstance === bare.marginalOrchestrationPerInstance,
+    noFeaturesMatchesMainRun: extremes.every((n) => at('none', n).resources === mainOurs(n).resources
+      && at('none', n).templateBytes === mainOurs(n).templateBytes),
+    featuresAddNoResources: OUR_FEATURES.every((features) => extremes.every((n) => at(features, n).resources === at('none', n).resources)),
+  };
 }
 
 function toRow(variant: Variant, n: number, results: ChildResult[]): SynthRow {
@@ -184,13 +289,13 @@ function measureInChild(variant: Variant, n: number, warmRuns: number): Promise<
 }
 
 /** One synth in a fresh App, into a fresh output directory that is removed afterwards (untimed). */
-function synthOnce(variant: Variant, n: number): { ms: number; cpuMs: number; template: any; templateBytes: number } {
+function synthOnce(variant: Variant, n: number, features: OurFeatures = 'none'): { ms: number; cpuMs: number; template: any; templateBytes: number } {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-synth-'));
   try {
     (global as any).gc?.();
     const cpuStart = process.cpuUsage();
     const start = performance.now();
-    const { app, stack } = benchStack(variant, n, outdir);
+    const { app, stack } = benchStack(variant, n, outdir, features);
     app.synth();
     const ms = performance.now() - start;
     const cpu = process.cpuUsage(cpuStart);
@@ -230,6 +335,29 @@ function measure(variant: Variant, n: number, warmRuns: number): ChildResult {
   };
 }
 
+/** Ours with `features` at N: resources and bytes of one synth. */
+function measureFeatures(features: OurFeatures, n: number): FeatureSynthRow {
+  const { template, templateBytes } = synthOnce('ours', n, features);
+  const byOwner: Record<ResourceOwner, number> = { shared: 0, taskDefinitions: 0, orchestration: 0 };
+  const byType: Record<string, number> = {};
+  for (const [id, resource] of Object.entries<any>(template.Resources)) {
+    byOwner[ownerOf(id)]++;
+    byType[resource.Type] = (byType[resource.Type] ?? 0) + 1;
+  }
+  return {
+    features,
+    n,
+    resources: Object.keys(template.Resources).length,
+    byOwner,
+    byType,
+    templateBytes,
+    templateMinifiedBytes: Buffer.byteLength(JSON.stringify(template)),
+  };
+}
+
 if (require.main === module && process.argv[2] === '--child') {
   reportResult(() => measure(process.argv[3] as Variant, Number(process.argv[4]), Number(process.argv[5])));
+}
+if (require.main === module && process.argv[2] === '--features-child') {
+  reportResult(() => measureFeatures(process.argv[3] as OurFeatures, Number(process.argv[4])));
 }

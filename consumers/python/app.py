@@ -5,7 +5,8 @@ it in a fresh virtual environment; it never deploys.
 The regions between the README markers are README's Python examples, word for word and in order
 (test/readme-examples.test.ts checks them): NightlyReportStack, a complete app;
 PartitionPipeline, a construct that embeds two RetryableEcsRunTaskFragments in a Map state; and
-MonthlyReport, a construct whose job runs at a bigger task size after running out of memory.
+MonthlyReport, a construct whose job runs at a bigger task size after running out of memory, and on
+on-demand Fargate after Spot lets it down.
 """
 
 import json
@@ -129,12 +130,23 @@ class PartitionPipeline(Construct):
 
 # README:start
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_stepfunctions_tasks as tasks
 from cdk_retryable_ecs_run_task import RetryableEcsRunTask, TaskSize
 from constructs import Construct
 
 
+def fargate_capacity(provider: str) -> tasks.EcsFargateLaunchTarget:
+    return tasks.EcsFargateLaunchTarget(
+        platform_version=ecs.FargatePlatformVersion.LATEST,
+        capacity_provider_options=tasks.CapacityProviderOptions.custom([
+            ecs.CapacityProviderStrategy(capacity_provider=provider, weight=1),
+        ]),
+    )
+
+
 class MonthlyReport(Construct):
-    """A report that fits in 1 vCPU and 2 GiB most months, and is given more when it runs out of memory."""
+    """A report that fits in 1 vCPU and 2 GiB most months, and is given more when it runs out of
+    memory. It runs on Fargate Spot, and on on-demand Fargate once Spot lets it down."""
 
     def __init__(self, scope: Construct, construct_id: str, *, cluster: ecs.ICluster) -> None:
         super().__init__(scope, construct_id)
@@ -153,6 +165,9 @@ class MonthlyReport(Construct):
             task_definition=task_definition,
             # Out of memory at 2 GiB: 4 GiB next, then 2 vCPU and 8 GiB.
             out_of_memory_sizes=[TaskSize(memory_mib=4096), TaskSize(cpu=2048, memory_mib=8192)],
+            # The cluster needs the Fargate capacity providers (enable_fargate_capacity_providers).
+            launch_target=fargate_capacity("FARGATE_SPOT"),
+            fallback_launch_target=fargate_capacity("FARGATE"),
             max_attempts=4,
         )
 # README:end
@@ -163,7 +178,9 @@ def synth_monthly_report(outdir: Path) -> Path:
     it in an app of its own. Returns the stack's template file."""
     report_app = App(outdir=str(outdir))
     stack = Stack(report_app, "MonthlyReportStack")
-    cluster = ecs.Cluster(stack, "Cluster", vpc=ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1))
+    cluster = ecs.Cluster(
+        stack, "Cluster", vpc=ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1), enable_fargate_capacity_providers=True,
+    )
     report = MonthlyReport(stack, "MonthlyReport", cluster=cluster)
     check(report.job.state_machine is not None, "report.job.state_machine is set")
     assembly = report_app.synth()
@@ -396,15 +413,19 @@ def check_monthly_report(template_file: Path) -> str:
     states = parse_definition(state_machine["Properties"]["DefinitionString"])["States"]
     for name in ("Start attempts", "Run task", "Decide retry", "Retry or fail", "Next attempt", "Record result"):
         check(name in states, f'"{name}" missing; states: {sorted(states)}')
-    # Without a fallback launch target there is one RunTask state and nothing to choose between.
+    # With a fallback launch target, a Choice picks the RunTask state of each attempt.
     for name in ("Choose launch target", "Run task on fallback"):
-        check(name not in states, f'"{name}" without fallback_launch_target')
+        check(name in states, f'"{name}" missing; states: {sorted(states)}')
+    for name, provider in (("Run task", "FARGATE_SPOT"), ("Run task on fallback", "FARGATE")):
+        strategy = states[name]["Parameters"].get("CapacityProviderStrategy")
+        check(strategy == [{"CapacityProvider": provider, "Weight": 1}], f'"{name}" CapacityProviderStrategy: {strategy}')
 
-    # The decider gets the whole ladder, and no fallback rules.
+    # The decider gets the whole ladder, and the default fallback rules.
     payload = states["Decide retry"]["Parameters"]["Payload"]
     policy = payload["policy"]
     check(policy.get("sizes") == EXPECTED_SIZES, f'policy.sizes:\n  got      {policy.get("sizes")}\n  expected {EXPECTED_SIZES}')
-    check("fallback" not in policy, f'policy.fallback without fallback_launch_target: {policy.get("fallback")}')
+    fallback_stop_codes = policy.get("fallback", {}).get("stopCodes")
+    check(fallback_stop_codes == ["SpotInterruption", "TerminationNotice"], f"policy.fallback.stopCodes: {fallback_stop_codes}")
     check(policy.get("maxAttempts") == 4, f'policy.maxAttempts: {policy.get("maxAttempts")}')
     check(payload.get("placement.$") == "$.retryableEcsRunTask.placement", f'decider placement: {payload.get("placement.$")}')
 
@@ -419,11 +440,12 @@ def check_monthly_report(template_file: Path) -> str:
         f'"Next attempt" placement: {next_attempt.get("placement.$")}',
     )
 
-    # RunTask reads the task size of each attempt from its placement, as strings.
-    overrides = states["Run task"]["Parameters"]["Overrides"]
-    for field, key in (("Cpu", "cpu"), ("Memory", "memoryMiB")):
-        expected = f"States.Format('{{}}', $.retryableEcsRunTask.placement.size.{key})"
-        check(overrides.get(f"{field}.$") == expected, f'"Run task" Overrides.{field}.$: {overrides.get(f"{field}.$")}')
+    # RunTask, on either launch target, reads the task size of each attempt from its placement, as strings.
+    for name in ("Run task", "Run task on fallback"):
+        overrides = states[name]["Parameters"]["Overrides"]
+        for field, key in (("Cpu", "cpu"), ("Memory", "memoryMiB")):
+            expected = f"States.Format('{{}}', $.retryableEcsRunTask.placement.size.{key})"
+            check(overrides.get(f"{field}.$") == expected, f'"{name}" Overrides.{field}.$: {overrides.get(f"{field}.$")}')
     return (
         f"python consumer: MonthlyReport: {len(EXPECTED_SIZES)} sizes, "
         f"{'/'.join(str(s['memoryMiB']) for s in EXPECTED_SIZES)} MiB, through RunTask's overrides, "

@@ -1,14 +1,17 @@
 /**
  * The shape of bench/results.json: what a run measured, on which machine, with which settings.
  * Both the runner (run.ts) and the renderer (report.ts) read it; neither imports the other.
+ *
+ * Named apart from results.json, which `./results` would resolve to at run time.
+ *
+ * `synth.features` (ours with its adaptive retries) and `cost.adaptive` (one adaptive retry each)
+ * are absent from results written before those measurements existed; the renderer skips them then.
  */
 import type { CostResult } from './cost-per-retry';
 import type { DeciderCostOptions, DeciderCostResult } from './decider-cost';
 import type { HerdResult } from './herd';
 import type { PayloadResult } from './payload';
 import type { SynthOptions, SynthScalingResult } from './synth-scaling';
-
-export const REPRODUCE = 'npx projen bench';
 
 export interface Settings {
   readonly synth: SynthOptions;
