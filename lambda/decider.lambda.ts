@@ -30,6 +30,11 @@ export async function handler(event: unknown): Promise<Decision | LostNotificati
     rule: decision.rule,
     decision: decision.retry ? 'RETRY' : decision.retryable ? 'EXHAUSTED' : 'NOT_RETRYABLE',
     waitSeconds: decision.waitSeconds,
+    // Where the failed attempt ran and where the next one runs; only for adaptive runs.
+    size: last.size,
+    capacity: last.capacity,
+    nextSize: decision.next?.size && { cpu: decision.next.size.cpu, memoryMiB: decision.next.size.memoryMiB },
+    nextCapacity: decision.next?.capacity,
   }) + '\n');
   return decision;
 }

@@ -53,4 +53,24 @@ describe('decider handler', () => {
       message: 'notification lost', run: 'Stack/Job/Run', status: 'FAILED', error: 'SNS.KMSAccessDeniedException', decision: 'NOTIFICATION_LOST',
     });
   });
+
+  test('the decision line of an adaptive run says where the attempt ran and where the next one runs', async () => {
+    const sizes = [{ cpu: 256, memoryMiB: 512, containerMemoryMiB: [] }, { cpu: 512, memoryMiB: 1024, containerMemoryMiB: [] }];
+    const policy = { ...renderRetryPolicy({ maxAttempts: 3 }), sizes, fallback: { stopCodes: ['SpotInterruption'], stoppedReasons: [], errorCauses: [] } };
+    await handler({ run: 'Stack/Job/Run', policy, attempt: 1, error: failure('oom-fargate'), placement: { sizeIndex: 0, capacity: 'primary' } });
+    expect(JSON.parse(log.mock.calls[0][0])).toMatchObject({
+      decision: 'RETRY',
+      size: { cpu: 256, memoryMiB: 512 },
+      capacity: 'primary',
+      nextSize: { cpu: 512, memoryMiB: 1024 },
+      nextCapacity: 'primary',
+    });
+  });
+
+  test('the decision line of a plain run has no placement fields', async () => {
+    await handler({ run: 'Stack/Job/Run', policy: renderRetryPolicy({ maxAttempts: 2 }), attempt: 1, error: failure('spot-interruption') });
+    const line = JSON.parse(log.mock.calls[0][0]);
+    expect(Object.keys(line)).not.toEqual(expect.arrayContaining(['size']));
+    expect(line.capacity).toBeUndefined();
+  });
 });
