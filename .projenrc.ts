@@ -61,6 +61,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'fast-check@^4.10.0',
     'cdk-nag@^2.38.2',
     'asl-validator@^4.0.0',
+    // The JSONata version Step Functions documents (2.0.x), to evaluate the generated expressions.
+    'jsonata@~2.0.6',
   ],
 
   jestOptions: {
