@@ -1,27 +1,27 @@
 import { Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 
 /**
  * The container overrides of every attempt: the user's, the memory limits an attempt's size
  * sets (`memoryLimits`, by container name), and the attempt-number variable for every container
- * of the task definition.
+ * of the task definition. `attemptValue` is the variable's value as the engine renders it: a
+ * JSONPath intrinsic or a JSONata expression that yields the attempt number as a string.
  */
 export function renderContainerOverrides(
   scope: Construct,
   taskDefinition: ecs.TaskDefinition,
   overrides: tasks.ContainerOverride[],
   variable: string,
-  attemptPath: string,
+  attemptValue: string,
   memoryLimits: Map<string, number>,
 ): tasks.ContainerOverride[] | undefined {
   const sized = withMemoryLimits(taskDefinition, overrides, memoryLimits);
   if (variable === '') {
     return sized.length > 0 ? sized : undefined;
   }
-  return withAttemptVariable(scope, taskDefinition, sized, variable, attemptPath);
+  return withAttemptVariable(scope, taskDefinition, sized, variable, attemptValue);
 }
 
 /** Sets the memory limit of each container in `memoryLimits`, merged with the user's override. */
@@ -49,7 +49,7 @@ function withAttemptVariable(
   taskDefinition: ecs.TaskDefinition,
   overrides: tasks.ContainerOverride[],
   variable: string,
-  attemptPath: string,
+  attemptValue: string,
 ): tasks.ContainerOverride[] {
   const containers = containersOf(taskDefinition);
   if (containers.length === 0) {
@@ -64,7 +64,6 @@ function withAttemptVariable(
     ],
   });
 
-  const attemptValue = sfn.JsonPath.format('{}', sfn.JsonPath.stringAt(attemptPath));
   const byContainer = new Map(overrides.map((o) => [o.containerDefinition.containerName, o]));
   for (const o of overrides) {
     for (const env of o.environment ?? []) {
