@@ -4,6 +4,10 @@ import { MAX_ATTEMPTS_LIMIT, MAX_DELAY_LIMIT_SECONDS } from '../src/decider/wire
 import type {
   AttemptRecord, Capacity, ContainerExit, Decision, DeciderPolicy, FallbackRules, NextAttempt, Placement, RenderedSize,
 } from '../src/decider/wire';
+import { backoffSeconds } from '../src/policy/backoff';
+
+/** Re-exported for the tests and the bench, which know the formula as the decider's. */
+export { backoffSeconds };
 
 /**
  * Stopped reasons and container reasons are cut to this many characters in the history and the
@@ -122,20 +126,6 @@ export function decideRetry(input: DecideRetryInput): Decision {
   return { ...decision, next: nextAttempt(next, policy.sizes) };
 }
 
-/**
- * The capped exponential backoff before the retry that follows `attempt`:
- * `min(maxDelay, interval × backoffRate^(attempt−1))`, then jitter. Whole seconds, as a Wait needs.
- */
-export function backoffSeconds(policy: DeciderPolicy, attempt: number, random: number): number {
-  const exponential = policy.intervalSeconds * Math.pow(policy.backoffRate, Math.max(0, attempt - 1));
-  const capped = Math.min(Math.floor(policy.maxDelaySeconds), Math.round(exponential));
-  if (policy.jitter !== 'FULL') {
-    return capped;
-  }
-  const r = Number.isFinite(random) ? Math.min(Math.max(random, 0), 1 - Number.EPSILON) : 0;
-  return Math.min(capped, Math.floor(r * (capped + 1)));
-}
-
 function classify(policy: DeciderPolicy, placement: Placement, errorName: string, task: StoppedTask | undefined, cause: unknown): Classification {
   if (task) {
     const permanent = matchReasons(policy.nonRetryableStoppedReasons, task);
@@ -159,7 +149,7 @@ function classify(policy: DeciderPolicy, placement: Placement, errorName: string
     }
     const exit = task.exits.find((e) => policy.retryableExitCodes.includes(e.exitCode));
     if (exit !== undefined) {
-      return { retryable: true, rule: `retryableExitCode:${exit.exitCode}` };
+      return { retryable: true, rule: `retryableExitCode:${numberText(exit.exitCode)}` };
     }
   }
   if (!task && policy.nonRetryableErrorCauses.length > 0) {
@@ -319,7 +309,7 @@ function containerExits(containers: unknown): ContainerExit[] {
 function describe(record: AttemptRecord, error: unknown, task: StoppedTask | undefined, placement: Placement | undefined): string {
   let detail: string;
   if (task) {
-    const exits = record.exitCodes.map((e) => `${e.name}=${e.exitCode}`).join(', ');
+    const exits = record.exitCodes.map((e) => `${e.name}=${numberText(e.exitCode)}`).join(', ');
     detail = [record.stopCode, record.stoppedReason ?? '(no stopped reason)'].filter((s) => s !== undefined).join(': ')
       + (record.containerReason === undefined ? '' : ` (container reason: ${record.containerReason})`)
       + (exits ? ` (exit codes: ${exits})` : '');
@@ -455,15 +445,31 @@ function recordedCapacity(raw: unknown): Capacity | undefined {
 /**
  * Cuts `text` to at most `max` characters by removing its middle, marked with how much was cut.
  * Both ends survive: a stopped reason names the error type first and the root cause last.
+ * Characters are Unicode code points, as JSONata counts them, so a cut never splits a surrogate
+ * pair and both decision engines cut alike.
  */
 export function truncate(text: string, max: number): string {
+  // A string of at most `max` UTF-16 code units has at most `max` code points.
   if (text.length <= max) {
     return text;
   }
-  const marker = `…[${text.length - max} chars cut]…`;
+  const chars = Array.from(text);
+  if (chars.length <= max) {
+    return text;
+  }
+  const marker = `…[${chars.length - max} chars cut]…`;
   const keep = Math.max(0, max - marker.length);
   const head = Math.ceil(keep / 2);
-  return text.slice(0, head) + marker + text.slice(text.length - (keep - head));
+  return chars.slice(0, head).join('') + marker + chars.slice(chars.length - (keep - head)).join('');
+}
+
+/**
+ * A number as text, written as JSONata writes numbers into strings (15 significant digits), so
+ * that both decision engines write the same rule and cause. Exit codes, the only numbers this
+ * matters for, are 32-bit in practice.
+ */
+function numberText(n: number): string {
+  return String(Number(n.toPrecision(15)));
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
