@@ -108,7 +108,8 @@ export function renderDecisionExpression(policy: DeciderPolicy, vars: EngineVari
   } else {
     lines.push('$decision');
   }
-  return `(\n${lines.map((line) => `  ${line}`).join('\n')}\n)`;
+  // One line: no literal spans lines, so a line break and the indentation after it are a space.
+  return `(${lines.join(' ')})`.replace(/\n\s*/g, ' ');
 }
 
 /** The classification of a failure that carries a stopped task, or undefined to fall through. */
@@ -200,7 +201,7 @@ export const PARSING_FUNCTIONS = [
   '$isJson := function($s) { (',
   // A string that is not valid JSON ends the text's chance of being JSON: it and the rest become
   // '!', which keeps the scan linear (no retrying at each escaped quote of an unterminated string).
-  '  $t := $replace($s, /"(?:[^"\\u005c\\u0000-\\u001f]|\\u005c["\\u005c\\u002fbfnrt]|\\u005cu[0-9a-fA-F]{4})*"|("[\\s\\S]*)/, function($m) { $m.groups[0] ? \'!\' : \'~\' });',
+  '  $t := $replace($s, /"(?:[^"\\u005c\\u0000-\\u001f]|\\u005c["\\u005c\\u002fbfnrt]|\\u005cu[0-9a-fA-F]{4})*"|"[\\s\\S]*/, function($m) { $contains($m.match, /^"(?:[^"\\u005c\\u0000-\\u001f]|\\u005c["\\u005c\\u002fbfnrt]|\\u005cu[0-9a-fA-F]{4})*"$/) ? \'~\' : \'!\' });',
   // A number $parse could overflow to infinity, which JSONata refuses, is not read: one written
   // with more than 200 integer digits, or a positive exponent of 3 digits unless it has a single
   // integer digit and an exponent of at most 307. Every finite double below 1e308 in magnitude,
