@@ -1,3 +1,4 @@
+export * from './engines/decision-engine';
 export * from './policy/task-stop-code';
 export * from './policy/retry-defaults';
 export * from './policy/retry-policy-props';

@@ -6,7 +6,13 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { DECISION_METRICS, METRIC_NAMESPACE, RetryDecider } from './decider/shared-decider';
+import { DecisionEngine } from './engines/decision-engine';
+import { EngineInput, EngineStates } from './engines/engine-states';
 import { LambdaEngineStates } from './engines/lambda/lambda-states';
+import { engineVariables } from './engines/state-machine/engine-variables';
+import { JsonataEngineStates } from './engines/state-machine/jsonata-states';
+import { checkJsonataSupport } from './engines/state-machine/jsonata-support';
+import { RunLogMetrics, RunMetricName, runMetricNamespace } from './engines/state-machine/log-metrics';
 import { renderRetryPolicy, wholeSeconds } from './policy/render-retry-policy';
 import { RetryDefaults } from './policy/retry-defaults';
 import { warnAboutRiskyPolicy } from './policy/risky-policy-warnings';
@@ -26,6 +32,18 @@ export interface RetryableEcsRunTaskFragmentProps extends RetryableEcsRunTaskOpt
    * @default - the construct id followed by ': '
    */
   readonly stateNamePrefix?: string;
+
+  /**
+   * The log group your state machine logs to at level ALL (`logs: { destination, level:
+   * LogLevel.ALL }`), for the metrics of the `DecisionEngine.STATE_MACHINE` engine: metric
+   * filters on it count this run's retries, failures and lost notifications from the state
+   * machine's own log events, in a namespace of the run's own. Execution data may stay out of
+   * the log (`includeExecutionData: false`): the filters read only event types and state names.
+   * The Lambda engine counts from its decider's log and ignores this.
+   *
+   * @default - no metric filters; the `metric*()` methods of a `STATE_MACHINE` run throw
+   */
+  readonly stateMachineLogGroup?: logs.ILogGroup;
 }
 
 const RESULT_PATH_PATTERN = /^\$(\.[A-Za-z_][A-Za-z0-9_]*)+$/;
@@ -34,8 +52,8 @@ const ENVIRONMENT_VARIABLE_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /**
  * A retrying ECS task run as a piece of a larger workflow, for example inside a Map state.
  *
- * It runs the task; on failure the shared decider classifies the error, and the fragment waits
- * and runs it again or fails with a `RetryErrors` name. On success the state carries, at
+ * It runs the task; on failure its decision engine (`decisionEngine`) classifies the error, and
+ * the fragment waits and runs it again or fails with a `RetryErrors` name. On success the state carries, at
  * `resultPath`, `{ attempts, history, task }`: the number of attempts, the failed attempts, and
  * the final task description.
  */
@@ -43,8 +61,11 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
   public readonly startState: sfn.State;
   public readonly endStates: sfn.INextable[];
 
-  /** The stack's shared retry decider that this fragment invokes. */
-  public readonly decider: lambda.IFunction;
+  /**
+   * The stack's shared retry decider that this fragment invokes. Undefined with
+   * `DecisionEngine.STATE_MACHINE`, which creates no decider.
+   */
+  public readonly decider?: lambda.IFunction;
 
   /** The ECS task state, for metrics or extra error handling. */
   public readonly runTask: tasks.EcsRunTask;
@@ -52,8 +73,17 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
   /** The ECS task state on `fallbackLaunchTarget`, when one is given. */
   public readonly fallbackRunTask?: tasks.EcsRunTask;
 
-  /** The log group of the stack's shared decider: one structured JSON line per decision. */
-  public readonly deciderLogGroup: logs.ILogGroup;
+  /**
+   * The log group of the stack's shared decider: one structured JSON line per decision.
+   * Undefined with `DecisionEngine.STATE_MACHINE`, which creates no decider.
+   */
+  public readonly deciderLogGroup?: logs.ILogGroup;
+
+  /** The engine that decides on the retries: `DecisionEngine.LAMBDA` or `DecisionEngine.STATE_MACHINE`. */
+  public readonly decisionEngine: DecisionEngine;
+
+  /** Where the `STATE_MACHINE` engine's metrics are: the namespace, when there are metric filters. */
+  private readonly logMetricsNamespace?: string;
 
   /**
    * @param scope the construct to define the fragment's states in
@@ -80,13 +110,19 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
     checkDefaultSubnets(props.cluster, props.taskDefinition, props.subnets, props.assignPublicIp);
     checkRunTaskOptions(props);
 
-    const decider = RetryDecider.of(this, props.deciderLogRetention);
-    this.decider = decider.function;
-    this.deciderLogGroup = decider.logGroup;
+    this.decisionEngine = checkDecisionEngine(props.decisionEngine);
+    const stateMachineEngine = this.decisionEngine === DecisionEngine.STATE_MACHINE;
+    if (stateMachineEngine) {
+      checkJsonataSupport();
+    } else {
+      const decider = RetryDecider.of(this, props.deciderLogRetention);
+      this.decider = decider.function;
+      this.deciderLogGroup = decider.logGroup;
+    }
 
     const primaryTarget = props.launchTarget ?? new tasks.EcsFargateLaunchTarget({ platformVersion: ecs.FargatePlatformVersion.LATEST });
     const placement = new AdaptivePlacement(this, props, primaryTarget);
-    const states = new LambdaEngineStates(this, {
+    const input: EngineInput = {
       props,
       policy,
       placement,
@@ -96,7 +132,10 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
       attemptTimeout,
       taskResult: props.taskResult ?? TaskResult.SUMMARY,
       run: this.node.path,
-    }, this.decider);
+    };
+    const states: EngineStates = this.decider
+      ? new LambdaEngineStates(this, input, this.decider)
+      : new JsonataEngineStates(this, input, engineVariables(this));
     this.runTask = states.runTask;
     this.fallbackRunTask = states.fallbackRunTask;
     this.startState = states.startState;
@@ -107,16 +146,27 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
     if (prefix !== '') {
       this.prefixStates(prefix);
     }
+
+    // After prefixing: the metric filters match the states' final names.
+    if (states instanceof JsonataEngineStates && props.stateMachineLogGroup) {
+      this.logMetricsNamespace = runMetricNamespace(this.node.path);
+      new RunLogMetrics(this, 'Metrics', { logGroup: props.stateMachineLogGroup, namespace: this.logMetricsNamespace, counted: states.counted });
+    }
   }
 
   /**
    * Retries this run scheduled: attempts that failed in a retryable way with attempts left.
-   * Counted from the decider's log by a metric filter, with dimension `Run`.
+   *
+   * With `DecisionEngine.LAMBDA`, counted from the decider's log in the namespace
+   * `RetryableEcsRunTask`, with dimension `Run` (the run's construct path). With
+   * `DecisionEngine.STATE_MACHINE`, counted from the state machine's log (`stateMachineLogGroup`)
+   * in the namespace `RetryableEcsRunTask/<the run's construct path>`, without a dimension; the
+   * other metrics are counted the same way.
    *
    * @default - sum over 5 minutes
    */
   public metricRetries(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.decisionMetric('RETRY', props);
+    return this.decisionMetric('RETRY', props, 'metricRetries');
   }
 
   /**
@@ -126,7 +176,7 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
    * @default - sum over 5 minutes
    */
   public metricRetriesExhausted(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.decisionMetric('EXHAUSTED', props);
+    return this.decisionMetric('EXHAUSTED', props, 'metricRetriesExhausted');
   }
 
   /**
@@ -136,7 +186,7 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
    * @default - sum over 5 minutes
    */
   public metricNotRetryable(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.decisionMetric('NOT_RETRYABLE', props);
+    return this.decisionMetric('NOT_RETRYABLE', props, 'metricNotRetryable');
   }
 
   /**
@@ -146,16 +196,33 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
    * @default - sum over 5 minutes
    */
   public metricNotificationsLost(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.decisionMetric('NOTIFICATION_LOST', props);
+    return this.decisionMetric('NOTIFICATION_LOST', props, 'metricNotificationsLost');
   }
 
-  private decisionMetric(decision: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+  private decisionMetric(decision: string, props: cloudwatch.MetricOptions | undefined, method: string): cloudwatch.Metric {
+    const metricName = DECISION_METRICS[decision] as RunMetricName;
+    if (this.decisionEngine === DecisionEngine.STATE_MACHINE) {
+      if (this.logMetricsNamespace === undefined) {
+        throw new Error(
+          `\`${method}()\` of ${this.node.path} needs \`stateMachineLogGroup\`: with \`decisionEngine: DecisionEngine.STATE_MACHINE\` there is no decider log, `
+          + 'and the metrics are counted from the state machine\'s own log. Pass the log group your state machine logs to at level ALL as `stateMachineLogGroup`.',
+        );
+      }
+      return new cloudwatch.Metric({ namespace: this.logMetricsNamespace, metricName, statistic: cloudwatch.Stats.SUM, ...props });
+    }
     return new cloudwatch.Metric({
       namespace: METRIC_NAMESPACE,
-      metricName: DECISION_METRICS[decision],
+      metricName,
       dimensionsMap: { Run: this.node.path },
       statistic: cloudwatch.Stats.SUM,
       ...props,
     });
   }
+}
+
+function checkDecisionEngine(engine: DecisionEngine | undefined): DecisionEngine {
+  if (engine !== undefined && engine !== DecisionEngine.LAMBDA && engine !== DecisionEngine.STATE_MACHINE) {
+    throw new Error(`\`decisionEngine\` must be DecisionEngine.LAMBDA or DecisionEngine.STATE_MACHINE, got: ${JSON.stringify(engine)}.`);
+  }
+  return engine ?? DecisionEngine.LAMBDA;
 }

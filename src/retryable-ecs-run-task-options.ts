@@ -4,6 +4,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { DecisionEngine } from './engines/decision-engine';
 import { RetryPolicyProps } from './policy/retry-policy-props';
 import { TaskResult } from './run-task/task-result';
 import { TaskSize } from './sizing/task-size';
@@ -157,8 +158,18 @@ export interface RetryableEcsRunTaskOptions extends RetryPolicyProps {
   readonly failureTopic?: sns.ITopic;
 
   /**
+   * Where the retry decisions are made: `DecisionEngine.LAMBDA`, the stack's shared decider
+   * function, or `DecisionEngine.STATE_MACHINE`, JSONata states with no Lambda function. Both
+   * apply the same policy and give the same result, history, error names and causes; see
+   * `DecisionEngine` for when to choose which.
+   *
+   * @default DecisionEngine.LAMBDA
+   */
+  readonly decisionEngine?: DecisionEngine;
+
+  /**
    * How long the stack's shared decider keeps its logs. Every retrying run in a stack shares one
-   * decider, so runs that set this must agree.
+   * decider, so runs that set this must agree. Only the Lambda engine has a decider.
    *
    * @default RetentionDays.ONE_MONTH
    */

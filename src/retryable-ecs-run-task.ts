@@ -4,6 +4,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { DecisionEngine } from './engines/decision-engine';
+import { markStandaloneRun } from './engines/state-machine/engine-variables';
 import { wholeSeconds } from './policy/render-retry-policy';
 import { RetryableEcsRunTaskFragment } from './retryable-ecs-run-task-fragment';
 import { RetryableEcsRunTaskOptions } from './retryable-ecs-run-task-options';
@@ -27,10 +29,13 @@ export interface RetryableEcsRunTaskProps extends RetryableEcsRunTaskOptions {
   readonly stateMachineName?: string;
 
   /**
-   * Execution logging. Off unless set; `includeExecutionData` stays false unless you set it,
-   * because container overrides may carry secrets.
+   * Execution logging. Off unless set, except with `DecisionEngine.STATE_MACHINE`, whose metrics
+   * count the state machine's own log events: then the state machine always logs, at level ALL
+   * (a `level` other than ALL is an error), to `destination` or to a new log group that keeps a
+   * month. `includeExecutionData` stays false unless you set it, because container overrides may
+   * carry secrets.
    *
-   * @default - no logging
+   * @default - no logging; with `DecisionEngine.STATE_MACHINE`, level ALL to a new log group kept for one month
    */
   readonly logs?: sfn.LogOptions;
 
@@ -57,11 +62,20 @@ export class RetryableEcsRunTask extends Construct {
   /** The states that run and retry the task, as chained into `stateMachine`. */
   public readonly fragment: RetryableEcsRunTaskFragment;
 
-  /** The stack's shared retry decider. */
-  public readonly decider: lambda.IFunction;
+  /** The stack's shared retry decider. Undefined with `DecisionEngine.STATE_MACHINE`, which creates no decider. */
+  public readonly decider?: lambda.IFunction;
 
-  /** The log group of the stack's shared decider: one structured JSON line per decision. */
-  public readonly deciderLogGroup: logs.ILogGroup;
+  /**
+   * The log group of the stack's shared decider: one structured JSON line per decision.
+   * Undefined with `DecisionEngine.STATE_MACHINE`, which creates no decider.
+   */
+  public readonly deciderLogGroup?: logs.ILogGroup;
+
+  /**
+   * The log group the state machine logs to: `logs.destination`, or the one created for
+   * `DecisionEngine.STATE_MACHINE`. Undefined when the state machine does not log.
+   */
+  public readonly stateMachineLogGroup?: logs.ILogGroup;
 
   /**
    * @param scope the construct to define the run in
@@ -74,22 +88,50 @@ export class RetryableEcsRunTask extends Construct {
       wholeSeconds('timeout', props.timeout);
     }
 
-    this.fragment = new RetryableEcsRunTaskFragment(this, 'Run', { ...props, taskResult: props.taskResult ?? TaskResult.FULL, stateNamePrefix: '' });
+    // Container overrides may carry secrets: execution data stays out of logs unless asked for.
+    let logOptions = props.logs && { includeExecutionData: false, ...props.logs };
+    if (props.decisionEngine === DecisionEngine.STATE_MACHINE) {
+      // The metrics count the state machine's own log events, which only level ALL logs.
+      if (props.logs?.level !== undefined && props.logs.level !== sfn.LogLevel.ALL) {
+        throw new Error(
+          `\`logs.level\` must be LogLevel.ALL with \`decisionEngine: DecisionEngine.STATE_MACHINE\`, whose metrics count the state machine's own log events, got: ${props.logs.level}. `
+          + 'Leave `level` unset, or set it to LogLevel.ALL.',
+        );
+      }
+      logOptions = {
+        ...props.logs,
+        destination: props.logs?.destination ?? new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH }),
+        level: sfn.LogLevel.ALL,
+        includeExecutionData: props.logs?.includeExecutionData ?? false,
+      };
+    }
+    // aws-cdk-lib types `destination` as the narrower ILogGroupRef in later releases; every log
+    // group construct is an ILogGroup.
+    this.stateMachineLogGroup = logOptions?.destination as logs.ILogGroup | undefined;
+
+    markStandaloneRun(this);
+    this.fragment = new RetryableEcsRunTaskFragment(this, 'Run', {
+      ...props,
+      taskResult: props.taskResult ?? TaskResult.FULL,
+      stateNamePrefix: '',
+      stateMachineLogGroup: this.stateMachineLogGroup,
+    });
     this.decider = this.fragment.decider;
     this.deciderLogGroup = this.fragment.deciderLogGroup;
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(this.fragment),
       stateMachineName: props.stateMachineName,
       timeout: props.timeout,
-      // Container overrides may carry secrets: execution data stays out of logs unless asked for.
-      logs: props.logs && { includeExecutionData: false, ...props.logs },
+      logs: logOptions,
       tracingEnabled: props.tracingEnabled,
     });
   }
 
   /**
    * Retries scheduled by this run. The state machine's own metrics (`stateMachine.metricFailed()`
-   * and the like) count executions.
+   * and the like) count executions. With `DecisionEngine.STATE_MACHINE`, this and the other
+   * metrics are counted from the state machine's log, in the namespace
+   * `RetryableEcsRunTask/<construct path of the run>`.
    *
    * @default - sum over 5 minutes
    */

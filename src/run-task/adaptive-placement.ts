@@ -1,4 +1,4 @@
-import { Annotations, Stack } from 'aws-cdk-lib';
+import { Annotations, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
@@ -96,6 +96,36 @@ export class AdaptivePlacement {
     return conditions;
   }
 
+  /**
+   * `nextAttemptConditions` for the JSONata engine: the conjuncts, in order, that a decision's
+   * `next` (the JSONata expression `next`) must meet, given the current placement (`placement`).
+   * Each comparison follows the type check that guards it, so that none can fail to evaluate.
+   */
+  public nextAttemptJsonata(next: string, placement: string): string[] {
+    if (!this.adaptive) {
+      return [];
+    }
+    const conditions = [
+      `$type(${next}) = 'object'`,
+      `(${next}.capacity = 'fallback' or (${next}.capacity = 'primary' and ${placement}.capacity = 'primary'))`,
+    ];
+    if (this.ladder) {
+      const isNumber = (expression: string) => `$type(${expression}) = 'number'`;
+      const top = this.ladder.rungs[this.ladder.rungs.length - 1];
+      conditions.push(
+        isNumber(`${next}.sizeIndex`),
+        `${next}.sizeIndex >= ${placement}.sizeIndex`,
+        `${next}.sizeIndex <= ${this.ladder.rungs.length - 1}`,
+        isNumber(`${next}.size.cpu`),
+        `${next}.size.cpu <= ${top.cpu}`,
+        isNumber(`${next}.size.memoryMiB`),
+        `${next}.size.memoryMiB <= ${top.memoryMiB}`,
+        ...this.ladder.hardLimitContainers.map((_, i) => isNumber(`${next}.size.containerMemoryMiB[${i}]`)),
+      );
+    }
+    return conditions;
+  }
+
   /** Where the first attempt runs: the task definition's own size, on the primary launch target. */
   public firstPlacement(): NextAttempt {
     return { sizeIndex: 0, capacity: 'primary', ...(this.ladder ? { size: this.ladder.rungs[0] } : {}) };
@@ -112,10 +142,27 @@ export class AdaptivePlacement {
     };
   }
 
+  /** `taskSizeOverrides` for the JSONata engine, read from the placement variable `placement`. */
+  public taskSizeOverridesJsonata(placement: string): Pick<tasks.EcsRunTaskProps, 'cpu' | 'memoryMiB'> {
+    if (!this.ladder) {
+      return {};
+    }
+    return {
+      cpu: `{% $string(${placement}.size.cpu) %}`,
+      memoryMiB: `{% $string(${placement}.size.memoryMiB) %}`,
+    };
+  }
+
   /** The container-level memory override of each container with a hard limit, by container name. */
   public containerMemoryOverrides(placementPath: string): Map<string, number> {
     const hardLimits = this.ladder?.hardLimitContainers ?? [];
     return new Map(hardLimits.map((name, i) => [name, sfn.JsonPath.numberAt(`${placementPath}.size.containerMemoryMiB[${i}]`)]));
+  }
+
+  /** `containerMemoryOverrides` for the JSONata engine: numbers that render as JSONata expressions. */
+  public containerMemoryOverridesJsonata(placement: string): Map<string, number> {
+    const hardLimits = this.ladder?.hardLimitContainers ?? [];
+    return new Map(hardLimits.map((name, i) => [name, jsonataNumber(`${placement}.size.containerMemoryMiB[${i}]`)]));
   }
 }
 
@@ -134,4 +181,9 @@ function sameLaunchTarget(scope: Construct, a: tasks.IEcsLaunchTarget, b: tasks.
   };
   const rendered = render(a);
   return rendered !== undefined && rendered === render(b);
+}
+
+/** A number prop (typed `number` in CDK) that renders as the JSONata expression `{% expression %}`. */
+function jsonataNumber(expression: string): number {
+  return Token.asNumber(Lazy.any({ produce: () => `{% ${expression} %}` }));
 }

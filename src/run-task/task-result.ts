@@ -47,4 +47,26 @@ export class TaskResult {
       'ExitCodes.$': '$.Containers[*].ExitCode',
     };
   }
+
+  /**
+   * The JSONata expression, over the task description in `$states.result`, that keeps this much
+   * of the task: what `_resultSelector()` keeps, for the JSONata engine.
+   *
+   * JSONata collapses a sequence of one value into the value, and a sequence of none into
+   * nothing; `$append([], ...)` makes the container lists arrays however many containers report.
+   * A field the task lacks is left out rather than failing the state.
+   *
+   * @internal
+   */
+  public _jsonataExpression(): string {
+    if (this === TaskResult.FULL) {
+      return '$states.result';
+    }
+    const task = '$states.result';
+    return `{${[
+      ...['TaskArn', 'StopCode', 'StoppedReason', 'CreatedAt', 'StartedAt', 'StoppedAt'].map((field) => `'${field}': ${task}.${field}`),
+      `'ContainerNames': $append([], ${task}.Containers.Name)`,
+      `'ExitCodes': $append([], ${task}.Containers.ExitCode)`,
+    ].join(', ')}}`;
+  }
 }

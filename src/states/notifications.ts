@@ -23,7 +23,7 @@ const TRANSIENT_SNS_ERRORS = [
 ];
 
 /** Short, capped and jittered: a notification must not hold up the run's result for long. */
-const PUBLISH_RETRY: sfn.RetryProps = {
+export const PUBLISH_RETRY: sfn.RetryProps = {
   errors: TRANSIENT_SNS_ERRORS,
   interval: Duration.seconds(1),
   maxAttempts: 3,
@@ -94,15 +94,18 @@ export class Notification {
 /**
  * A FIFO topic needs a message group, and a deduplication id unless it deduplicates by content.
  * One group per run keeps its notifications in order; a fresh id per message keeps the
- * notifications of the runs in one Map apart.
+ * notifications of the runs in one Map apart. `freshId` yields a new id per message, in the
+ * engine's query language.
  */
-function fifoOptions(topic: sns.ITopic, run: string): Pick<tasks.SnsPublishProps, 'messageGroupId' | 'messageDeduplicationId'> {
+export function fifoOptions(
+  topic: sns.ITopic, run: string, freshId: string = sfn.JsonPath.uuid(),
+): Pick<tasks.SnsPublishProps, 'messageGroupId' | 'messageDeduplicationId'> {
   if (!topic.fifo) {
     return {};
   }
   return {
     messageGroupId: run.length <= 128 ? run : run.slice(run.length - 128),
-    messageDeduplicationId: topic.contentBasedDeduplication ? undefined : sfn.JsonPath.uuid(),
+    messageDeduplicationId: topic.contentBasedDeduplication ? undefined : freshId,
   };
 }
 
@@ -112,7 +115,7 @@ function fifoOptions(topic: sns.ITopic, run: string): Pick<tasks.SnsPublishProps
  * statements go into the state's task policies, which every state machine that contains the
  * state adds to its role: a fragment does not know that role when it is built.
  */
-class TopicPublish extends tasks.SnsPublish {
+export class TopicPublish extends tasks.SnsPublish {
   constructor(scope: Construct, id: string, props: tasks.SnsPublishProps) {
     super(scope, id, props);
     const collector = new StatementCollector(Stack.of(this).account);
