@@ -1,8 +1,10 @@
 import { Duration } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { RetryableEcsRunTask, RetryableEcsRunTaskFragment } from '../../src';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { DecisionEngine, RetryableEcsRunTask, RetryableEcsRunTaskFragment } from '../../src';
 import { aslValidationErrors, DISABLED_ASL_CHECKS, expectValidAsl } from '../support/asl-validation';
 import { renderedDefinition } from '../support/local-execution';
 import { testEnvironment, TestEnvironment } from '../support/stack';
@@ -83,6 +85,36 @@ describe('synthesized definitions are valid Amazon States Language (asl-validato
     expect(Object.keys(definition.States).some((name) => name.startsWith('Load: '))).toBe(true);
   });
 
+  test('the state machine engine, standalone, with every option that changes its states', () => {
+    // GIVEN
+    new RetryableEcsRunTask(env.stack, 'Job', {
+      cluster: env.cluster,
+      taskDefinition: env.taskDefinition,
+      decisionEngine: DecisionEngine.STATE_MACHINE,
+      successTopic: new sns.Topic(env.stack, 'Succeeded'),
+      failureTopic: new sns.Topic(env.stack, 'Failed', { fifo: true }),
+      outOfMemorySizes: [{ memoryMiB: 1024 }],
+      fallbackLaunchTarget: new tasks.EcsFargateLaunchTarget({ platformVersion: ecs.FargatePlatformVersion.VERSION1_4 }),
+      attemptTimeout: Duration.minutes(30),
+      resultPath: '$.jobs.report',
+    });
+
+    // WHEN
+    const definition = renderedDefinition(env.stack);
+
+    // THEN: asl-validator checks the JSONata fields' syntax too
+    expect(aslValidationErrors(definition)).toEqual([]);
+    expect(Object.values(definition.States).every((state: any) => state.QueryLanguage === 'JSONata')).toBe(true);
+  });
+
+  test('the state machine engine as a fragment in the Map of a JSONPath workflow', () => {
+    const job = new RetryableEcsRunTaskFragment(env.stack, 'Job', { cluster: env.cluster, taskDefinition: env.taskDefinition, decisionEngine: DecisionEngine.STATE_MACHINE });
+    const map = new sfn.Map(env.stack, 'Each partition', { itemsPath: '$.partitions' }).itemProcessor(job);
+    new sfn.StateMachine(env.stack, 'Workflow', { definitionBody: sfn.DefinitionBody.fromChainable(map) });
+
+    expect(aslValidationErrors(renderedDefinition(env.stack))).toEqual([]);
+  });
+
   describe('the check can fail', () => {
     const validDefinition = () => {
       new RetryableEcsRunTask(env.stack, 'Job', { cluster: env.cluster, taskDefinition: env.taskDefinition });
@@ -108,6 +140,13 @@ describe('synthesized definitions are valid Amazon States Language (asl-validato
       const definition = validDefinition();
       definition.States['Run task'].ResultPath = '$.[';
       expect(aslValidationErrors(definition)).toEqual([expect.stringMatching(/^SCHEMA_VALIDATION_FAILED: .*ResultPath/)]);
+    });
+
+    test('a JSONata expression that does not parse', () => {
+      new RetryableEcsRunTask(env.stack, 'Job', { cluster: env.cluster, taskDefinition: env.taskDefinition, decisionEngine: DecisionEngine.STATE_MACHINE });
+      const definition = renderedDefinition(env.stack) as any;
+      definition.States['Run task'].Output = '{% $merge([$states.input, %}';
+      expect(aslValidationErrors(definition)).toContainEqual(expect.stringMatching(/^SCHEMA_VALIDATION_FAILED: \/States\/Run task\/Output is invalid/));
     });
 
     test('a Resource that is not an ARN (checkArn)', () => {
