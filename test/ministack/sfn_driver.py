@@ -3,8 +3,11 @@
 Reads one JSON request on stdin and writes one JSON answer on stdout:
 
 - ``{"command": "deploy", "functions": [{"name", "bundleDir", "handler", "runtime"}],
-  "stateMachine": {"name", "definition"}}``: creates the Lambda functions from their bundle
-  directories and the state machine; answers ``{"stateMachineArn"}``.
+  "topics": ["name"], "stateMachine": {"name", "definition"}}``: creates the Lambda functions from
+  their bundle directories, each SNS topic with an SQS queue subscribed to it (raw delivery) that
+  keeps what is published, and the state machine; answers ``{"stateMachineArn"}``.
+- ``{"command": "messages", "topics": ["name"]}``: answers ``{"<topic>": [{"body"}]}``, every
+  message published to each topic since the last ``messages``, in order.
 - ``{"command": "execute", "stateMachineArn", "executions": [{"testCase", "input"}], "timeoutSeconds"}``:
   starts one execution per entry with its mock test case (``<arn>#<TestCase>``, the way Step
   Functions Local and LocalStack select one), waits for all to end, and answers
@@ -58,6 +61,15 @@ def deploy(request):
             Code={"ZipFile": zip_directory(function["bundleDir"])},
             Timeout=30,
         )
+    topics = request.get("topics", [])
+    # A botocore client takes most of a second to create: only when there are topics.
+    sns = client("sns") if topics else None
+    sqs = client("sqs") if topics else None
+    for topic in topics:
+        topic_arn = sns.create_topic(Name=topic)["TopicArn"]
+        queue_url = sqs.create_queue(QueueName=queue_name(topic))["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
     machine = request["stateMachine"]
     created = client("stepfunctions").create_state_machine(
         name=machine["name"],
@@ -105,9 +117,30 @@ def execute(request):
     return {"executions": results}
 
 
+def queue_name(topic):
+    return f"{topic}-messages"
+
+
+def messages(request):
+    sqs = client("sqs")
+    answer = {}
+    for topic in request["topics"]:
+        queue_url = sqs.get_queue_url(QueueName=queue_name(topic))["QueueUrl"]
+        received = []
+        while True:
+            batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+            if not batch:
+                break
+            for message in batch:
+                received.append({"body": message["Body"]})
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        answer[topic] = received
+    return answer
+
+
 def main():
     request = json.load(sys.stdin)
-    commands = {"deploy": deploy, "execute": execute}
+    commands = {"deploy": deploy, "execute": execute, "messages": messages}
     answer = commands[request["command"]](request)
     json.dump(answer, sys.stdout, default=str)
 

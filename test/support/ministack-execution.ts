@@ -21,18 +21,28 @@ export interface MiniStackScenario {
   readonly input?: unknown;
 }
 
+/**
+ * A message MiniStack's SNS delivered. Only its body: MiniStack 1.5.33 drops the message
+ * attributes of a publish from Step Functions (it reads them only in the query-API form).
+ */
+export interface PublishedMessage {
+  readonly body: string;
+}
+
 /** The observable result of an execution in MiniStack, in the terms of `LocalExecution`. */
 export interface MiniStackExecution {
   readonly status: string;
   readonly output?: any;
   readonly error?: string;
   readonly cause?: string;
-  /** How often the ECS task state was entered. */
+  /** How often an ECS task state was entered (at the top level: MiniStack logs no events inside a Map). */
   readonly runTaskCalls: number;
-  /** Each decision the decider Lambda function returned, in order. */
+  /** Each decision the decider Lambda function returned, in order; none without a decider. */
   readonly decisions: Decision[];
-  /** States entered. */
+  /** States entered, at the top level. */
   readonly transitions: number;
+  /** The names of the states entered, in order, at the top level. */
+  readonly statesEntered: string[];
   /** MiniStack's execution history, as `GetExecutionHistory` returns it. */
   readonly events: any[];
 }
@@ -42,8 +52,14 @@ export interface MiniStackExecution {
  * outcomes, one per attempt: a failure is thrown with its Error and Cause (cut as Step Functions
  * cuts it), a success returns its task description. One more attempt than the outcomes throws
  * `Test.OutcomesExhausted`, so an unexpected attempt never reaches MiniStack's own ECS emulation.
+ *
+ * `runTaskStates` names the ECS task states, e.g. `Job: Run task` for a fragment with its default
+ * prefix. MiniStack counts the attempts of each state name across the whole execution, the items
+ * of a Map included, so each named state replays the same outcomes from the first.
  */
-export function runTaskMockConfig(machineName: string, scenarios: Record<string, MiniStackScenario>): SfnMockConfig {
+export function runTaskMockConfig(
+  machineName: string, scenarios: Record<string, MiniStackScenario>, runTaskStates: string[] = [RUN_TASK_STATE],
+): SfnMockConfig {
   const responseName = (testCase: string) => `${testCase}: ${RUN_TASK_STATE}`;
   const mocked = (outcome: Outcome): MockedResponse => 'fail' in outcome
     ? { Throw: { Error: outcome.fail.Error, Cause: outcome.fail.Cause.slice(0, MAX_CAUSE_LENGTH) } }
@@ -51,7 +67,8 @@ export function runTaskMockConfig(machineName: string, scenarios: Record<string,
   return {
     StateMachines: {
       [machineName]: {
-        TestCases: Object.fromEntries(Object.keys(scenarios).map((testCase) => [testCase, { [RUN_TASK_STATE]: responseName(testCase) }])),
+        TestCases: Object.fromEntries(Object.keys(scenarios).map((testCase) =>
+          [testCase, Object.fromEntries(runTaskStates.map((state) => [state, responseName(testCase)]))])),
       },
     },
     MockedResponses: Object.fromEntries(Object.entries(scenarios).map(([testCase, { outcomes }]) => [responseName(testCase), {
@@ -62,19 +79,25 @@ export function runTaskMockConfig(machineName: string, scenarios: Record<string,
 }
 
 /**
- * Creates the state machine in MiniStack, and every Lambda function its `lambda:invoke` states
- * name, from the shipped decider bundle (the only function the construct's state machines invoke).
- * Returns the state machine's ARN.
+ * Creates the state machine in MiniStack, every Lambda function its `lambda:invoke` states name,
+ * from the shipped decider bundle (the only function the construct's state machines invoke), and
+ * each of `topics` (by the name the rendered definition's topic ARNs end in), which keeps what is
+ * published to it for `publishedMessages`. Returns the state machine's ARN.
  */
-export async function deployToMiniStack(ministack: MiniStack, machineName: string, definition: StateMachineDefinition): Promise<string> {
-  expectFreshDeciderBundle();
+export async function deployToMiniStack(
+  ministack: MiniStack, machineName: string, definition: StateMachineDefinition, topics: string[] = [],
+): Promise<string> {
   const functionNames = new Set(Object.values(definition.States)
     .filter((state: any) => state.Resource === LAMBDA_INVOKE)
     .map((state: any) => String(state.Parameters.FunctionName).split(':').pop()));
+  if (functionNames.size > 0) {
+    expectFreshDeciderBundle();
+  }
   const answer = await ministack.call<{ stateMachineArn: string }>({
     command: 'deploy',
     functions: [...functionNames].map((name) => ({ name, bundleDir: DECIDER_BUNDLE_DIR, handler: 'index.handler', runtime: 'nodejs24.x' })),
-    stateMachine: { name: machineName, definition },
+    topics,
+    stateMachine: { name: machineName, definition: withQueryLanguageOnCatchersAndRules(definition) },
   });
   return answer.stateMachineArn;
 }
@@ -84,7 +107,7 @@ export async function deployToMiniStack(ministack: MiniStack, machineName: strin
  * configuration MiniStack was started with, and waits for every execution to end.
  */
 export async function executeInMiniStack(
-  ministack: MiniStack, stateMachineArn: string, scenarios: Record<string, MiniStackScenario>,
+  ministack: MiniStack, stateMachineArn: string, scenarios: Record<string, MiniStackScenario>, runTaskStates: string[] = [RUN_TASK_STATE],
 ): Promise<Record<string, MiniStackExecution>> {
   const names = Object.keys(scenarios);
   const answer = await ministack.call<{ executions: any[] }>({
@@ -93,7 +116,7 @@ export async function executeInMiniStack(
     executions: names.map((testCase) => ({ testCase, input: scenarios[testCase].input ?? {} })),
   });
   return Object.fromEntries(names.map((name, i) => {
-    const execution = summarize(answer.executions[i]);
+    const execution = summarize(answer.executions[i], new Set(runTaskStates));
     if (execution.runTaskCalls > scenarios[name].outcomes.length) {
       throw new Error(`${name}: the ECS task ran ${execution.runTaskCalls} times, more than the ${scenarios[name].outcomes.length} outcomes given`);
     }
@@ -101,16 +124,45 @@ export async function executeInMiniStack(
   }));
 }
 
-function summarize(execution: any): MiniStackExecution {
+/**
+ * The definition with each JSONata state's `QueryLanguage` repeated on its Catch entries and
+ * Choice rules, which changes nothing on AWS. MiniStack 1.5.33 evaluates the `Assign` of a Catch
+ * entry or a Choice rule only when the entry itself, or else the whole state machine, says
+ * JSONata (`_apply_state_assign` reads the query language of the dict it is given): in a JSONPath
+ * state machine it would skip the assignments of a JSONata state's Catch and Choice rules.
+ */
+function withQueryLanguageOnCatchersAndRules(definition: StateMachineDefinition): StateMachineDefinition {
+  const copy = structuredClone(definition) as any;
+  const visit = (container: any) => {
+    for (const state of Object.values<any>(container?.States ?? {})) {
+      if (state.QueryLanguage === 'JSONata') {
+        for (const entry of [...(state.Catch ?? []), ...(state.Choices ?? [])]) {
+          entry.QueryLanguage = 'JSONata';
+        }
+      }
+      (state.Branches ?? []).forEach(visit);
+      visit(state.ItemProcessor ?? state.Iterator);
+    }
+  };
+  visit(copy);
+  return copy;
+}
+
+/** Every message published to each of `topics` since the last call, by topic. */
+export async function publishedMessages(ministack: MiniStack, topics: string[]): Promise<Record<string, PublishedMessage[]>> {
+  return ministack.call({ command: 'messages', topics });
+}
+
+function summarize(execution: any, runTaskStates: Set<string>): MiniStackExecution {
   let state = '';
   let runTaskCalls = 0;
-  let transitions = 0;
+  const statesEntered: string[] = [];
   const decisions: Decision[] = [];
   for (const event of execution.events) {
     if (String(event.type).endsWith('StateEntered')) {
       state = event.stateEnteredEventDetails.name;
-      transitions++;
-      if (state === RUN_TASK_STATE) {
+      statesEntered.push(state);
+      if (runTaskStates.has(state)) {
         runTaskCalls++;
       }
     }
@@ -126,7 +178,8 @@ function summarize(execution: any): MiniStackExecution {
     cause: execution.cause ?? undefined,
     runTaskCalls,
     decisions,
-    transitions,
+    transitions: statesEntered.length,
+    statesEntered,
     events: execution.events,
   };
 }
