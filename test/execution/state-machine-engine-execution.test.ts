@@ -37,6 +37,20 @@ function standalone(decisionEngine: DecisionEngine, topics?: (stack: Stack) => {
   return { stack, definition: renderedDefinition(stack, 'JobStateMachine') };
 }
 
+/** The standalone run with a size ladder: 1 GiB after an attempt runs out of memory at the task definition's 512 MiB. */
+function sized(decisionEngine: DecisionEngine) {
+  const { stack, cluster, taskDefinition } = testEnvironment();
+  new RetryableEcsRunTask(stack, 'Job', {
+    cluster,
+    taskDefinition,
+    decisionEngine,
+    jitterStrategy: sfn.JitterType.NONE,
+    interval: Duration.seconds(10),
+    outOfMemorySizes: [{ memoryMiB: 1024 }],
+  });
+  return renderedDefinition(stack);
+}
+
 /** The fragment as the item processor of a Map, in a JSONPath workflow of the user's. */
 function pipeline(decisionEngine: DecisionEngine) {
   const { stack, cluster, taskDefinition } = testEnvironment();
@@ -99,6 +113,13 @@ const machines: Record<string, Machine> = {
     scenarios: {
       'lost-success': { outcomes: [ok], input: { jobId: 'ok' } },
       'lost-failure': { outcomes: [fail('exit-code-1')], input: { jobId: 'failed' } },
+    },
+  },
+  Sized: {
+    definition: sized(DecisionEngine.STATE_MACHINE),
+    scenarios: {
+      'out-of-memory-then-bigger': { outcomes: [fail('oom-fargate'), ok], input: { jobId: 'big' } },
+      'out-of-memory-at-largest-size': { outcomes: [fail('oom-fargate'), fail('oom-fargate')] },
     },
   },
   Pipeline: {
@@ -190,6 +211,26 @@ describe('the state machine engine, executed in MiniStack', () => {
     expect(result.error).toBe(RetryErrors.ATTEMPTS_EXHAUSTED);
     expect(result.runTaskCalls).toBe(MAX_ATTEMPTS);
     expect(result.transitions).toBe(2 + 3 * (MAX_ATTEMPTS - 1) + 2);
+    expect([result.error, result.cause]).toEqual([lambdaEngine.error, lambdaEngine.cause]);
+  });
+
+  test('after running out of memory, runs the next size, and reports it as the Lambda engine does', async () => {
+    const result = results['out-of-memory-then-bigger'];
+    const lambdaEngine = await lambdaEngineRun(machines.Sized.scenarios['out-of-memory-then-bigger'], sized(DecisionEngine.LAMBDA));
+
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.output.retryableEcsRunTask).toMatchObject({ attempts: 2, capacity: 'primary', size: { cpu: 256, memoryMiB: 1024 } });
+    expect(result.output.retryableEcsRunTask.history).toEqual([expect.objectContaining({ size: { cpu: 256, memoryMiB: 512 }, retryable: true })]);
+    expect(result.output).toEqual(lambdaEngine.output);
+  });
+
+  test('out of memory at the largest size is not retried, as with the Lambda engine', async () => {
+    const result = results['out-of-memory-at-largest-size'];
+    const lambdaEngine = await lambdaEngineRun(machines.Sized.scenarios['out-of-memory-at-largest-size'], sized(DecisionEngine.LAMBDA));
+
+    expect(result.error).toBe(RetryErrors.NOT_RETRYABLE);
+    expect(result.cause).toContain('[rule: outOfMemoryAtLargestSize]');
+    expect(result.runTaskCalls).toBe(2);
     expect([result.error, result.cause]).toEqual([lambdaEngine.error, lambdaEngine.cause]);
   });
 
