@@ -1,6 +1,8 @@
 import { Duration, Stack } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { DecisionEngine, RetryableEcsRunTask, RetryableEcsRunTaskFragment, RetryErrors } from '../../src';
 import { failure, successTask, taskSummary } from '../support/fixtures';
 import { executeLocally, Outcome, renderedDefinition } from '../support/local-execution';
@@ -47,6 +49,20 @@ function sized(decisionEngine: DecisionEngine) {
     jitterStrategy: sfn.JitterType.NONE,
     interval: Duration.seconds(10),
     outOfMemorySizes: [{ memoryMiB: 1024 }],
+  });
+  return renderedDefinition(stack);
+}
+
+/** The standalone run with a fallback launch target, where attempts go after a Spot interruption. */
+function withFallback(decisionEngine: DecisionEngine) {
+  const { stack, cluster, taskDefinition } = testEnvironment();
+  new RetryableEcsRunTask(stack, 'Job', {
+    cluster,
+    taskDefinition,
+    decisionEngine,
+    jitterStrategy: sfn.JitterType.NONE,
+    interval: Duration.seconds(10),
+    fallbackLaunchTarget: new tasks.EcsFargateLaunchTarget({ platformVersion: ecs.FargatePlatformVersion.VERSION1_4 }),
   });
   return renderedDefinition(stack);
 }
@@ -120,6 +136,17 @@ const machines: Record<string, Machine> = {
     scenarios: {
       'out-of-memory-then-bigger': { outcomes: [fail('oom-fargate'), ok], input: { jobId: 'big' } },
       'out-of-memory-at-largest-size': { outcomes: [fail('oom-fargate'), fail('oom-fargate')] },
+    },
+  },
+  Fallback: {
+    definition: withFallback(DecisionEngine.STATE_MACHINE),
+    runTaskStates: ['Run task', 'Run task on fallback'],
+    scenarios: {
+      'spot-interruption-then-fallback': {
+        outcomes: [fail('spot-interruption')],
+        outcomesByState: { 'Run task on fallback': [ok] },
+        input: { jobId: 'spot' },
+      },
     },
   },
   Pipeline: {
@@ -232,6 +259,19 @@ describe('the state machine engine, executed in MiniStack', () => {
     expect(result.cause).toContain('[rule: outOfMemoryAtLargestSize]');
     expect(result.runTaskCalls).toBe(2);
     expect([result.error, result.cause]).toEqual([lambdaEngine.error, lambdaEngine.cause]);
+  });
+
+  test('after a Spot interruption, runs on the fallback launch target, as the Lambda engine does', async () => {
+    const result = results['spot-interruption-then-fallback'];
+    const { outcomes, outcomesByState, input } = machines.Fallback.scenarios['spot-interruption-then-fallback'];
+    const lambdaEngine = await lambdaEngineRun({ outcomes: [...outcomes, ...outcomesByState!['Run task on fallback']], input }, withFallback(DecisionEngine.LAMBDA));
+
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.statesEntered).toEqual([
+      'Start attempts', 'Choose launch target', 'Run task', 'Retry or fail', 'Back off', 'Choose launch target', 'Run task on fallback',
+    ]);
+    expect(result.output.retryableEcsRunTask).toMatchObject({ attempts: 2, capacity: 'fallback' });
+    expect(result.output).toEqual(lambdaEngine.output);
   });
 
   test('runs inside a Map of a JSONPath workflow: each item gets the Lambda engine\'s result', async () => {

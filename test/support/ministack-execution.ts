@@ -19,6 +19,11 @@ const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
 export interface MiniStackScenario {
   readonly outcomes: Outcome[];
   readonly input?: unknown;
+  /**
+   * The outcomes of particular ECS task states, by state name, in place of `outcomes`: e.g. of
+   * `Run task on fallback`, whose attempts MiniStack counts apart from those of `Run task`.
+   */
+  readonly outcomesByState?: Record<string, Outcome[]>;
 }
 
 /**
@@ -60,21 +65,23 @@ export interface MiniStackExecution {
 export function runTaskMockConfig(
   machineName: string, scenarios: Record<string, MiniStackScenario>, runTaskStates: string[] = [RUN_TASK_STATE],
 ): SfnMockConfig {
-  const responseName = (testCase: string) => `${testCase}: ${RUN_TASK_STATE}`;
+  const responseName = (testCase: string, state: string) => `${testCase}: ${state}`;
   const mocked = (outcome: Outcome): MockedResponse => 'fail' in outcome
     ? { Throw: { Error: outcome.fail.Error, Cause: outcome.fail.Cause.slice(0, MAX_CAUSE_LENGTH) } }
     : { Return: outcome.succeed };
+  const responses = (outcomes: Outcome[]) => ({
+    ...Object.fromEntries(outcomes.map((outcome, i) => [String(i), mocked(outcome)])),
+    [String(outcomes.length)]: { Throw: { Error: 'Test.OutcomesExhausted', Cause: `the ECS task ran more often than the ${outcomes.length} outcomes given` } },
+  });
   return {
     StateMachines: {
       [machineName]: {
         TestCases: Object.fromEntries(Object.keys(scenarios).map((testCase) =>
-          [testCase, Object.fromEntries(runTaskStates.map((state) => [state, responseName(testCase)]))])),
+          [testCase, Object.fromEntries(runTaskStates.map((state) => [state, responseName(testCase, state)]))])),
       },
     },
-    MockedResponses: Object.fromEntries(Object.entries(scenarios).map(([testCase, { outcomes }]) => [responseName(testCase), {
-      ...Object.fromEntries(outcomes.map((outcome, i) => [String(i), mocked(outcome)])),
-      [String(outcomes.length)]: { Throw: { Error: 'Test.OutcomesExhausted', Cause: `the ECS task ran more often than the ${outcomes.length} outcomes given` } },
-    }])),
+    MockedResponses: Object.fromEntries(Object.entries(scenarios).flatMap(([testCase, { outcomes, outcomesByState }]) =>
+      runTaskStates.map((state) => [responseName(testCase, state), responses(outcomesByState?.[state] ?? outcomes)]))),
   };
 }
 
@@ -117,8 +124,10 @@ export async function executeInMiniStack(
   });
   return Object.fromEntries(names.map((name, i) => {
     const execution = summarize(answer.executions[i], new Set(runTaskStates));
-    if (execution.runTaskCalls > scenarios[name].outcomes.length) {
-      throw new Error(`${name}: the ECS task ran ${execution.runTaskCalls} times, more than the ${scenarios[name].outcomes.length} outcomes given`);
+    const { outcomes, outcomesByState } = scenarios[name];
+    const given = outcomes.length + Object.values(outcomesByState ?? {}).reduce((sum, o) => sum + o.length, 0);
+    if (execution.runTaskCalls > given) {
+      throw new Error(`${name}: the ECS task ran ${execution.runTaskCalls} times, more than the ${given} outcomes given`);
     }
     return [name, execution];
   }));
