@@ -81,6 +81,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '/.tools/', '*.tgz', '.jsii.tabl.json',
     // Running a consumer app by hand, outside consumers/run.sh.
     '/consumers/*/cdk.out/', '/consumers/typescript/build/', '/consumers/java/target/', '/consumers/python/.venv/', '__pycache__/',
+    '/consumers/go/go.sum', '/consumers/go/nightly-report',
   ],
   sampleCode: false,
 });
@@ -153,10 +154,10 @@ project.addTask('integ:deploy', {
 // README's TypeScript examples must compile in strict mode, so Construct Hub's translations are right.
 project.postCompileTask.exec('jsii-rosetta extract --strict');
 
-// The packaged library installed into fresh TypeScript, Python and Java apps, which synthesize
+// The packaged library installed into fresh TypeScript, Python, Java and Go apps, which synthesize
 // and check their own templates. Needs dist/ (reused when current, built otherwise).
 project.addTask('test:consumers', {
-  description: 'Install the built npm, PyPI and Maven packages into fresh consumer apps, synthesize and check them (no deploy)',
+  description: 'Install the built npm, PyPI, Maven and Go packages into fresh consumer apps, synthesize and check them (no deploy)',
   exec: 'bash consumers/run.sh',
   receiveArgs: true,
 });
