@@ -41,7 +41,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     projectService: false,
   },
 
-  // jsii packages for Python and Java users; Construct Hub renders API.md for each language.
+  // jsii packages for Python, Java and Go users; Construct Hub renders API.md for each language.
   publishToPypi: {
     distName: 'cdk-retryable-ecs-run-task',
     module: 'cdk_retryable_ecs_run_task',
@@ -51,6 +51,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
     mavenArtifactId: 'cdk-retryable-ecs-run-task',
     javaPackage: 'io.github.cdkretryableecsruntask',
     mavenServerId: 'central-ossrh',
+  },
+  // jsii publishes the Go module to a repository of its own, in the subdirectory named by
+  // packageName: users import github.com/cdk-retryable-ecs-run-task/cdk-retryable-ecs-run-task-go/cdkretryableecsruntask.
+  publishToGo: {
+    moduleName: 'github.com/cdk-retryable-ecs-run-task/cdk-retryable-ecs-run-task-go',
+    packageName: 'cdkretryableecsruntask',
   },
 
   // integ-runner verifies test/integ.*.ts snapshots as part of `test` (no deploy, no credentials).
@@ -75,12 +81,18 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '/.tools/', '*.tgz', '.jsii.tabl.json',
     // Running a consumer app by hand, outside consumers/run.sh.
     '/consumers/*/cdk.out/', '/consumers/typescript/build/', '/consumers/java/target/', '/consumers/python/.venv/', '__pycache__/',
+    '/consumers/go/go.sum', '/consumers/go/nightly-report',
   ],
   sampleCode: false,
 });
 
 // Develop and test against the current CDK; users only need the peer range above.
 project.addDevDeps(`aws-cdk-lib@${CDK_DEV_VERSION}`, `constructs@${CONSTRUCTS_DEV_VERSION}`);
+// jsii-pacmak writes the Go module's go.mod from the versions installed here, indirect ones
+// included. aws-cdk-lib's cloud-assembly-schema stays at the version that aws-cdk-go's own go.mod
+// requires for CDK_DEV_VERSION, so the Go module asks for nothing newer than awscdk does and names
+// only versions the Go module proxy serves (it does not serve 53.28.0). See DEVELOPERS.md.
+project.addDevDeps('@aws-cdk/cloud-assembly-schema@53.25.0');
 
 // The retry decider: a dependency-free handler, bundled by esbuild into assets/ before compile,
 // shipped inside the npm tarball and so inside every jsii package. Its construct is internal.
@@ -142,10 +154,10 @@ project.addTask('integ:deploy', {
 // README's TypeScript examples must compile in strict mode, so Construct Hub's translations are right.
 project.postCompileTask.exec('jsii-rosetta extract --strict');
 
-// The packaged library installed into fresh TypeScript, Python and Java apps, which synthesize
+// The packaged library installed into fresh TypeScript, Python, Java and Go apps, which synthesize
 // and check their own templates. Needs dist/ (reused when current, built otherwise).
 project.addTask('test:consumers', {
-  description: 'Install the built npm, PyPI and Maven packages into fresh consumer apps, synthesize and check them (no deploy)',
+  description: 'Install the built npm, PyPI, Maven and Go packages into fresh consumer apps, synthesize and check them (no deploy)',
   exec: 'bash consumers/run.sh',
   receiveArgs: true,
 });

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Proves that the built packages work for users. For each language, copies its consumer app into
 # a fresh temporary directory, installs the package from dist/ the way a user would (npm tarball,
-# Python wheel in a new virtual environment, Maven jar from dist/java as a file:// repository)
-# with aws-cdk-lib from the public registry, synthesizes the app and lets it check its own cloud
-# assembly. Nothing is deployed and no AWS credentials are needed.
+# Python wheel in a new virtual environment, Maven jar from dist/java as a file:// repository, Go
+# module from dist/go through a replace directive) with aws-cdk-lib from the public registry,
+# synthesizes the app and lets it check its own cloud assembly. Nothing is deployed and no AWS
+# credentials are needed.
 #
-#   bash consumers/run.sh                      # typescript, python and java
-#   bash consumers/run.sh python [java ...]    # some of them
+#   bash consumers/run.sh                      # typescript, python, java and go
+#   bash consumers/run.sh python [go ...]      # some of them
 #
 # dist/ is reused when every package needed is there and newer than .jsii (jsii's assembly);
 # otherwise this runs `npx projen package-all` first (and, in a fresh clone, `npm ci` and the
@@ -20,21 +21,23 @@
 #   CONSUMERS_KEEP_WORK=1        keep the temporary directory (its path is printed)
 # npm and Maven keep their usual caches (npm_config_cache, the Maven local repository), so a second
 # run downloads almost nothing; pip keeps its cache (PIP_CACHE_DIR) only where the index allows it.
+# Go keeps its module cache (GOMODCACHE) and build cache (GOCACHE): a second run downloads nothing
+# and compiles only the app and the library, not aws-cdk-go.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 consumers="$repo/consumers"
 cd "$repo"
 
-all_languages=(typescript python java)
+all_languages=(typescript python java go)
 if [ "$#" -eq 0 ]; then
   languages=("${all_languages[@]}")
 else
   languages=("$@")
   for language in "${languages[@]}"; do
     case "$language" in
-      typescript|python|java) ;;
-      *) echo "usage: bash consumers/run.sh [typescript|python|java]..." >&2; exit 2 ;;
+      typescript|python|java|go) ;;
+      *) echo "usage: bash consumers/run.sh [typescript|python|java|go]..." >&2; exit 2 ;;
     esac
   done
 fi
@@ -81,11 +84,17 @@ java_package() {
   done
   only_file "${jars[@]}"
 }
+# The Go module's go.mod. jsii-pacmak deletes local.go.mod once the module has compiled, so a
+# module whose build failed does not count.
+go_package() {
+  [ ! -e dist/go/cdkretryableecsruntask/local.go.mod ] && only_file dist/go/cdkretryableecsruntask/go.mod
+}
 package_of() {
   case "$1" in
     typescript) js_package ;;
     python) python_package ;;
     java) java_package ;;
+    go) go_package ;;
   esac
 }
 
@@ -104,6 +113,8 @@ if packages_current; then
   echo "consumers: reusing the packages in dist/ (newer than .jsii)"
 else
   echo "consumers: dist/ is missing or older than .jsii; building the packages"
+  # package-all writes dist/go too, and jsii-pacmak compiles that module with the go command.
+  command -v go > /dev/null || { echo "consumers: building the packages needs Go 1.25 or later (go) on PATH" >&2; exit 1; }
   build_started=$(date +%s)
   if [ ! -d node_modules ]; then
     npm ci --no-audit --no-fund
@@ -182,6 +193,22 @@ run_java() {
     return 1
   fi
   CDK_OUTDIR="$dir/cdk.out" java -cp "target/classes:$(cat classpath.txt)" com.example.nightlyreport.ConsumerApp
+}
+
+run_go() {
+  local dir="$work/go" module_dir module_path
+  command -v go > /dev/null || { echo "go consumer: needs Go 1.26 or later (go) on PATH" >&2; return 1; }
+  module_dir="$repo/$(dirname "$(go_package)")"
+  module_path="$(awk '$1 == "module" { print $2 }' "$module_dir/go.mod")"
+  mkdir -p "$dir"
+  cp "$consumers/go/go.mod" "$consumers/go/"*.go "$dir/"
+  cd "$dir"
+  # As a user would, except that the library is the module in dist/go; everything else comes
+  # from the Go module proxy, and go.sum is written here.
+  go mod edit -replace="$module_path=$module_dir"
+  go mod tidy
+  go build -o nightly-report .
+  CDK_OUTDIR="$dir/cdk.out" ./nightly-report
 }
 
 passed=0

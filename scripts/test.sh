@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the test suite: decider, construct assertions, validation, local state machine executions,
-# README examples, lint, the integ snapshot, then the consumer apps in TypeScript, Python and Java
-# (which reuse dist/ from scripts/setup.sh, or build it). Installs dependencies, and MiniStack,
+# README examples, lint, the integ snapshot, then the consumer apps in TypeScript, Python, Java and
+# Go (which reuse dist/ from scripts/setup.sh, or build it). Installs dependencies, and MiniStack,
 # first when a fresh clone has none.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,5 +22,5 @@ const failed = n("failures") + n("errors");
 console.log(`jest: ${n("tests") - failed - n("skipped")} passed, ${failed} failed, ${n("skipped")} skipped`);
 '
 
-# The built npm, PyPI and Maven packages, installed into fresh TypeScript, Python and Java apps.
+# The built npm, PyPI, Maven and Go packages, installed into fresh TypeScript, Python, Java and Go apps.
 npx projen test:consumers

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-// README's Python and Java examples are the marked regions of the consumer apps that
+// README's Python, Java and Go examples are the marked regions of the consumer apps that
 // consumers/run.sh installs the built packages into, synthesizes and checks: so every example
 // in README runs, in its own language, against the packages as published.
 
@@ -19,6 +19,7 @@ const EXAMPLES = [
     files: [`${JAVA_SOURCES}/NightlyReportStack.java`, `${JAVA_SOURCES}/PartitionPipeline.java`, `${JAVA_SOURCES}/QuarterlyReport.java`],
     comment: '//',
   },
+  { language: 'go', files: ['consumers/go/nightly_report_stack.go'], comment: '//' },
 ].map((example) => ({ ...example, file: example.files.join(' and ') }));
 
 /** The contents of the fenced code blocks whose info string starts with `language`, in order. */

@@ -1,0 +1,262 @@
+// A user's CDK app in Go: synthesizes NightlyReportStack (nightly_report_stack.go) and checks its
+// own cloud assembly, as the TypeScript, Python and Java consumer apps check theirs. Any failed
+// check exits non-zero. consumers/run.sh runs it; it never deploys.
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdk-retryable-ecs-run-task/cdk-retryable-ecs-run-task-go/cdkretryableecsruntask"
+)
+
+// The default lists, as README documents them.
+var (
+	defaultStopCodes               = []any{"TaskFailedToStart", "SpotInterruption", "TerminationNotice", "InfrastructureHealth"}
+	defaultRetryableStoppedReasons = []any{
+		"ResourceInitializationError:*",
+		"CannotPullContainerError:*",
+		"Timeout waiting for network interface provisioning*",
+		"Host EC2 (instance *) stopped/terminated*",
+	}
+	defaultNonRetryableStoppedReasons = []any{
+		"CannotPullContainerError:*not found*",
+		"CannotPullContainerError:*manifest unknown*",
+		"CannotPullContainerError:*repository does not exist*",
+		"CannotPullContainerError:*access denied*",
+		"CannotPullContainerError:*403 Forbidden*",
+		"CannotPullContainerError:*401 Unauthorized*",
+		"ResourceInitializationError:*AccessDenied*",
+		"ResourceInitializationError:*ResourceNotFoundException*",
+		"ResourceInitializationError:*ParameterNotFound*",
+		"CannotStartContainerError:*executable file not found*",
+	}
+	defaultRetryableErrors         = []any{"ECS.AmazonECSException", "ECS.ServerException", "AmazonECS.Unknown"}
+	defaultNonRetryableErrorCauses = []any{
+		"ATTRIBUTE",
+		"MemberOf placement constraint unsatisfied*",
+		"LOCATION",
+		"*TaskDefinition is inactive*",
+		"*Unable to describe task definition*",
+		"*Error Code: ClusterNotFoundException*",
+		"*Error Code: PlatformUnknownException*",
+		"*Error Code: PlatformTaskDefinitionIncompatibilityException*",
+		"*Error Code: UnsupportedFeatureException*",
+		"*Error Code: BlockedException*",
+		"*Error Code: AccessDeniedException*",
+	}
+)
+
+// The policy NightlyReportStack must render into the "Decide retry" invocation: each list is the
+// default followed by what the example adds.
+var expectedPolicy = map[string]any{
+	"maxAttempts":                5,
+	"intervalSeconds":            10,
+	"backoffRate":                1.5,
+	"maxDelaySeconds":            120,
+	"jitter":                     "NONE",
+	"retryableStopCodes":         plus(defaultStopCodes, "SomeFutureStopCode"),
+	"retryableStoppedReasons":    plus(defaultRetryableStoppedReasons, "CannotCreateContainerError:*"),
+	"nonRetryableStoppedReasons": plus(defaultNonRetryableStoppedReasons, "CannotPullContainerError:*no matching manifest*"),
+	"retryableExitCodes":         []any{75, 69},
+	"retryableErrors":            plus(defaultRetryableErrors, "States.Timeout"),
+	"nonRetryableErrorCauses":    defaultNonRetryableErrorCauses,
+}
+
+// The attempt number reaches every container of the task definition, as README documents it.
+const (
+	attemptVariable = "RETRYABLE_ECS_RUN_TASK_ATTEMPT"
+	attemptValue    = "States.Format('{}', $.retryableEcsRunTask.attempt)"
+)
+
+func main() {
+	os.Exit(run())
+}
+
+func run() (status int) {
+	// jsii's Node.js process must stop before the program exits; deferred calls run last-in first-out.
+	defer jsii.Close()
+	defer func() {
+		// A failed check, or a failed assertions check raised through jsii.
+		if r := recover(); r != nil {
+			fmt.Fprintf(os.Stderr, "go consumer: FAILED: %v\n", r)
+			status = 1
+		}
+	}()
+
+	app := awscdk.NewApp(nil) // CDK_OUTDIR from the environment, as for any CDK app
+	stack, job := NewNightlyReportStack(app, "NightlyReportStack", &NightlyReportStackProps{})
+	assembly := app.Synth(nil)
+	check(job.StateMachine() != nil, "job.StateMachine() is set")
+	check(job.Decider() != nil, "job.Decider() is set")
+
+	outdir := *assembly.Directory()
+	templateFile := filepath.Join(outdir, *assembly.GetStackArtifact(stack.ArtifactId()).TemplateFile())
+	fmt.Println(checkAssembly(outdir, templateFile))
+	return 0
+}
+
+func checkAssembly(outdir, templateFile string) string {
+	// The template exactly as written into the cloud assembly.
+	templateText := readFile(templateFile)
+	template := assertions.Template_FromString(jsii.String(templateText), nil)
+	var templateJSON map[string]any
+	must(json.Unmarshal([]byte(templateText), &templateJSON))
+
+	// One state machine, and one Lambda function: the shared decider.
+	template.ResourceCountIs(jsii.String("AWS::StepFunctions::StateMachine"), jsii.Number(1))
+	template.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(1))
+	template.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
+		"Runtime": assertions.Match_StringLikeRegexp(jsii.String("^nodejs")),
+		"Handler": "index.handler",
+	})
+
+	// The policy passed to the construct is rendered into the decider's payload.
+	stateMachine := onlyResourceOfType(templateJSON, "AWS::StepFunctions::StateMachine")
+	definition := parseDefinition(path(stateMachine, "Properties", "DefinitionString"))
+	states, _ := definition["States"].(map[string]any)
+	decide, ok := states["Decide retry"].(map[string]any)
+	check(ok, "\"Decide retry\" state missing; states: %v", keys(states))
+	policy := path(decide, "Parameters", "Payload", "policy")
+	expected := asJSON(expectedPolicy)
+	check(reflect.DeepEqual(policy, expected), "rendered policy differs:\n  got      %v\n  expected %v", policy, expected)
+	check(definition["TimeoutSeconds"] == float64(8*3600), "TimeoutSeconds: %v", definition["TimeoutSeconds"])
+
+	// Every attempt passes its number to the container, in the variable README names.
+	check(*cdkretryableecsruntask.RetryDefaults_ATTEMPT_ENVIRONMENT_VARIABLE() == attemptVariable,
+		"RetryDefaults_ATTEMPT_ENVIRONMENT_VARIABLE(): %s", *cdkretryableecsruntask.RetryDefaults_ATTEMPT_ENVIRONMENT_VARIABLE())
+	overrides := path(states, "Run task", "Parameters", "Overrides", "ContainerOverrides")
+	expectedOverrides := asJSON([]any{map[string]any{
+		"Name":        "report",
+		"Environment": []any{map[string]any{"Name": attemptVariable, "Value.$": attemptValue}},
+	}})
+	check(reflect.DeepEqual(overrides, expectedOverrides), "\"Run task\" ContainerOverrides:\n  got      %v\n  expected %v",
+		overrides, expectedOverrides)
+
+	// The decider's code asset was staged into the cloud assembly, and its index.js is not empty.
+	function := onlyResourceOfType(templateJSON, "AWS::Lambda::Function")
+	s3Key, ok := path(function, "Properties", "Code", "S3Key").(string)
+	check(ok, "Lambda Code.S3Key: %v", path(function, "Properties", "Code"))
+	// The stack's own asset manifest.
+	assetManifest := strings.TrimSuffix(templateFile, ".template.json") + ".assets.json"
+	var manifest map[string]any
+	must(json.Unmarshal([]byte(readFile(assetManifest)), &manifest))
+	var sources []map[string]any
+	files, _ := manifest["files"].(map[string]any)
+	for _, entry := range files {
+		destinations, _ := path(entry, "destinations").(map[string]any)
+		for _, destination := range destinations {
+			if path(destination, "objectKey") == s3Key {
+				source, _ := path(entry, "source").(map[string]any)
+				sources = append(sources, source)
+				break
+			}
+		}
+	}
+	check(len(sources) == 1, "one asset manifest entry for %s, found %d", s3Key, len(sources))
+	check(sources[0]["packaging"] == "zip", "decider asset packaging: %v", sources[0])
+	assetPath, _ := sources[0]["path"].(string)
+	indexJs := filepath.Join(outdir, assetPath, "index.js")
+	info, err := os.Stat(indexJs)
+	check(err == nil && info.Mode().IsRegular(), "%s exists", indexJs)
+	check(info.Size() > 0, "%s is not empty", indexJs)
+
+	return fmt.Sprintf("go consumer: %d states, policy as passed, %s on every attempt, 1 Lambda function, "+
+		"decider asset %s/index.js (%d bytes) in %s", len(states), attemptVariable, assetPath, info.Size(), outdir)
+}
+
+func onlyResourceOfType(template map[string]any, resourceType string) map[string]any {
+	var found []map[string]any
+	resources, _ := template["Resources"].(map[string]any)
+	for _, r := range resources {
+		resource, _ := r.(map[string]any)
+		if resource["Type"] == resourceType {
+			found = append(found, resource)
+		}
+	}
+	check(len(found) == 1, "one %s, found %d", resourceType, len(found))
+	return found[0]
+}
+
+// parseDefinition joins an Fn::Join definition, each token replaced by a placeholder string, and parses it.
+func parseDefinition(definitionString any) map[string]any {
+	text, isString := definitionString.(string)
+	if !isString {
+		join, _ := path(definitionString, "Fn::Join").([]any)
+		check(len(join) == 2, "DefinitionString: %v", definitionString)
+		separator, _ := join[0].(string)
+		parts, _ := join[1].([]any)
+		joined := make([]string, len(parts))
+		for i, part := range parts {
+			if s, ok := part.(string); ok {
+				joined[i] = s
+			} else {
+				joined[i] = "TOKEN"
+			}
+		}
+		text = strings.Join(joined, separator)
+	}
+	var definition map[string]any
+	must(json.Unmarshal([]byte(text), &definition))
+	return definition
+}
+
+// path follows object keys through decoded JSON; it is nil where a key is missing.
+func path(node any, keys ...string) any {
+	for _, key := range keys {
+		object, ok := node.(map[string]any)
+		if !ok {
+			return nil
+		}
+		node = object[key]
+	}
+	return node
+}
+
+// asJSON is a value as encoding/json decodes it (numbers as float64), for comparing with decoded JSON.
+func asJSON(value any) any {
+	encoded, err := json.Marshal(value)
+	must(err)
+	var decoded any
+	must(json.Unmarshal(encoded, &decoded))
+	return decoded
+}
+
+func plus(list []any, element any) []any {
+	return append(append([]any{}, list...), element)
+}
+
+func keys(object map[string]any) []string {
+	names := make([]string, 0, len(object))
+	for name := range object {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func readFile(name string) string {
+	content, err := os.ReadFile(name)
+	must(err)
+	return string(content)
+}
+
+func check(condition bool, format string, args ...any) {
+	if !condition {
+		panic(fmt.Sprintf(format, args...))
+	}
+}
+
+func must(err error) {
+	if err != nil {
+		panic(err)
+	}
+}
