@@ -6,9 +6,9 @@ module example.com/nightlyreport
 go 1.26.0
 
 require (
-	// The newest aws-cdk-go that the Go module proxy serves here, as a user on a current CDK would
-	// have (it needs Go 1.26). The library's go.mod requires v2.257.0 or later (DEVELOPERS.md).
-	github.com/aws/aws-cdk-go/awscdk/v2 v2.277.0
+	// The version the library's go.mod requires (CDK_DEV_VERSION, DEVELOPERS.md), so that the app
+	// reuses what package:go compiled: a newer aws-cdk-go costs minutes of compiling on a cold cache.
+	github.com/aws/aws-cdk-go/awscdk/v2 v2.257.0
 	github.com/aws/constructs-go/constructs/v10 v10.8.1
 	github.com/aws/jsii-runtime-go v1.142.0
 	github.com/cdk-retryable-ecs-run-task/cdk-retryable-ecs-run-task-go/cdkretryableecsruntask v0.0.0
