@@ -11,7 +11,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { RetryableEcsRunTask, RetryableEcsRunTaskFragment, RetryDefaults, RetryErrors, TaskStopCode } from 'cdk-retryable-ecs-run-task';
+import { DecisionEngine, RetryableEcsRunTask, RetryableEcsRunTaskFragment, RetryDefaults, RetryErrors, TaskStopCode } from 'cdk-retryable-ecs-run-task';
 import { Construct } from 'constructs';
 
 // The same stack and construct as the Python and Java consumers (and README's Python and Java examples).
@@ -139,6 +139,44 @@ export class SpotReportStack extends Stack {
   }
 }
 
+/**
+ * An hourly report whose retries the state machine decides by itself (`DecisionEngine.STATE_MACHINE`):
+ * JSONata states, and no Lambda function in the stack. The Python, Java and Go consumers have the same stack.
+ */
+export class HourlyReportStack extends Stack {
+  public readonly job: RetryableEcsRunTask;
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }],
+    });
+    const cluster = new ecs.Cluster(this, 'Cluster', { vpc });
+    const taskDefinition = new ecs.FargateTaskDefinition(this, 'HourlyReport');
+    taskDefinition.addContainer('report', {
+      image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:stable'),
+      command: ['sh', '-c', 'echo attempt $RETRYABLE_ECS_RUN_TASK_ATTEMPT'],
+      logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'hourly-report' }),
+    });
+
+    // The parentheses of the id become '_' in the namespace of the run's metrics.
+    this.job = new RetryableEcsRunTask(this, 'Hourly report (no Lambda)', {
+      cluster,
+      taskDefinition,
+      subnets: { subnetType: ec2.SubnetType.PUBLIC },
+      assignPublicIp: true,
+      decisionEngine: DecisionEngine.STATE_MACHINE,
+      maxAttempts: 6,
+      interval: Duration.seconds(15),
+      maxDelay: Duration.minutes(4),
+      retryableExitCodes: [75],
+    });
+  }
+}
+
 /** A stack of its own for a PartitionPipeline, with the cluster and the two task definitions it is given. */
 function partitionPipelineStack(app: App): Stack {
   const stack = new Stack(app, 'PartitionPipelineStack');
@@ -210,6 +248,20 @@ const EXPECTED_POLICY = {
   nonRetryableErrorCauses: EXPECTED_DEFAULTS.nonRetryableErrorCauses,
 };
 
+/** The policy HourlyReportStack renders into the comment of its "Retry or fail" state: the defaults and what it sets. */
+const EXPECTED_HOURLY_POLICY = {
+  maxAttempts: 6,
+  intervalSeconds: 15,
+  backoffRate: 2,
+  maxDelaySeconds: 240,
+  jitter: 'FULL',
+  ...EXPECTED_DEFAULTS,
+  retryableExitCodes: [75],
+};
+
+/** The attempt number reaches every container of the task definition, as README documents it. */
+const ATTEMPT_VARIABLE = 'RETRYABLE_ECS_RUN_TASK_ATTEMPT';
+
 /** The default fallback rules, as README documents them ("Fallback rules"). */
 const EXPECTED_FALLBACK_DEFAULTS = {
   stopCodes: ['SpotInterruption', 'TerminationNotice'],
@@ -238,6 +290,7 @@ function main(): void {
   const stack = new NightlyReportStack(app, 'NightlyReportStack');
   const pipelineStack = partitionPipelineStack(app);
   const spotStack = new SpotReportStack(app, 'SpotReportStack');
+  const hourlyStack = new HourlyReportStack(app, 'HourlyReportStack');
   const assembly = app.synth();
 
   // The template exactly as written into the cloud assembly.
@@ -291,6 +344,70 @@ function main(): void {
   const warnings = spotArtifact.messages.filter((m) => m.level === 'warning').map((m) => m.entry.data);
   assert.deepEqual(warnings, [], 'SpotReportStack: no synth warnings');
   console.log(checkSpotReport(path.join(assembly.directory, spotArtifact.templateFile)));
+
+  const hourlyArtifact = assembly.getStackArtifact(hourlyStack.artifactId);
+  console.log(checkHourlyReport(path.join(assembly.directory, hourlyArtifact.templateFile), hourlyStack.job));
+}
+
+function checkHourlyReport(templateFile: string, job: RetryableEcsRunTask): string {
+  const template = Template.fromJSON(JSON.parse(fs.readFileSync(templateFile, 'utf8')));
+
+  // The state machine decides by itself: no Lambda function in the stack, and no decider on the run.
+  template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+  template.resourceCountIs('AWS::Lambda::Function', 0);
+  assert.equal(job.decider, undefined, 'job.decider is undefined');
+  assert.equal(job.deciderLogGroup, undefined, 'job.deciderLogGroup is undefined');
+  assert.ok(job.stateMachineLogGroup, 'job.stateMachineLogGroup is set');
+
+  const [stateMachine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+  const definition = parseDefinition(stateMachine.Properties.DefinitionString);
+  const states = definition.States;
+  for (const state of ['Start attempts', 'Run task', 'Retry or fail', 'Back off', 'Attempts exhausted', 'Not retryable']) {
+    assert.ok(states[state], `"${state}" missing; states: ${Object.keys(states).join(', ')}`);
+  }
+  assert.equal(states['Decide retry'], undefined, 'no "Decide retry" state');
+  // Every state is a JSONata state, so the run works inside a JSONPath workflow too.
+  for (const [name, state] of Object.entries<Json>(states)) {
+    assert.equal(state.QueryLanguage, 'JSONata', `"${name}" QueryLanguage`);
+  }
+
+  // The policy the decisions apply, rendered into the comment of the "Retry or fail" Choice.
+  const retryOrFail = states['Retry or fail'];
+  assert.equal(retryOrFail.Type, 'Choice');
+  const prefix = 'retry policy: ';
+  assert.ok(String(retryOrFail.Comment).startsWith(prefix), `"Retry or fail" Comment: ${retryOrFail.Comment}`);
+  assert.deepEqual(JSON.parse(retryOrFail.Comment.slice(prefix.length)), EXPECTED_HOURLY_POLICY);
+
+  // Every attempt passes its number to the container, as a JSONata expression.
+  assert.deepEqual(states['Run task'].Arguments.Overrides.ContainerOverrides, [{
+    Name: 'report',
+    Environment: [{ Name: ATTEMPT_VARIABLE, Value: '{% $string($retry_attempt) %}' }],
+  }]);
+
+  // The state machine logs at level ALL, without execution data, to a log group of its own that keeps a month.
+  const logging = stateMachine.Properties.LoggingConfiguration;
+  assert.equal(logging.Level, 'ALL');
+  assert.equal(logging.IncludeExecutionData, false);
+  assert.equal(logging.Destinations.length, 1);
+  const [logGroupId, attribute] = logging.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'];
+  assert.equal(attribute, 'Arn');
+  const logGroup = template.toJSON().Resources[logGroupId];
+  assert.equal(logGroup?.Type, 'AWS::Logs::LogGroup', `${logGroupId} is a log group`);
+  assert.equal(logGroup.Properties.RetentionInDays, 30);
+
+  // The metrics are counted from that log, in a namespace of the run's own: its construct path, '(' and ')' replaced.
+  const namespace = 'RetryableEcsRunTask/HourlyReportStack/Hourly report _no Lambda_/Run';
+  assert.equal(job.metricRetries().namespace, namespace);
+  assert.equal(job.metricRetries().metricName, 'Retries');
+  const filters = Object.values(template.findResources('AWS::Logs::MetricFilter'));
+  assert.deepEqual(filters.map((f) => f.Properties.MetricTransformations[0].MetricName).sort(), ['AttemptsExhausted', 'NotRetryable', 'Retries']);
+  for (const filter of filters) {
+    assert.deepEqual(filter.Properties.LogGroupName, { Ref: logGroupId });
+    assert.equal(filter.Properties.MetricTransformations[0].MetricNamespace, namespace);
+  }
+
+  return `typescript consumer: HourlyReportStack: STATE_MACHINE engine, ${Object.keys(states).length} JSONata states, `
+    + `policy as passed, no Lambda function, ${filters.length} metric filters in ${namespace}, in ${path.dirname(templateFile)}`;
 }
 
 function checkSpotReport(templateFile: string): string {
