@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from aws_cdk import assertions
+from cdk_retryable_ecs_run_task import DecisionEngine
 
 # README:start
 from aws_cdk import App, Duration, Stack
@@ -173,6 +174,53 @@ class MonthlyReport(Construct):
 # README:end
 
 
+class HourlyReportStack(Stack):
+    """An hourly report whose retries the state machine decides by itself
+    (DecisionEngine.STATE_MACHINE): JSONata states, and no Lambda function in the stack. The
+    TypeScript, Java and Go consumers have the same stack."""
+
+    def __init__(self, scope: Construct, construct_id: str, **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+
+        vpc = ec2.Vpc(
+            self, "Vpc",
+            max_azs=2,
+            nat_gateways=0,
+            subnet_configuration=[ec2.SubnetConfiguration(name="public", subnet_type=ec2.SubnetType.PUBLIC)],
+        )
+        cluster = ecs.Cluster(self, "Cluster", vpc=vpc)
+        task_definition = ecs.FargateTaskDefinition(self, "HourlyReport")
+        task_definition.add_container(
+            "report",
+            image=ecs.ContainerImage.from_registry("public.ecr.aws/docker/library/busybox:stable"),
+            command=["sh", "-c", "echo attempt $RETRYABLE_ECS_RUN_TASK_ATTEMPT"],
+            logging=ecs.LogDrivers.aws_logs(stream_prefix="hourly-report"),
+        )
+
+        # The parentheses of the id become "_" in the namespace of the run's metrics.
+        self.job = RetryableEcsRunTask(
+            self, "Hourly report (no Lambda)",
+            cluster=cluster,
+            task_definition=task_definition,
+            subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
+            assign_public_ip=True,
+            decision_engine=DecisionEngine.STATE_MACHINE,
+            max_attempts=6,
+            interval=Duration.seconds(15),
+            max_delay=Duration.minutes(4),
+            retryable_exit_codes=[75],
+        )
+
+
+def synth_hourly_report(outdir: Path) -> tuple[Path, RetryableEcsRunTask]:
+    """Synthesizes a HourlyReportStack in an app of its own. Returns the stack's template file and
+    the run."""
+    hourly_app = App(outdir=str(outdir))
+    stack = HourlyReportStack(hourly_app, "HourlyReportStack")
+    assembly = hourly_app.synth()
+    return Path(assembly.directory) / assembly.get_stack_artifact(stack.artifact_id).template_file, stack.job
+
+
 def synth_monthly_report(outdir: Path) -> Path:
     """Puts a MonthlyReport into a stack of its own, with the cluster it is given, and synthesizes
     it in an app of its own. Returns the stack's template file."""
@@ -262,6 +310,21 @@ EXPECTED_POLICY = {
     "retryableErrors": [*EXPECTED_DEFAULTS["retryableErrors"], "States.Timeout"],
     "nonRetryableErrorCauses": EXPECTED_DEFAULTS["nonRetryableErrorCauses"],
 }
+
+# The policy HourlyReportStack renders into the comment of its "Retry or fail" state: the defaults
+# and what it sets.
+EXPECTED_HOURLY_POLICY = {
+    "maxAttempts": 6,
+    "intervalSeconds": 15,
+    "backoffRate": 2,
+    "maxDelaySeconds": 240,
+    "jitter": "FULL",
+    **EXPECTED_DEFAULTS,
+    "retryableExitCodes": [75],
+}
+
+# The attempt number reaches every container of the task definition, as README documents it.
+ATTEMPT_VARIABLE = "RETRYABLE_ECS_RUN_TASK_ATTEMPT"
 
 
 class CheckFailed(Exception):
@@ -453,11 +516,82 @@ def check_monthly_report(template_file: Path) -> str:
     )
 
 
+def check_hourly_report(template_file: Path, job: RetryableEcsRunTask) -> str:
+    template_json = json.loads(template_file.read_text())
+    template = assertions.Template.from_json(template_json)
+
+    # The state machine decides by itself: no Lambda function in the stack, and no decider on the run.
+    template.resource_count_is("AWS::StepFunctions::StateMachine", 1)
+    template.resource_count_is("AWS::Lambda::Function", 0)
+    check(job.decider is None, f"job.decider: {job.decider}")
+    check(job.decider_log_group is None, f"job.decider_log_group: {job.decider_log_group}")
+    check(job.state_machine_log_group is not None, "job.state_machine_log_group is set")
+
+    (state_machine,) = template.find_resources("AWS::StepFunctions::StateMachine").values()
+    states = parse_definition(state_machine["Properties"]["DefinitionString"])["States"]
+    for name in ("Start attempts", "Run task", "Retry or fail", "Back off", "Attempts exhausted", "Not retryable"):
+        check(name in states, f'"{name}" missing; states: {sorted(states)}')
+    check("Decide retry" not in states, 'no "Decide retry" state')
+    # Every state is a JSONata state, so the run works inside a JSONPath workflow too.
+    for name, state in states.items():
+        check(state.get("QueryLanguage") == "JSONata", f'"{name}" QueryLanguage: {state.get("QueryLanguage")}')
+
+    # The policy the decisions apply, rendered into the comment of the "Retry or fail" Choice.
+    retry_or_fail = states["Retry or fail"]
+    check(retry_or_fail["Type"] == "Choice", f'"Retry or fail" is a {retry_or_fail["Type"]}')
+    comment = retry_or_fail.get("Comment", "")
+    prefix = "retry policy: "
+    check(comment.startswith(prefix), f'"Retry or fail" Comment: {comment}')
+    policy = json.loads(comment[len(prefix):])
+    check(
+        policy == EXPECTED_HOURLY_POLICY,
+        f"rendered policy differs:\n  got      {policy}\n  expected {EXPECTED_HOURLY_POLICY}",
+    )
+
+    # Every attempt passes its number to the container, as a JSONata expression.
+    overrides = states["Run task"]["Arguments"]["Overrides"]["ContainerOverrides"]
+    expected_overrides = [{
+        "Name": "report",
+        "Environment": [{"Name": ATTEMPT_VARIABLE, "Value": "{% $string($retry_attempt) %}"}],
+    }]
+    check(overrides == expected_overrides, f'"Run task" ContainerOverrides:\n  got      {overrides}\n  expected {expected_overrides}')
+
+    # The state machine logs at level ALL, without execution data, to a log group of its own that keeps a month.
+    logging = state_machine["Properties"]["LoggingConfiguration"]
+    check(logging.get("Level") == "ALL", f'LoggingConfiguration.Level: {logging.get("Level")}')
+    check(logging.get("IncludeExecutionData") is False, f'IncludeExecutionData: {logging.get("IncludeExecutionData")}')
+    (destination,) = logging["Destinations"]
+    log_group_id, attribute = destination["CloudWatchLogsLogGroup"]["LogGroupArn"]["Fn::GetAtt"]
+    check(attribute == "Arn", f"log group attribute: {attribute}")
+    log_group = template_json["Resources"].get(log_group_id, {})
+    check(log_group.get("Type") == "AWS::Logs::LogGroup", f"{log_group_id} is a {log_group.get('Type')}")
+    check(log_group["Properties"].get("RetentionInDays") == 30, f'RetentionInDays: {log_group["Properties"].get("RetentionInDays")}')
+
+    # The metrics are counted from that log, in a namespace of the run's own: its construct path, "(" and ")" replaced.
+    namespace = "RetryableEcsRunTask/HourlyReportStack/Hourly report _no Lambda_/Run"
+    retries = job.metric_retries()
+    check(retries.namespace == namespace, f"metric_retries().namespace: {retries.namespace}")
+    check(retries.metric_name == "Retries", f"metric_retries().metric_name: {retries.metric_name}")
+    filters = list(template.find_resources("AWS::Logs::MetricFilter").values())
+    names = sorted(f["Properties"]["MetricTransformations"][0]["MetricName"] for f in filters)
+    check(names == ["AttemptsExhausted", "NotRetryable", "Retries"], f"metric filters: {names}")
+    for metric_filter in filters:
+        properties = metric_filter["Properties"]
+        check(properties["LogGroupName"] == {"Ref": log_group_id}, f'metric filter log group: {properties["LogGroupName"]}')
+        got = properties["MetricTransformations"][0]["MetricNamespace"]
+        check(got == namespace, f"metric filter namespace: {got}")
+    return (
+        f"python consumer: HourlyReportStack: STATE_MACHINE engine, {len(states)} JSONata states, policy as passed, "
+        f"no Lambda function, {len(filters)} metric filters in {namespace}, in {template_file.parent}"
+    )
+
+
 if __name__ == "__main__":
     try:
         print(check_assembly(Path(app.outdir)))
         print(check_partition_pipeline(synth_partition_pipeline(Path(app.outdir).parent / "cdk.out.pipeline")))
         print(check_monthly_report(synth_monthly_report(Path(app.outdir).parent / "cdk.out.monthly-report")))
+        print(check_hourly_report(*synth_hourly_report(Path(app.outdir).parent / "cdk.out.hourly-report")))
     except Exception as error:  # a CheckFailed, or a failed aws_cdk.assertions check raised through jsii
         print(f"python consumer: FAILED: {error}", file=sys.stderr)
         sys.exit(1)
