@@ -2,6 +2,7 @@ package com.example.nightlyreport;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.cdkretryableecsruntask.RetryableEcsRunTask;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -26,8 +27,8 @@ import software.amazon.awscdk.services.ecs.ContainerImage;
 import software.amazon.awscdk.services.ecs.FargateTaskDefinition;
 
 /**
- * A user's CDK app: synthesizes {@link NightlyReportStack}, a stack with a {@link PartitionPipeline} and
- * a stack with a {@link QuarterlyReport}, and checks its own cloud assembly.
+ * A user's CDK app: synthesizes {@link NightlyReportStack}, a stack with a {@link PartitionPipeline},
+ * a stack with a {@link QuarterlyReport} and a {@link HourlyReportStack}, and checks its own cloud assembly.
  * Any failed check exits non-zero. consumers/run.sh runs it; it never deploys.
  */
 public final class ConsumerApp {
@@ -104,6 +105,26 @@ public final class ConsumerApp {
             Map.of("cpu", 1024, "memoryMiB", 4096, "containerMemoryMiB", List.of()),
             Map.of("cpu", 2048, "memoryMiB", 8192, "containerMemoryMiB", List.of()));
 
+    /**
+     * The policy HourlyReportStack renders into the comment of its "Retry or fail" state: the
+     * defaults and what it sets.
+     */
+    private static final Map<String, Object> EXPECTED_HOURLY_POLICY = Map.ofEntries(
+            Map.entry("maxAttempts", 6),
+            Map.entry("intervalSeconds", 15),
+            Map.entry("backoffRate", 2),
+            Map.entry("maxDelaySeconds", 240),
+            Map.entry("jitter", "FULL"),
+            Map.entry("retryableStopCodes", DEFAULT_STOP_CODES),
+            Map.entry("retryableStoppedReasons", DEFAULT_RETRYABLE_STOPPED_REASONS),
+            Map.entry("nonRetryableStoppedReasons", DEFAULT_NON_RETRYABLE_STOPPED_REASONS),
+            Map.entry("retryableExitCodes", List.of(75)),
+            Map.entry("retryableErrors", DEFAULT_RETRYABLE_ERRORS),
+            Map.entry("nonRetryableErrorCauses", DEFAULT_NON_RETRYABLE_ERROR_CAUSES));
+
+    /** The attempt number reaches every container of the task definition, as README documents it. */
+    private static final String ATTEMPT_VARIABLE = "RETRYABLE_ECS_RUN_TASK_ATTEMPT";
+
     private ConsumerApp() {
     }
 
@@ -114,6 +135,7 @@ public final class ConsumerApp {
             NightlyReportStack stack = new NightlyReportStack(app, "NightlyReportStack", StackProps.builder().build());
             Stack pipelineStack = partitionPipelineStack(app);
             Stack quarterlyStack = quarterlyReportStack(app);
+            HourlyReportStack hourlyStack = new HourlyReportStack(app, "HourlyReportStack", StackProps.builder().build());
             CloudAssembly assembly = app.synth();
             check(stack.getJob().getStateMachine() != null, "job.getStateMachine() is set");
             check(stack.getJob().getDecider() != null, "job.getDecider() is set");
@@ -132,6 +154,8 @@ public final class ConsumerApp {
             }
             check(warnings.isEmpty(), "QuarterlyReportStack: synth warnings: " + warnings);
             System.out.println(checkQuarterlyReport(outdir.resolve(quarterlyArtifact.getTemplateFile())));
+            System.out.println(checkHourlyReport(
+                    outdir.resolve(assembly.getStackArtifact(hourlyStack.getArtifactId()).getTemplateFile()), hourlyStack.getJob()));
             status = 0;
         } catch (Throwable error) { // a failed check, or a failed assertions check raised through jsii
             System.err.println("java consumer: FAILED: " + error);
@@ -233,6 +257,85 @@ public final class ConsumerApp {
 
         return "java consumer: QuarterlyReport: FARGATE_SPOT then FARGATE, 3 sizes, default fallback rules, "
                 + states.size() + " states, 1 Lambda function, in " + templateFile.getParent();
+    }
+
+    private static String checkHourlyReport(final Path templateFile, final RetryableEcsRunTask job) throws IOException {
+        String templateText = Files.readString(templateFile);
+        Template template = Template.fromString(templateText);
+        JsonNode templateJson = JSON.readTree(templateText);
+
+        // The state machine decides by itself: no Lambda function in the stack, and no decider on the run.
+        template.resourceCountIs("AWS::StepFunctions::StateMachine", 1);
+        template.resourceCountIs("AWS::Lambda::Function", 0);
+        check(job.getDecider() == null, "job.getDecider(): " + job.getDecider());
+        check(job.getDeciderLogGroup() == null, "job.getDeciderLogGroup(): " + job.getDeciderLogGroup());
+        check(job.getStateMachineLogGroup() != null, "job.getStateMachineLogGroup() is set");
+
+        JsonNode stateMachine = onlyResourceOfType(templateJson, "AWS::StepFunctions::StateMachine");
+        JsonNode states = parseDefinition(stateMachine.path("Properties").path("DefinitionString")).path("States");
+        for (String state : List.of("Start attempts", "Run task", "Retry or fail", "Back off", "Attempts exhausted", "Not retryable")) {
+            check(states.has(state), "\"" + state + "\" missing; states: " + fieldNames(states));
+        }
+        check(!states.has("Decide retry"), "no \"Decide retry\" state");
+        // Every state is a JSONata state, so the run works inside a JSONPath workflow too.
+        for (String name : fieldNames(states)) {
+            check("JSONata".equals(states.path(name).path("QueryLanguage").asText()),
+                    "\"" + name + "\" QueryLanguage: " + states.path(name).path("QueryLanguage"));
+        }
+
+        // The policy the decisions apply, rendered into the comment of the "Retry or fail" Choice.
+        JsonNode retryOrFail = states.path("Retry or fail");
+        check("Choice".equals(retryOrFail.path("Type").asText()), "\"Retry or fail\" is a " + retryOrFail.path("Type"));
+        String comment = retryOrFail.path("Comment").asText();
+        String prefix = "retry policy: ";
+        check(comment.startsWith(prefix), "\"Retry or fail\" Comment: " + comment);
+        JsonNode policy = JSON.readTree(comment.substring(prefix.length()));
+        JsonNode expectedPolicy = JSON.valueToTree(EXPECTED_HOURLY_POLICY);
+        check(expectedPolicy.equals(policy), "rendered policy differs:\n  got      " + policy + "\n  expected " + expectedPolicy);
+
+        // Every attempt passes its number to the container, as a JSONata expression.
+        JsonNode overrides = states.path("Run task").path("Arguments").path("Overrides").path("ContainerOverrides");
+        JsonNode expectedOverrides = JSON.valueToTree(List.of(Map.of(
+                "Name", "report",
+                "Environment", List.of(Map.of("Name", ATTEMPT_VARIABLE, "Value", "{% $string($retry_attempt) %}")))));
+        check(expectedOverrides.equals(overrides),
+                "\"Run task\" ContainerOverrides:\n  got      " + overrides + "\n  expected " + expectedOverrides);
+
+        // The state machine logs at level ALL, without execution data, to a log group of its own that keeps a month.
+        JsonNode logging = stateMachine.path("Properties").path("LoggingConfiguration");
+        check("ALL".equals(logging.path("Level").asText()), "LoggingConfiguration.Level: " + logging.path("Level"));
+        check(logging.path("IncludeExecutionData").isBoolean() && !logging.path("IncludeExecutionData").asBoolean(),
+                "IncludeExecutionData: " + logging.path("IncludeExecutionData"));
+        check(logging.path("Destinations").size() == 1, "Destinations: " + logging.path("Destinations"));
+        JsonNode getAtt = logging.path("Destinations").path(0).path("CloudWatchLogsLogGroup").path("LogGroupArn").path("Fn::GetAtt");
+        String logGroupId = getAtt.path(0).asText();
+        check("Arn".equals(getAtt.path(1).asText()), "log group attribute: " + getAtt);
+        JsonNode logGroup = templateJson.path("Resources").path(logGroupId);
+        check("AWS::Logs::LogGroup".equals(logGroup.path("Type").asText()), logGroupId + " is a " + logGroup.path("Type"));
+        check(logGroup.path("Properties").path("RetentionInDays").asInt() == 30,
+                "RetentionInDays: " + logGroup.path("Properties").path("RetentionInDays"));
+
+        // The metrics are counted from that log, in a namespace of the run's own: its construct path, '(' and ')' replaced.
+        String namespace = "RetryableEcsRunTask/HourlyReportStack/Hourly report _no Lambda_/Run";
+        check(namespace.equals(job.metricRetries().getNamespace()), "metricRetries().getNamespace(): " + job.metricRetries().getNamespace());
+        check("Retries".equals(job.metricRetries().getMetricName()), "metricRetries().getMetricName(): " + job.metricRetries().getMetricName());
+        List<String> metricNames = new ArrayList<>();
+        for (JsonNode resource : templateJson.path("Resources")) {
+            if ("AWS::Logs::MetricFilter".equals(resource.path("Type").asText())) {
+                JsonNode properties = resource.path("Properties");
+                JsonNode transformation = properties.path("MetricTransformations").path(0);
+                metricNames.add(transformation.path("MetricName").asText());
+                check(logGroupId.equals(properties.path("LogGroupName").path("Ref").asText()),
+                        "metric filter log group: " + properties.path("LogGroupName"));
+                check(namespace.equals(transformation.path("MetricNamespace").asText()),
+                        "metric filter namespace: " + transformation.path("MetricNamespace"));
+            }
+        }
+        metricNames.sort(null);
+        check(metricNames.equals(List.of("AttemptsExhausted", "NotRetryable", "Retries")), "metric filters: " + metricNames);
+
+        return "java consumer: HourlyReportStack: STATE_MACHINE engine, " + states.size() + " JSONata states, policy as passed, "
+                + "no Lambda function, " + metricNames.size() + " metric filters in " + namespace + ", in " + templateFile.getParent();
     }
 
     private static String checkPartitionPipeline(final Path templateFile) throws IOException {
