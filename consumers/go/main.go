@@ -1,6 +1,7 @@
-// A user's CDK app in Go: synthesizes NightlyReportStack (nightly_report_stack.go) and checks its
-// own cloud assembly, as the TypeScript, Python and Java consumer apps check theirs. Any failed
-// check exits non-zero. consumers/run.sh runs it; it never deploys.
+// A user's CDK app in Go: synthesizes NightlyReportStack (nightly_report_stack.go) and
+// HourlyReportStack (hourly_report_stack.go) and checks its own cloud assembly, as the
+// TypeScript, Python and Java consumer apps check theirs. Any failed check exits non-zero.
+// consumers/run.sh runs it; it never deploys.
 package main
 
 import (
@@ -71,6 +72,22 @@ var expectedPolicy = map[string]any{
 	"nonRetryableErrorCauses":    defaultNonRetryableErrorCauses,
 }
 
+// The policy HourlyReportStack renders into the comment of its "Retry or fail" state: the
+// defaults and what it sets.
+var expectedHourlyPolicy = map[string]any{
+	"maxAttempts":                6,
+	"intervalSeconds":            15,
+	"backoffRate":                2,
+	"maxDelaySeconds":            240,
+	"jitter":                     "FULL",
+	"retryableStopCodes":         defaultStopCodes,
+	"retryableStoppedReasons":    defaultRetryableStoppedReasons,
+	"nonRetryableStoppedReasons": defaultNonRetryableStoppedReasons,
+	"retryableExitCodes":         []any{75},
+	"retryableErrors":            defaultRetryableErrors,
+	"nonRetryableErrorCauses":    defaultNonRetryableErrorCauses,
+}
+
 // The attempt number reaches every container of the task definition, as README documents it.
 const (
 	attemptVariable = "RETRYABLE_ECS_RUN_TASK_ATTEMPT"
@@ -94,6 +111,7 @@ func run() (status int) {
 
 	app := awscdk.NewApp(nil) // CDK_OUTDIR from the environment, as for any CDK app
 	stack, job := NewNightlyReportStack(app, "NightlyReportStack", &NightlyReportStackProps{})
+	hourlyStack, hourlyJob := NewHourlyReportStack(app, "HourlyReportStack", nil)
 	assembly := app.Synth(nil)
 	check(job.StateMachine() != nil, "job.StateMachine() is set")
 	check(job.Decider() != nil, "job.Decider() is set")
@@ -101,6 +119,8 @@ func run() (status int) {
 	outdir := *assembly.Directory()
 	templateFile := filepath.Join(outdir, *assembly.GetStackArtifact(stack.ArtifactId()).TemplateFile())
 	fmt.Println(checkAssembly(outdir, templateFile))
+	hourlyTemplateFile := filepath.Join(outdir, *assembly.GetStackArtifact(hourlyStack.ArtifactId()).TemplateFile())
+	fmt.Println(checkHourlyReport(hourlyTemplateFile, hourlyJob))
 	return 0
 }
 
@@ -171,6 +191,90 @@ func checkAssembly(outdir, templateFile string) string {
 
 	return fmt.Sprintf("go consumer: %d states, policy as passed, %s on every attempt, 1 Lambda function, "+
 		"decider asset %s/index.js (%d bytes) in %s", len(states), attemptVariable, assetPath, info.Size(), outdir)
+}
+
+func checkHourlyReport(templateFile string, job cdkretryableecsruntask.RetryableEcsRunTask) string {
+	templateText := readFile(templateFile)
+	template := assertions.Template_FromString(jsii.String(templateText), nil)
+	var templateJSON map[string]any
+	must(json.Unmarshal([]byte(templateText), &templateJSON))
+
+	// The state machine decides by itself: no Lambda function in the stack, and no decider on the run.
+	template.ResourceCountIs(jsii.String("AWS::StepFunctions::StateMachine"), jsii.Number(1))
+	template.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(0))
+	check(job.Decider() == nil, "job.Decider(): %v", job.Decider())
+	check(job.DeciderLogGroup() == nil, "job.DeciderLogGroup(): %v", job.DeciderLogGroup())
+	check(job.StateMachineLogGroup() != nil, "job.StateMachineLogGroup() is set")
+
+	stateMachine := onlyResourceOfType(templateJSON, "AWS::StepFunctions::StateMachine")
+	definition := parseDefinition(path(stateMachine, "Properties", "DefinitionString"))
+	states, _ := definition["States"].(map[string]any)
+	for _, name := range []string{"Start attempts", "Run task", "Retry or fail", "Back off", "Attempts exhausted", "Not retryable"} {
+		_, ok := states[name]
+		check(ok, "%q missing; states: %v", name, keys(states))
+	}
+	_, hasDecide := states["Decide retry"]
+	check(!hasDecide, "no \"Decide retry\" state")
+	// Every state is a JSONata state, so the run works inside a JSONPath workflow too.
+	for _, name := range keys(states) {
+		check(path(states, name, "QueryLanguage") == "JSONata", "%q QueryLanguage: %v", name, path(states, name, "QueryLanguage"))
+	}
+
+	// The policy the decisions apply, rendered into the comment of the "Retry or fail" Choice.
+	check(path(states, "Retry or fail", "Type") == "Choice", "\"Retry or fail\" is a %v", path(states, "Retry or fail", "Type"))
+	comment, _ := path(states, "Retry or fail", "Comment").(string)
+	const prefix = "retry policy: "
+	check(strings.HasPrefix(comment, prefix), "\"Retry or fail\" Comment: %s", comment)
+	var policy any
+	must(json.Unmarshal([]byte(strings.TrimPrefix(comment, prefix)), &policy))
+	expected := asJSON(expectedHourlyPolicy)
+	check(reflect.DeepEqual(policy, expected), "rendered policy differs:\n  got      %v\n  expected %v", policy, expected)
+
+	// Every attempt passes its number to the container, as a JSONata expression.
+	overrides := path(states, "Run task", "Arguments", "Overrides", "ContainerOverrides")
+	expectedOverrides := asJSON([]any{map[string]any{
+		"Name":        "report",
+		"Environment": []any{map[string]any{"Name": attemptVariable, "Value": "{% $string($retry_attempt) %}"}},
+	}})
+	check(reflect.DeepEqual(overrides, expectedOverrides), "\"Run task\" ContainerOverrides:\n  got      %v\n  expected %v",
+		overrides, expectedOverrides)
+
+	// The state machine logs at level ALL, without execution data, to a log group of its own that keeps a month.
+	logging := path(stateMachine, "Properties", "LoggingConfiguration")
+	check(path(logging, "Level") == "ALL", "LoggingConfiguration.Level: %v", path(logging, "Level"))
+	check(path(logging, "IncludeExecutionData") == false, "IncludeExecutionData: %v", path(logging, "IncludeExecutionData"))
+	destinations, _ := path(logging, "Destinations").([]any)
+	check(len(destinations) == 1, "Destinations: %v", destinations)
+	getAtt, _ := path(destinations[0], "CloudWatchLogsLogGroup", "LogGroupArn", "Fn::GetAtt").([]any)
+	check(len(getAtt) == 2 && getAtt[1] == "Arn", "log group: %v", getAtt)
+	logGroupID, _ := getAtt[0].(string)
+	logGroup := path(templateJSON, "Resources", logGroupID)
+	check(path(logGroup, "Type") == "AWS::Logs::LogGroup", "%s is a %v", logGroupID, path(logGroup, "Type"))
+	check(path(logGroup, "Properties", "RetentionInDays") == float64(30), "RetentionInDays: %v", path(logGroup, "Properties", "RetentionInDays"))
+
+	// The metrics are counted from that log, in a namespace of the run's own: its construct path, '(' and ')' replaced.
+	const namespace = "RetryableEcsRunTask/HourlyReportStack/Hourly report _no Lambda_/Run"
+	retries := job.MetricRetries(nil)
+	check(*retries.Namespace() == namespace, "MetricRetries(nil).Namespace(): %s", *retries.Namespace())
+	check(*retries.MetricName() == "Retries", "MetricRetries(nil).MetricName(): %s", *retries.MetricName())
+	var metricNames []string
+	resources, _ := templateJSON["Resources"].(map[string]any)
+	for _, resource := range resources {
+		if path(resource, "Type") != "AWS::Logs::MetricFilter" {
+			continue
+		}
+		transformations, _ := path(resource, "Properties", "MetricTransformations").([]any)
+		check(len(transformations) == 1, "MetricTransformations: %v", transformations)
+		name, _ := path(transformations[0], "MetricName").(string)
+		metricNames = append(metricNames, name)
+		check(path(resource, "Properties", "LogGroupName", "Ref") == logGroupID, "metric filter log group: %v", path(resource, "Properties", "LogGroupName"))
+		check(path(transformations[0], "MetricNamespace") == namespace, "metric filter namespace: %v", path(transformations[0], "MetricNamespace"))
+	}
+	sort.Strings(metricNames)
+	check(reflect.DeepEqual(metricNames, []string{"AttemptsExhausted", "NotRetryable", "Retries"}), "metric filters: %v", metricNames)
+
+	return fmt.Sprintf("go consumer: HourlyReportStack: STATE_MACHINE engine, %d JSONata states, policy as passed, "+
+		"no Lambda function, %d metric filters in %s, in %s", len(states), len(metricNames), namespace, filepath.Dir(templateFile))
 }
 
 func onlyResourceOfType(template map[string]any, resourceType string) map[string]any {
