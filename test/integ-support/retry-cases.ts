@@ -4,17 +4,21 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { RetryableEcsRunTask, RetryDefaults, RetryErrors } from '../../src';
+import { DecisionEngine, RetryableEcsRunTask, RetryDefaults, RetryErrors } from '../../src';
 
 /*
- * The integration test of test/integ.retryable-ecs-run-task.ts, built here so that Jest can
- * synthesize it in-process (test/construct/integ-assertions.test.ts) and integ-runner does not
- * take this file for a test case of its own (it only runs files named `integ.*.ts`).
+ * The integration tests of test/integ.retryable-ecs-run-task.ts (the Lambda engine) and
+ * test/integ.state-machine-engine.ts (DecisionEngine.STATE_MACHINE), built here so that Jest can
+ * synthesize them in-process (test/construct/integ-assertions.test.ts,
+ * test/execution/integ-state-machine-engine.test.ts) and integ-runner does not take this file for
+ * a test case of its own (it only runs files named `integ.*.ts`).
  *
- * One cheap stack: a VPC with public subnets only (no NAT gateway), a Fargate task that pulls a
- * public busybox image and exits with a code chosen by the execution input, and one
+ * One cheap stack per engine: a VPC with public subnets only (no NAT gateway), a Fargate task that
+ * pulls a public busybox image and exits with a code chosen by the execution input, and one
  * RetryableEcsRunTask. The assertion stack starts three executions of it and waits for each to
- * end the way the retry policy says it must.
+ * end the way the retry policy says it must: the same result, history, error and cause on both
+ * engines. With the state machine engine, it then counts the log events that the run's metric
+ * filters match in the state machine's log.
  */
 
 /** The execution input field, passed to the container as `MODE`, that selects a case. */
@@ -49,11 +53,18 @@ export const CONTAINER_NAME = 'app';
 /** Environment variable that carries the case from the execution input into the container. */
 export const MODE_VARIABLE = 'MODE';
 
-/** Names the integ-runner snapshot and the assertions are keyed by. */
+/** Names the integ-runner snapshot and the assertions are keyed by: the Lambda engine's test. */
 export const INTEG_NAMES = {
   testStack: 'RetryableEcsRunTaskInteg',
   assertionStack: 'RetryableEcsRunTaskIntegAssertions',
   integTest: 'RetryableEcsRunTaskIntegTest',
+} as const;
+
+/** The names of the state machine engine's test (test/integ.state-machine-engine.ts). */
+export const STATE_MACHINE_ENGINE_INTEG_NAMES = {
+  testStack: 'RetryableEcsRunTaskStateMachineEngineInteg',
+  assertionStack: 'RetryableEcsRunTaskStateMachineEngineIntegAssertions',
+  integTest: 'RetryableEcsRunTaskStateMachineEngineIntegTest',
 } as const;
 
 /** How long each case may take once deployed, and how often its execution is polled. */
@@ -61,6 +72,41 @@ export const WAIT_FOR_EXECUTION = {
   totalTimeout: Duration.minutes(15),
   interval: Duration.seconds(30),
 } as const;
+
+/**
+ * How long, once every execution has ended, the state machine's log may take to hold all their
+ * events (CloudWatch Logs delivers them best effort, usually within seconds), and how often it is
+ * searched.
+ */
+export const WAIT_FOR_LOG_EVENTS = {
+  totalTimeout: Duration.minutes(10),
+  interval: Duration.seconds(30),
+} as const;
+
+/**
+ * The case from the execution input, as each engine's ECS task state reads it into `MODE`: a
+ * JSONPath reference in the Lambda engine's JSONPath states, a JSONata expression in the state
+ * machine engine's JSONata states. Every attempt gets the execution input: neither engine changes
+ * the input between attempts.
+ */
+export function modeFromInput(decisionEngine: DecisionEngine): string {
+  return decisionEngine === DecisionEngine.STATE_MACHINE ? '{% $states.input.mode %}' : sfn.JsonPath.stringAt('$.mode');
+}
+
+/**
+ * How many log events of each case the state machine engine's metric filters count, by metric:
+ * a `Back off` per retry (`Retries`), and the Fail state the run ends in.
+ */
+export const EXPECTED_METRIC_EVENTS: Record<RetryCase, Partial<Record<string, number>>> = {
+  'recover': { Retries: 1 },
+  'not-retryable': { NotRetryable: 1 },
+  'exhaust': { Retries: INTEG_POLICY.maxAttempts - 1, AttemptsExhausted: 1 },
+};
+
+/** The log events all cases add to `metricName` together. */
+export function expectedMetricEvents(metricName: string): number {
+  return RETRY_CASES.reduce((sum, retryCase) => sum + (EXPECTED_METRIC_EVENTS[retryCase][metricName] ?? 0), 0);
+}
 
 /**
  * The container's POSIX shell script (busybox `sh -c`). It reads the case from `MODE` and the
@@ -136,6 +182,18 @@ export interface RetryCaseCalls {
   readonly describe: IApiCall;
 }
 
+/**
+ * One metric of the state machine engine, checked on AWS: the `FilterLogEvents` call that
+ * searches the state machine's log with the metric filter's own pattern, once every execution
+ * has ended, and expects exactly the events the cases add to the metric.
+ */
+export interface MetricEventsCall {
+  readonly metricName: string;
+  readonly filterPattern: string;
+  readonly expectedEvents: number;
+  readonly call: IApiCall;
+}
+
 /** The synthesizable integration test. */
 export interface RetryIntegTest {
   readonly testStack: Stack;
@@ -143,12 +201,29 @@ export interface RetryIntegTest {
   readonly integ: IntegTest;
   readonly job: RetryableEcsRunTask;
   readonly cases: Record<RetryCase, RetryCaseCalls>;
+  /** With the state machine engine, by metric name; empty with the Lambda engine. */
+  readonly metricEvents: Record<string, MetricEventsCall>;
+}
+
+/** Options of `buildRetryIntegTest`. */
+export interface RetryIntegTestOptions {
+  /**
+   * The engine the run decides with. Each engine has a test of its own, with its own names.
+   *
+   * @default DecisionEngine.LAMBDA
+   */
+  readonly decisionEngine?: DecisionEngine;
 }
 
 /** Adds the test stack, the assertion stack and the `IntegTest` to `app`; does not synthesize. */
-export function buildRetryIntegTest(app: App): RetryIntegTest {
-  const testStack = new Stack(app, INTEG_NAMES.testStack, {
-    description: 'cdk-retryable-ecs-run-task integration test: a Fargate task that fails on purpose (safe to delete)',
+export function buildRetryIntegTest(app: App, options: RetryIntegTestOptions = {}): RetryIntegTest {
+  const decisionEngine = options.decisionEngine ?? DecisionEngine.LAMBDA;
+  const stateMachineEngine = decisionEngine === DecisionEngine.STATE_MACHINE;
+  const names = stateMachineEngine ? STATE_MACHINE_ENGINE_INTEG_NAMES : INTEG_NAMES;
+  const testStack = new Stack(app, names.testStack, {
+    description: stateMachineEngine
+      ? 'cdk-retryable-ecs-run-task integration test, state machine engine: a Fargate task that fails on purpose (safe to delete)'
+      : 'cdk-retryable-ecs-run-task integration test: a Fargate task that fails on purpose (safe to delete)',
   });
 
   // Public subnets only: tasks get a public IP and pull the image directly, so no NAT gateway.
@@ -184,19 +259,22 @@ export function buildRetryIntegTest(app: App): RetryIntegTest {
     assignPublicIp: true,
     containerOverrides: [{
       containerDefinition: container,
-      environment: [{ name: MODE_VARIABLE, value: sfn.JsonPath.stringAt('$.mode') }],
+      environment: [{ name: MODE_VARIABLE, value: modeFromInput(decisionEngine) }],
     }],
     ...INTEG_POLICY,
     retryableExitCodes: [...INTEG_POLICY.retryableExitCodes],
+    ...(stateMachineEngine ? { decisionEngine } : {}),
   });
 
-  // Log groups default to RETAIN; the task's and the shared decider's go with the stack.
+  // Log groups default to RETAIN; the task's and the shared decider's, or the state machine's, go with the stack.
   RemovalPolicies.of(testStack).destroy({ applyToResourceTypes: ['AWS::Logs::LogGroup'] });
 
-  const assertionStack = new Stack(app, INTEG_NAMES.assertionStack, {
-    description: 'cdk-retryable-ecs-run-task integration test assertions (safe to delete)',
+  const assertionStack = new Stack(app, names.assertionStack, {
+    description: stateMachineEngine
+      ? 'cdk-retryable-ecs-run-task integration test assertions, state machine engine (safe to delete)'
+      : 'cdk-retryable-ecs-run-task integration test assertions (safe to delete)',
   });
-  const integ = new IntegTest(app, INTEG_NAMES.integTest, {
+  const integ = new IntegTest(app, names.integTest, {
     testCases: [testStack],
     assertionStack,
     regions: ['us-east-1'],
@@ -222,6 +300,38 @@ export function buildRetryIntegTest(app: App): RetryIntegTest {
     return { start, describe };
   };
   const cases = Object.fromEntries(RETRY_CASES.map((c) => [c, runCase(c)])) as Record<RetryCase, RetryCaseCalls>;
+  const metricEvents = stateMachineEngine ? checkMetricEvents(integ, job, cases) : {};
 
-  return { testStack, assertionStack, integ, job, cases };
+  return { testStack, assertionStack, integ, job, cases, metricEvents };
+}
+
+/** A log event of Step Functions at level ALL: one JSON object per history event, its type in `type`. */
+const LOG_EVENT = Match.objectLike({ message: Match.serializedJson(Match.objectLike({ type: Match.stringLikeRegexp('StateEntered$') })) });
+
+/**
+ * The state machine engine counts its metrics from the state machine's own log, with filter
+ * patterns on the event type and state name of Step Functions' log events: on AWS, once every
+ * execution has ended, each metric filter's pattern must match exactly the events the cases add
+ * to its metric. The log group is new with each deploy, so it holds only these executions.
+ */
+function checkMetricEvents(integ: IntegTest, job: RetryableEcsRunTask, cases: Record<RetryCase, RetryCaseCalls>): Record<string, MetricEventsCall> {
+  const logGroup = job.stateMachineLogGroup;
+  if (!logGroup) {
+    throw new Error('the state machine engine\'s run has no stateMachineLogGroup');
+  }
+  const filters = job.node.findAll().filter((c): c is logs.CfnMetricFilter => c instanceof logs.CfnMetricFilter);
+  return Object.fromEntries(filters.map((filter) => {
+    const [{ metricName }] = filter.metricTransformations as logs.CfnMetricFilter.MetricTransformationProperty[];
+    const expectedEvents = expectedMetricEvents(metricName);
+    const call = integ.assertions.awsApiCall('CloudWatchLogs', 'filterLogEvents', {
+      logGroupName: logGroup.logGroupName,
+      filterPattern: filter.filterPattern,
+    })
+      // Exactly `expectedEvents` events: arrays inside objectLike must match in length.
+      .expect(ExpectedResult.objectLike({ events: Array.from({ length: expectedEvents }, () => LOG_EVENT) }))
+      .waitForAssertions({ ...WAIT_FOR_LOG_EVENTS });
+    // Searched only once every execution has ended.
+    Object.values(cases).forEach(({ describe }) => describe.next(call));
+    return [metricName, { metricName, filterPattern: filter.filterPattern, expectedEvents, call }];
+  }));
 }
