@@ -115,8 +115,28 @@ const TASK_FAILURES = new Set(['TaskFailed', 'TaskTimedOut', 'TaskStartFailed', 
 export function explainExecution(history: ExecutionHistory): ExecutionExplanation {
   const { visits, warnings } = stateVisits(history);
   const execution = summarizeExecution(history.events);
-  const runs = findRunTraces(visits).map((trace) => explainRun(trace, execution));
+  const runs = shareRunFacts(findRunTraces(visits).map((trace) => explainRun(trace, execution)));
   return { mode: 'execution', execution, runs, warnings: [...history.warnings, ...warnings] };
+}
+
+/**
+ * State names are unique in a state machine, so runs with the same prefix are runs of one
+ * construct: a Map item that succeeded at once gets its construct path and policy from an item
+ * that invoked the decider.
+ */
+function shareRunFacts(runs: RunExplanation[]): RunExplanation[] {
+  return runs.map((run) => {
+    const known = runs.find((other) => other.statePrefix === run.statePrefix && other.run !== undefined);
+    if (run.run !== undefined || !known) {
+      return run;
+    }
+    return {
+      run: known.run,
+      ...run,
+      ...(run.engine === undefined ? optional('engine', known.engine) : {}),
+      ...(run.policy === undefined && known.policy !== undefined ? { policy: known.policy } : {}),
+    };
+  });
 }
 
 function summarizeExecution(events: HistoryEvent[]): ExecutionSummary {
