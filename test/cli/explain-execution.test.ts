@@ -1,10 +1,10 @@
-import { decideRetry } from '../../lambda/decide-retry';
+import { adaptiveProps, fail, inMap, ok, standalone } from './scenarios';
 import { explainExecution, ExecutionExplanation } from '../../cli/explain/explain-execution';
 import { readHistory } from '../../cli/explain/history-events';
 import { renderExecution } from '../../cli/explain/render-text';
+import { decideRetry } from '../../lambda/decide-retry';
 import { RetryErrors } from '../../src';
 import { failure } from '../support/fixtures';
-import { adaptiveProps, fail, inMap, ok, standalone } from './scenarios';
 
 const explain = (history: unknown): ExecutionExplanation => explainExecution(readHistory([history]));
 
@@ -145,7 +145,9 @@ describe('explain, on histories of local executions', () => {
     const [run] = explain(history).runs;
 
     expect(run.attempts[0].decision).toMatchObject({
-      decision: 'RETRY', rule: 'retryableStopCode:SpotInterruption', source: 'recomputed',
+      decision: 'RETRY',
+      rule: 'retryableStopCode:SpotInterruption',
+      source: 'recomputed',
       note: expect.stringMatching(/^The decider failed with Lambda\.Unknown after its retries: Task timed out.*The policy would decide RETRY/),
     });
     expect(run.result).toMatchObject({ status: 'FAILED', error: RetryErrors.INVALID_DECISION, cause: expect.stringContaining('The retry decider failed with Lambda.Unknown') });

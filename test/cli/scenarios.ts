@@ -18,10 +18,10 @@ export interface Scenario {
 }
 
 /** The decider logs one line per decision; keep test output readable while a scenario runs. */
-async function quietly<T>(run: () => Promise<T>): Promise<T> {
+async function quietly<T>(body: () => Promise<T>): Promise<T> {
   const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
   try {
-    return await run();
+    return await body();
   } finally {
     write.mockRestore();
   }
