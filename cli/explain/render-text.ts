@@ -114,7 +114,7 @@ export function renderPolicy(explanation: PolicyExplanation, width: number): str
     lines.push(...wrap(`Only deploy knows ${explanation.unresolved.join(', ')}: the decisions below read them as the decider reads a value it cannot use.`, width));
   }
   lines.push('');
-  lines.push(...wrap(`Failure    ${describeEnding(explanation.reads)}`, width));
+  lines.push(...hang('Failure    ', describeEnding(explanation.reads), width));
   lines.push('');
   const adaptive = explanation.attempts.some((a) => a.placement !== undefined);
   const headers = ['Attempt', ...(adaptive ? ['Runs on (CPU/MiB)'] : []), 'Decision', 'Rule', 'Wait before the next attempt'];
@@ -163,7 +163,11 @@ function renderPolicyFields(policy: unknown, width: number, indent = '  '): stri
       lines.push(`${indent}${key}`);
       lines.push(...renderPolicyFields(value, width, `${indent}  `));
     } else if (Array.isArray(value)) {
-      lines.push(...hang(label, value.length === 0 ? '(none)' : value.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', '), width));
+      // A list that does not fit on one line gets a line per entry: patterns have spaces of their own.
+      const items = value.map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
+      const joined = items.length === 0 ? '(none)' : items.join(', ');
+      const fits = label.length + joined.length <= width;
+      lines.push(...(fits ? [`${label}${joined}`] : items.map((e, i) => `${i === 0 ? label : ' '.repeat(label.length)}${e}`)));
     } else {
       lines.push(`${label}${typeof value === 'string' ? value : JSON.stringify(value)}`);
     }
