@@ -184,8 +184,8 @@ function range(min: number, max: number): string {
 }
 
 /**
- * A table with one flexible column, which wraps onto a second line and is then cut with `…`, so
- * that each row fits `width`; the other columns are as wide as their widest cell.
+ * A table with one flexible column, which wraps onto a second line and is then cut with `…`,
+ * so that each row fits `width`; the other columns are as wide as their widest cell.
  */
 function table(headers: string[], rows: string[][], flexible: number, width: number): string[] {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -194,23 +194,24 @@ function table(headers: string[], rows: string[][], flexible: number, width: num
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
   const lines = [line(headers)];
   for (const row of rows) {
-    const [first, second] = wrapCell(row[flexible], widths[flexible]);
-    lines.push(line(row.map((c, i) => (i === flexible ? first : fit(c, widths[i])))));
-    if (second !== undefined) {
-      lines.push(line(row.map((_, i) => (i === flexible ? second : ''))));
-    }
+    wrapCell(row[flexible], widths[flexible], 2).forEach((part, n) => {
+      lines.push(line(row.map((c, i) => (i === flexible ? part : n === 0 ? fit(c, widths[i]) : ''))));
+    });
   }
   return lines;
 }
 
-/** A cell's text on at most two lines of `width`, the second cut with `…`. */
-function wrapCell(text: string, width: number): [string, string?] {
-  if (text.length <= width) {
-    return [text];
+/** A cell's text on at most `maxLines` lines of `width`, the last cut with `…`. */
+function wrapCell(text: string, width: number, maxLines: number): string[] {
+  const lines: string[] = [];
+  let rest = text;
+  while (rest.length > width && lines.length < maxLines - 1) {
+    const space = rest.lastIndexOf(' ', width);
+    const cut = space > width / 3 ? space : width;
+    lines.push(rest.slice(0, cut).trimEnd());
+    rest = rest.slice(cut).trimStart();
   }
-  const space = text.lastIndexOf(' ', width);
-  const cut = space > width / 3 ? space : width;
-  return [text.slice(0, cut).trimEnd(), fit(text.slice(cut).trimStart(), width)];
+  return [...lines, fit(rest, width)];
 }
 
 function fit(text: string, width: number): string {
