@@ -103,9 +103,11 @@ export function explain(args: string[], terminalColumns: number | undefined): st
   const history = readHistory(parseJsonValues(readText(positionals[0], 'an execution history file'), EXPECTED_HISTORY));
   const model = explainExecution(history);
   if (model.runs.length === 0) {
+    // The items of a Distributed Map run as child executions, each with a history of its own.
+    const distributed = history.events.some((e) => e.type.startsWith('MapRun'));
     throw new InputError(
       'the history of an execution that ran a RetryableEcsRunTask (states named `Start attempts` and `Run task`, with or without a fragment prefix)',
-      `${history.events.length} events without one`,
+      `${history.events.length} events without one${distributed ? '; this execution ran a Distributed Map, whose items are child executions: explain the history of a child execution' : ''}`,
     );
   }
   return output(model, () => renderExecution(model, width));

@@ -116,6 +116,10 @@ export function explainExecution(history: ExecutionHistory): ExecutionExplanatio
   const { visits, warnings } = stateVisits(history);
   const execution = summarizeExecution(history.events);
   const runs = shareRunFacts(findRunTraces(visits).map((trace) => explainRun(trace, execution)));
+  if (visits.length > 0 && visits.every((v) => v.entered.details.input === undefined)) {
+    warnings.push('The history holds no execution data (fetched with --no-include-execution-data?): without the decider\'s input and answer, '
+      + 'decisions cannot be shown. Fetch it again with execution data.');
+  }
   return { mode: 'execution', execution, runs, warnings: [...history.warnings, ...warnings] };
 }
 
