@@ -101,6 +101,10 @@ describe('the bundled command, npx cdk-retryable-ecs-run-task', () => {
         /^explain: expected the JSON that `aws stepfunctions get-execution-history --output json` prints \(an object with an `events` array\), found an object with the keys "executionArn", "status"$/],
       ['a history without a run', () => [['explain', '-'], JSON.stringify({ events: [{ timestamp: 1, type: 'ExecutionStarted', id: 1, previousEventId: 0 }] })],
         /^explain: expected the history of an execution that ran a RetryableEcsRunTask .*, found 1 events without one$/],
+      ['a Distributed Map, whose items ran as child executions', () => [['explain', '-'], JSON.stringify({
+        events: ['ExecutionStarted', 'MapStateEntered', 'MapStateStarted', 'MapRunStarted', 'MapRunSucceeded', 'MapStateSucceeded', 'MapStateExited', 'ExecutionSucceeded']
+          .map((type, i) => ({ timestamp: 1764208800 + i, type, id: i + 1, previousEventId: i })),
+      })], /found 8 events without one; this execution ran a Distributed Map, whose items are child executions: explain the history of a child execution$/],
       ['an unknown option', () => [['explain', SAMPLE, '--verbose']], /^explain: expected the arguments of .*, found Unknown option '--verbose'/],
       ['no file', () => [['explain']], /^explain: expected one HISTORY_FILE \(or - for standard input\), or --template \(see --help\), found neither$/],
       ['both modes', () => [['explain', SAMPLE, '--template', 'cdk.out']], /^explain: expected either HISTORY_FILE or --template, not both, found ".*" and --template$/],

@@ -197,6 +197,27 @@ describe('explain, on histories of local executions', () => {
     expect(late.runs[0].result.status).toBe('SUCCEEDED');
   });
 
+  test('a history without execution data: the attempts and how they ended, no decisions, and a warning that says why', async () => {
+    const { history } = await standalone({}, { outcomes: [fail('spot-interruption'), ok] });
+    const withoutData = {
+      events: history.events.map((event) => Object.fromEntries(Object.entries(event).map(([key, value]: [string, any]) => {
+        if (!key.endsWith('EventDetails')) {
+          return [key, value];
+        }
+        const { input, output, parameters, ...rest } = value;
+        return [key, rest];
+      }))),
+    };
+
+    const explanation = explain(withoutData);
+
+    const [run] = explanation.runs;
+    expect(run.attempts.map((a) => [a.attempt, a.ended.outcome, a.decision])).toEqual([[1, 'failed', undefined], [2, 'succeeded', undefined]]);
+    expect(run.attempts[0].ended).toMatchObject({ stopCode: 'SpotInterruption' });
+    expect(run.result.status).toBe('SUCCEEDED');
+    expect(explanation.warnings).toEqual([expect.stringMatching(/^The history holds no execution data \(fetched with --no-include-execution-data\?\)/)]);
+  });
+
   test('the text: a row per attempt and the result', async () => {
     const { history } = await standalone({}, { outcomes: [fail('resource-initialization-error'), fail('sidecar-killed'), ok] });
 
