@@ -17,7 +17,7 @@ export function renderExecution(explanation: ExecutionExplanation, width: number
   }
   const day = execution.startedAt?.slice(0, 10);
   for (const run of explanation.runs) {
-    lines.push('', ...renderRun(run, width, day));
+    lines.push('', ...renderRun(run, width, day, execution.cause));
   }
   if (explanation.warnings.length > 0) {
     lines.push('');
@@ -26,8 +26,11 @@ export function renderExecution(explanation: ExecutionExplanation, width: number
   return lines.join('\n') + '\n';
 }
 
-/** A run's block; an attempt on the day the execution started shows only its time of day. */
-function renderRun(run: RunExplanation, width: number, day: string | undefined): string[] {
+/**
+ * A run's block; an attempt on the day the execution started shows only its time of day, and a
+ * cause that is the execution's is not repeated.
+ */
+function renderRun(run: RunExplanation, width: number, day: string | undefined, executionCause: string | undefined): string[] {
   const name = run.run ?? (run.statePrefix === '' ? 'with unprefixed state names' : `with states "${run.statePrefix}…"`);
   const where = run.item ? ` · ${run.item}` : '';
   const engine = run.engine ? ` · ${run.engine} engine` : '';
@@ -49,11 +52,11 @@ function renderRun(run: RunExplanation, width: number, day: string | undefined):
     const star = a.decision!.source === 'recomputed' ? '* ' : '';
     lines.push(...wrap(`${star}Attempt ${a.attempt}: ${a.decision!.note}`, width - 2).map((l) => `  ${l}`));
   }
-  lines.push(...wrap(resultText(run), width - 2).map((l) => `  ${l}`));
+  lines.push(...wrap(resultText(run, executionCause), width - 2).map((l) => `  ${l}`));
   return lines;
 }
 
-function resultText(run: RunExplanation): string {
+function resultText(run: RunExplanation, executionCause: string | undefined): string {
   const { result } = run;
   const attempts = `${result.attempts} attempt${result.attempts === 1 ? '' : 's'}`;
   if (result.status === 'SUCCEEDED') {
@@ -61,7 +64,8 @@ function resultText(run: RunExplanation): string {
   }
   if (result.status === 'FAILED') {
     const lost = result.notificationLost ? ' The failure notification was lost.' : '';
-    return `Result: FAILED after ${attempts} with ${result.error}${result.cause ? `: ${result.cause}` : ''}.${lost}`;
+    const cause = result.cause === undefined ? '' : result.cause === executionCause ? ', the execution\'s error above' : `: ${result.cause}`;
+    return `Result: FAILED after ${attempts} with ${result.error}${cause}.${lost}`;
   }
   return `Result: unfinished after ${attempts}. ${result.reason ?? ''}`.trimEnd();
 }
@@ -80,14 +84,17 @@ function waitText(a: AttemptExplanation): string {
   return waited !== undefined && Math.abs(waited - a.wait.decidedSeconds) >= 1 ? `${decided} (waited ${formatDuration(waited)})` : decided;
 }
 
-/** E.g. `EssentialContainerExited · exit app=75, log-router=137 · Essential container in task exited`. */
+/**
+ * E.g. `exit app=75, log-router=137 · EssentialContainerExited · Essential container in task exited`:
+ * the exit codes first, since a cut row keeps its start, then the stop code and the reasons.
+ */
 export function describeEnding(ended: TaskEnding): string {
   if (ended.outcome === 'unfinished') {
     return 'no end in the history';
   }
   const exits = ended.exitCodes.length > 0 ? `exit ${ended.exitCodes.map((e) => `${e.name || '?'}=${e.exitCode}`).join(', ')}` : undefined;
   if (ended.outcome === 'succeeded') {
-    return ['succeeded', ended.stopCode, exits].filter((p) => p !== undefined).join(' · ');
+    return ['succeeded', exits, ended.stopCode].filter((p) => p !== undefined).join(' · ');
   }
   const hasTask = ended.stopCode !== undefined || ended.stoppedReason !== undefined || ended.exitCodes.length > 0;
   if (!hasTask) {
@@ -95,8 +102,8 @@ export function describeEnding(ended: TaskEnding): string {
   }
   return [
     ended.error === 'States.TaskFailed' ? undefined : ended.error,
-    ended.stopCode,
     exits,
+    ended.stopCode,
     ended.containerReason === undefined ? undefined : `container: ${oneLine(ended.containerReason)}`,
     ended.stoppedReason === undefined ? undefined : oneLine(ended.stoppedReason),
   ].filter((p) => p !== undefined).join(' · ');

@@ -214,7 +214,7 @@ describe('explain --template --failure: what the policy does with a failure', ()
     expect(lines).toContain('  maxAttempts                 3');
     expect(lines).toContain('  retryableStoppedReasons     ResourceInitializationError:*');
     expect(lines).toContain('                              CannotPullContainerError:*');
-    expect(lines).toContain('Failure    EssentialContainerExited · exit app=75, log-router=137 · Essential container in task');
+    expect(lines).toContain('Failure    exit app=75, log-router=137 · EssentialContainerExited · Essential container in task');
     expect(text.replace(/\s+/g, ' ')).toContain(
       'When every attempt fails this way, the run fails at attempt 3 with RetryableEcsRunTask.AttemptsExhausted: Attempt 3 failed with States.TaskFailed: '
       + 'EssentialContainerExited: Essential container in task exited (exit codes: app=75, log-router=137) [rule: retryableExitCode:75]');
