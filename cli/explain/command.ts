@@ -83,11 +83,11 @@ export function explain(args: string[], terminalColumns: number | undefined): st
     }
     const runs = readTemplateRuns(values.template);
     const run = selectRun(runs, values.run, values.template);
-    const values_ = parseJsonValues(readText(values.failure, EXPECTED_FAILURE), EXPECTED_FAILURE);
-    if (values_.length !== 1) {
-      throw new InputError(`${EXPECTED_FAILURE}, one JSON value`, `${values_.length} values`);
+    const failures = parseJsonValues(readText(values.failure, EXPECTED_FAILURE), EXPECTED_FAILURE);
+    if (failures.length !== 1) {
+      throw new InputError(`${EXPECTED_FAILURE}, one JSON value`, `${failures.length} values`);
     }
-    const model = explainPolicy(run, readFailure(values_[0]));
+    const model = explainPolicy(run, readFailure(failures[0]));
     return output(model, () => renderPolicy(model, width));
   }
 

@@ -109,7 +109,7 @@ const FAIL_ERRORS: Partial<Record<Role, string>> = {
   deciderFailed: RetryErrors.INVALID_DECISION,
 };
 
-const TASK_FAILURES = new Set(['TaskFailed', 'TaskTimedOut', 'TaskStartFailed', 'TaskSubmitFailed', 'TaskStateAborted']);
+const TASK_FAILURES = new Set(['TaskFailed', 'TaskTimedOut', 'TaskStartFailed', 'TaskSubmitFailed']);
 
 /** Explains every run in an execution history. Returns no runs when it has none. */
 export function explainExecution(history: ExecutionHistory): ExecutionExplanation {
@@ -225,12 +225,12 @@ function mapItemOf(scope: Scope): { map?: string; index?: number } {
 
 /** The `{ Error, Cause }` a Catch got from the attempt, from its failure event. */
 function failurePayload(attempt: RoleVisit): { Error: string; Cause?: string } | undefined {
-  const failed = [...attempt.visit.events].reverse().find((e) => TASK_FAILURES.has(e.type) && detail(e, 'error') !== undefined);
+  const failed = [...attempt.visit.events].reverse().find((e) => TASK_FAILURES.has(e.type));
   if (!failed) {
     return undefined;
   }
   const cause = detail(failed, 'cause');
-  return { Error: detail(failed, 'error')!, ...(cause === undefined ? {} : { Cause: cause }) };
+  return { Error: detail(failed, 'error') ?? failed.type, ...(cause === undefined ? {} : { Cause: cause }) };
 }
 
 function taskEnding(attempt: RoleVisit): TaskEnding {

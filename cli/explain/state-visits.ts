@@ -35,8 +35,8 @@ const ITERATION_ENDS = new Set(['MapIterationSucceeded', 'MapIterationFailed', '
  * branch has its own chain: an iteration's first state follows its `MapIterationStarted`, which
  * carries the item's index. So an event's scope is its predecessor's, except after an iteration
  * starts (the iteration), after it ends (the scope around the Map), and after a Parallel state
- * starts (a new branch). An event without a known predecessor is put in the scope of the event
- * before it.
+ * starts (a new branch); and the end of a Map or Parallel state is in the scope of the state. An
+ * event without a known predecessor is put in the scope of the event before it.
  */
 export function stateVisits(history: ExecutionHistory): { visits: StateVisit[]; warnings: string[] } {
   const root: Scope = { kind: 'execution' };
@@ -73,6 +73,16 @@ export function stateVisits(history: ExecutionHistory): { visits: StateVisit[]; 
       scope = i > 0 ? scopes.get(history.events[i - 1].id) ?? root : root;
     } else {
       scope = previous === undefined ? root : scopeAfter(previous, event);
+    }
+    // A Map or Parallel state ends in the scope it started in, whichever iteration or branch its
+    // end event follows.
+    const end = /^(Map|Parallel)State(Succeeded|Failed|Aborted|Exited)$/.exec(event.type);
+    if (end) {
+      let around: Scope | undefined = scope;
+      while (around && open.get(around)?.type !== end[1]) {
+        around = around.parent;
+      }
+      scope = around ?? scope;
     }
     if (event.type === 'MapIterationStarted') {
       const index = event.details.index;
