@@ -197,6 +197,26 @@ describe('explain, on histories of local executions', () => {
     expect(late.runs[0].result.status).toBe('SUCCEEDED');
   });
 
+  test('an execution aborted while an attempt ran: that attempt and the run are unfinished', async () => {
+    const { history } = await standalone({}, { outcomes: [fail('spot-interruption'), ok] });
+    // Cut after the second attempt's TaskSubmitted, then abort, as StopExecution does.
+    const cut = history.events.findIndex((e, i) => e.type === 'TaskSubmitted' && i > 20) + 1;
+    const events = history.events.slice(0, cut);
+    const last = events[events.length - 1];
+    events.push(
+      { timestamp: last.timestamp, type: 'TaskStateAborted', id: cut + 1, previousEventId: cut, stateExitedEventDetails: { name: 'Run task' } },
+      { timestamp: last.timestamp, type: 'ExecutionAborted', id: cut + 2, previousEventId: cut + 1, executionAbortedEventDetails: { error: 'Stopped by the on-call', cause: '' } },
+    );
+
+    const explanation = explain({ events });
+
+    expect(explanation.execution).toMatchObject({ status: 'ABORTED', error: 'Stopped by the on-call' });
+    const [run] = explanation.runs;
+    expect(run.attempts.map((a) => [a.attempt, a.ended.outcome])).toEqual([[1, 'failed'], [2, 'unfinished']]);
+    expect(run.result).toEqual({ status: 'UNFINISHED', attempts: 2, reason: 'The execution ended ABORTED (Stopped by the on-call) before the run did.' });
+    expect(renderExecution(explanation, 120)).toContain('  Result: unfinished after 2 attempts. The execution ended ABORTED (Stopped by the on-call) before the run did.');
+  });
+
   test('a history without execution data: the attempts and how they ended, no decisions, and a warning that says why', async () => {
     const { history } = await standalone({}, { outcomes: [fail('spot-interruption'), ok] });
     const withoutData = {
