@@ -1,7 +1,7 @@
-import { readDecision, type DecisionInputs, type EngineReading } from './engines';
+import { readDecision, recognizeEngine, type DecisionInputs, type EngineReading, type RunSurroundings } from './engines';
 import { detail, type ExecutionHistory, type HistoryEvent, parseEmbeddedJson } from './history-events';
 import { findRunTraces, isFailRole, type Role, type RoleVisit, type RunTrace } from './run-traces';
-import { describeScope, stateVisits, type Scope } from './state-visits';
+import { describeScope, stateVisits, type Scope, type StateVisit } from './state-visits';
 import { decideRetry } from '../../lambda/decide-retry';
 import type { AttemptRecord, Capacity, ContainerExit, Decision } from '../../src/decider/wire';
 import { RetryErrors } from '../../src/policy/retry-defaults';
@@ -27,14 +27,17 @@ export interface ExecutionSummary {
 }
 
 export interface RunExplanation {
-  /** The run's construct path, known once it has invoked its decider. */
+  /**
+   * The run's construct path, known once it has invoked its decider (`LAMBDA` engine). A
+   * `STATE_MACHINE` run's history does not name it.
+   */
   readonly run?: string;
   /** The prefix of its state names: `''` standalone, `Job: ` for a fragment `Job`. */
   readonly statePrefix: string;
   /** Where it ran, e.g. `item 1 of Map "Each partition"`; absent at the top level. */
   readonly item?: string;
   readonly mapItem?: { readonly map?: string; readonly index?: number };
-  /** The decision engine, when a failed attempt showed it. */
+  /** The decision engine, `LAMBDA` or `STATE_MACHINE`, when the run's states show it. */
   readonly engine?: string;
   /** The policy the run decided with, when the history holds it. */
   readonly policy?: unknown;
@@ -57,8 +60,8 @@ export interface AttemptExplanation {
   readonly ended: TaskEnding;
   /** The decision about this attempt's failure. */
   readonly decision?: DecisionExplanation;
-  /** The wait before the next attempt. */
-  readonly wait?: { readonly decidedSeconds: number; readonly waitedSeconds?: number };
+  /** The wait before the next attempt: as decided, and as the history shows it waited. */
+  readonly wait?: { readonly decidedSeconds?: number; readonly waitedSeconds?: number };
 }
 
 /** How an attempt's task ended. */
@@ -83,9 +86,14 @@ export interface DecisionExplanation {
   readonly rule: string;
   readonly retryable: boolean;
   readonly retry: boolean;
-  readonly waitSeconds: number;
-  /** `recorded`: as the run decided. `recomputed`: decided again from the history, which holds no decision. */
-  readonly source: 'recorded' | 'recomputed';
+  /** Absent when the decision is `inferred`. */
+  readonly waitSeconds?: number;
+  /**
+   * `recorded`: as the run decided. `recomputed`: decided again from the history, which holds no
+   * decision. `inferred`: read from the state the run went to next (`Back off`, `Not retryable`,
+   * …), when the history holds neither the decision nor what it was made from; the rule is unknown.
+   */
+  readonly source: 'recorded' | 'recomputed' | 'inferred';
   readonly engine: string;
   /** Something the reader should know: the decider failed, this version decides differently, … */
   readonly note?: string;
@@ -115,10 +123,11 @@ const TASK_FAILURES = new Set(['TaskFailed', 'TaskTimedOut', 'TaskStartFailed', 
 export function explainExecution(history: ExecutionHistory): ExecutionExplanation {
   const { visits, warnings } = stateVisits(history);
   const execution = summarizeExecution(history.events);
-  const runs = shareRunFacts(findRunTraces(visits).map((trace) => explainRun(trace, execution)));
+  const surroundings = surroundingsOf(visits, execution);
+  const runs = shareRunFacts(findRunTraces(visits).map((trace) => explainRun(trace, execution, surroundings)));
   if (visits.length > 0 && visits.every((v) => v.entered.details.input === undefined)) {
-    warnings.push('The history holds no execution data (fetched with --no-include-execution-data?): without the decider\'s input and answer, '
-      + 'decisions cannot be shown. Fetch it again with execution data.');
+    warnings.push('The history holds no execution data (fetched with --no-include-execution-data?): without the decisions and what they were made from, '
+      + 'a decision is read from the state its run went to next (Back off, Not retryable, …), without its rule. Fetch it again with execution data.');
   }
   return { mode: 'execution', execution, runs, warnings: [...history.warnings, ...warnings] };
 }
@@ -161,7 +170,21 @@ function summarizeExecution(events: HistoryEvent[]): ExecutionSummary {
   };
 }
 
-function explainRun(trace: RunTrace, execution: ExecutionSummary): RunExplanation {
+/** The state after each visit in its scope, for engines that tell runs apart by what follows an attempt. */
+function surroundingsOf(visits: StateVisit[], execution: ExecutionSummary): RunSurroundings {
+  const next = new Map<StateVisit, StateVisit>();
+  const last = new Map<Scope, StateVisit>();
+  for (const visit of visits) {
+    const before = last.get(visit.scope);
+    if (before) {
+      next.set(before, visit);
+    }
+    last.set(visit.scope, visit);
+  }
+  return { next: (visit) => next.get(visit), executionEnded: execution.status !== 'RUNNING' };
+}
+
+function explainRun(trace: RunTrace, execution: ExecutionSummary, surroundings: RunSurroundings): RunExplanation {
   const attemptIndexes = trace.visits
     .map((v, i) => (v.role === 'runTask' || v.role === 'runTaskOnFallback' ? i : -1))
     .filter((i) => i >= 0);
@@ -174,24 +197,26 @@ function explainRun(trace: RunTrace, execution: ExecutionSummary): RunExplanatio
     const following = trace.visits.slice(index + 1, attemptIndexes[k + 1] ?? trace.visits.length);
     const ended = taskEnding(attempt);
     const reading = ended.outcome === 'failed' ? readDecision(attempt, following) : undefined;
+    const previous = readings[readings.length - 1]?.decision;
     readings.push(reading);
-    const recordedNumber = reading?.inputs?.attempt;
+    const record = recordedEntry(reading?.decision);
+    // The decider's input names the attempt; the STATE_MACHINE engine's decision records it.
+    const recordedNumber = reading?.inputs?.attempt ?? record?.attempt;
     number = typeof recordedNumber === 'number' && Number.isInteger(recordedNumber) ? recordedNumber : (number ?? 0) + 1;
     const failure = failurePayload(attempt) ?? reading?.inputs?.error;
     const decision = reading ? explainDecision(reading, failure, following) : undefined;
     const backOff = following.find((v) => v.role === 'backOff');
-    const record = recordedEntry(reading?.decision);
     attempts.push({
       attempt: number,
       state: attempt.visit.name,
       ...iso('startedAt', attempt.visit.entered.time),
       ...seconds('durationSeconds', attempt.visit.entered.time, (attempt.visit.exited ?? attempt.visit.events[attempt.visit.events.length - 1])?.time),
-      ...placementOf(attempt, record),
-      ended: ended.outcome === 'failed' ? describeFailure(failure, reading?.inputs?.policy) ?? ended : ended,
+      ...placementOf(attempt, record, previous),
+      ended: ended.outcome === 'failed' ? withRecordedReason(describeFailure(failure, reading?.inputs?.policy) ?? ended, record, reading) : ended,
       ...(decision ? { decision } : {}),
       ...(decision?.retry && backOff ? {
         wait: {
-          decidedSeconds: decision.waitSeconds,
+          ...(decision.waitSeconds === undefined ? {} : { decidedSeconds: decision.waitSeconds }),
           ...seconds('waitedSeconds', backOff.visit.entered.time, backOff.visit.exited?.time),
         },
       } : {}),
@@ -204,7 +229,7 @@ function explainRun(trace: RunTrace, execution: ExecutionSummary): RunExplanatio
     || isAdaptivePolicy(policy)
     || readings.some((r) => r?.decision?.next !== undefined);
   const run = inputs.find((i) => i.run !== undefined)?.run;
-  const engine = readings.find((r) => r !== undefined)?.engine;
+  const engine = readings.find((r) => r !== undefined)?.engine ?? recognizeEngine(trace, surroundings);
   const item = describeScope(trace.scope);
   return {
     ...optional('run', run),
@@ -242,6 +267,10 @@ function taskEnding(attempt: RoleVisit): TaskEnding {
   }
   if (events.some((e) => TASK_FAILURES.has(e.type))) {
     return { outcome: 'failed', error: failurePayload(attempt)?.Error ?? 'unknown', exitCodes: [] };
+  }
+  // A state that exited without a failure succeeded, though the history lacks its TaskSucceeded.
+  if (attempt.visit.exited?.type.endsWith('StateExited')) {
+    return { outcome: 'succeeded', exitCodes: [] };
   }
   return { outcome: 'unfinished' };
 }
@@ -282,6 +311,19 @@ export function describeFailure(failure: unknown, policy: unknown): TaskEnding |
       ? optional('cause', typeof cause === 'string' ? cause : cause === undefined ? undefined : JSON.stringify(cause))
       : {}),
   };
+}
+
+/**
+ * Which container's reason decided depends on the policy (a stopped-reason pattern, or out of
+ * memory with a size ladder): without the policy, as with the STATE_MACHINE engine, the reason the
+ * decision recorded is the one.
+ */
+function withRecordedReason(ended: TaskEnding, record: AttemptRecord | undefined, reading: EngineReading | undefined): TaskEnding {
+  if (ended.outcome !== 'failed' || ended.containerReason !== undefined || reading?.inputs?.policy !== undefined || typeof record?.containerReason !== 'string') {
+    return ended;
+  }
+  const { exitCodes, ...rest } = ended;
+  return { ...rest, containerReason: record.containerReason, exitCodes };
 }
 
 function lastRecord(decision: Decision): AttemptRecord {
@@ -329,9 +371,10 @@ function explainDecision(reading: EngineReading, failure: unknown, following: re
   }
   const problem = reading.problem ?? (recorded ? 'The decider answered something that is not a decision.' : 'The history holds no decision.');
   if (!again) {
-    return rejected || recorded
-      ? { decision: 'INVALID', rule: 'unknown', retryable: false, retry: false, waitSeconds: 0, source: 'recorded', engine: reading.engine, note: problem }
-      : undefined;
+    if (rejected || recorded) {
+      return { decision: 'INVALID', rule: 'unknown', retryable: false, retry: false, waitSeconds: 0, source: 'recorded', engine: reading.engine, note: problem };
+    }
+    return inferDecision(reading, problem, following);
   }
   return {
     decision: label(again),
@@ -345,13 +388,47 @@ function explainDecision(reading: EngineReading, failure: unknown, following: re
   };
 }
 
+/** What each state a run goes to after a decision says about the decision. */
+const DECIDED_BY_STATE: Partial<Record<Role, Pick<DecisionExplanation, 'decision' | 'retryable' | 'retry'>>> = {
+  backOff: { decision: 'RETRY', retryable: true, retry: true },
+  attemptsExhausted: { decision: 'EXHAUSTED', retryable: true, retry: false },
+  notRetryable: { decision: 'NOT_RETRYABLE', retryable: false, retry: false },
+  invalidDecision: { decision: 'INVALID', retryable: false, retry: false },
+  deciderFailed: { decision: 'INVALID', retryable: false, retry: false },
+};
+
+/**
+ * A decision read from the state the run went to next, when the history holds neither the
+ * decision nor what it was made from (a history without execution data): its rule and its wait
+ * are unknown.
+ */
+function inferDecision(reading: EngineReading, problem: string, following: readonly RoleVisit[]): DecisionExplanation | undefined {
+  const next = following.find((v) => DECIDED_BY_STATE[v.role] !== undefined);
+  if (!next) {
+    return undefined;
+  }
+  return {
+    ...DECIDED_BY_STATE[next.role]!,
+    rule: 'unknown',
+    source: 'inferred',
+    engine: reading.engine,
+    note: `${problem} The run went on to "${next.visit.name}", so the decision was ${DECIDED_BY_STATE[next.role]!.decision}; its rule is not in the history.`,
+  };
+}
+
 /** As the decider logs it. */
 export function label(decision: Pick<Decision, 'retry' | 'retryable'>): string {
   return decision.retry ? 'RETRY' : decision.retryable ? 'EXHAUSTED' : 'NOT_RETRYABLE';
 }
 
-/** Where the attempt ran: the launch target its state names, and the size RunTask was asked for. */
-function placementOf(attempt: RoleVisit, record: AttemptRecord | undefined): { capacity: Capacity; size?: { cpu: number; memoryMiB: number } } {
+/**
+ * Where the attempt ran: the launch target its state names, and the size RunTask was asked for,
+ * as its parameters show it, or else as the decision about it recorded it, or else as the
+ * decision before it chose it (`next`).
+ */
+function placementOf(
+  attempt: RoleVisit, record: AttemptRecord | undefined, previous: Decision | undefined,
+): { capacity: Capacity; size?: { cpu: number; memoryMiB: number } } {
   const capacity: Capacity = attempt.role === 'runTaskOnFallback' ? 'fallback' : 'primary';
   const scheduled = attempt.visit.events.find((e) => e.type === 'TaskScheduled');
   const overrides = field(parseEmbeddedJson(detail(scheduled, 'parameters')), 'Overrides');
@@ -360,10 +437,13 @@ function placementOf(attempt: RoleVisit, record: AttemptRecord | undefined): { c
   if (Number.isFinite(cpu) && cpu > 0 && Number.isFinite(memoryMiB) && memoryMiB > 0) {
     return { capacity, size: { cpu, memoryMiB } };
   }
-  const recorded: unknown = record?.size;
-  return isRecord(recorded) && typeof recorded.cpu === 'number' && typeof recorded.memoryMiB === 'number'
-    ? { capacity, size: { cpu: recorded.cpu, memoryMiB: recorded.memoryMiB } }
-    : { capacity };
+  const chosen: unknown = field(previous?.next, 'size');
+  for (const recorded of [record?.size as unknown, chosen]) {
+    if (isRecord(recorded) && typeof recorded.cpu === 'number' && typeof recorded.memoryMiB === 'number') {
+      return { capacity, size: { cpu: recorded.cpu, memoryMiB: recorded.memoryMiB } };
+    }
+  }
+  return { capacity };
 }
 
 function isAdaptivePolicy(policy: unknown): boolean {
@@ -374,7 +454,9 @@ function runResult(
   trace: RunTrace, attempts: AttemptExplanation[], readings: Array<EngineReading | undefined>, execution: ExecutionSummary,
 ): RunResult {
   const count = attempts.length === 0 ? 0 : attempts[attempts.length - 1].attempt;
-  const succeeded = trace.visits.find((v) => v.role === 'recordResult' && v.visit.exited !== undefined);
+  // The Lambda engine records the result; with the STATE_MACHINE engine, a successful attempt ends the run.
+  const succeeded = trace.visits.some((v) => v.role === 'recordResult' && v.visit.exited !== undefined)
+    || (attempts.length > 0 && attempts[attempts.length - 1].ended.outcome === 'succeeded');
   if (succeeded) {
     return { status: 'SUCCEEDED', attempts: count };
   }

@@ -43,13 +43,13 @@ function renderRun(run: RunExplanation, width: number, day: string | undefined, 
     ...(run.adaptive ? [placement(a)] : []),
     describeEnding(a.ended),
     a.decision?.rule ?? '',
-    a.decision ? `${a.decision.decision}${a.decision.source === 'recomputed' ? '*' : ''}` : '',
+    a.decision ? `${a.decision.decision}${a.decision.source === 'recorded' ? '' : '*'}` : '',
     waitText(a),
   ]);
   lines.push(...table(headers, rows, headers.indexOf('How the task ended'), width - 2).map((l) => `  ${l}`));
   const notes = run.attempts.filter((a) => a.decision?.note);
   for (const a of notes) {
-    const star = a.decision!.source === 'recomputed' ? '* ' : '';
+    const star = a.decision!.source === 'recorded' ? '' : '* ';
     lines.push(...wrap(`${star}Attempt ${a.attempt}: ${a.decision!.note}`, width - 2).map((l) => `  ${l}`));
   }
   lines.push(...wrap(resultText(run, executionCause), width - 2).map((l) => `  ${l}`));
@@ -79,9 +79,12 @@ function waitText(a: AttemptExplanation): string {
   if (!a.wait) {
     return '';
   }
-  const decided = `${a.wait.decidedSeconds} s`;
-  const waited = a.wait.waitedSeconds;
-  return waited !== undefined && Math.abs(waited - a.wait.decidedSeconds) >= 1 ? `${decided} (waited ${formatDuration(waited)})` : decided;
+  const { decidedSeconds, waitedSeconds } = a.wait;
+  if (decidedSeconds === undefined) {
+    return waitedSeconds === undefined ? '?' : `waited ${formatDuration(waitedSeconds)}`;
+  }
+  const decided = `${decidedSeconds} s`;
+  return waitedSeconds !== undefined && Math.abs(waitedSeconds - decidedSeconds) >= 1 ? `${decided} (waited ${formatDuration(waitedSeconds)})` : decided;
 }
 
 /**

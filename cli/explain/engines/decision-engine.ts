@@ -1,5 +1,6 @@
 import type { Decision } from '../../../src/decider/wire';
-import type { RoleVisit } from '../run-traces';
+import type { RoleVisit, RunTrace } from '../run-traces';
+import type { StateVisit } from '../state-visits';
 
 /**
  * What a decision engine recorded in the history about one failed attempt.
@@ -28,6 +29,14 @@ export interface DecisionInputs {
   readonly placement?: unknown;
 }
 
+/** What an engine may look at, besides a run's own states, to tell whether the run is its. */
+export interface RunSurroundings {
+  /** Whether the execution has ended, so that a state without a next one was the last. */
+  readonly executionEnded: boolean;
+  /** The state that ran after `visit` in its scope (the execution, a Map item, a Parallel branch), if any. */
+  next(visit: StateVisit): StateVisit | undefined;
+}
+
 /**
  * One way a run decides on a failed attempt, as the history shows it. Each engine is a small
  * module that knows where its decisions appear; `explain` asks them in turn.
@@ -39,4 +48,9 @@ export interface DecisionEngine {
    * up to the next attempt or the run's end. Undefined when none of them is this engine's.
    */
   read(attempt: RoleVisit, following: readonly RoleVisit[]): EngineReading | undefined;
+  /**
+   * Whether the run's states show that it ran with this engine: for a run with no failed attempt
+   * to read, e.g. one that succeeded at once.
+   */
+  recognizes(trace: RunTrace, surroundings: RunSurroundings): boolean;
 }

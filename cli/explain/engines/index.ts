@@ -1,18 +1,14 @@
-import type { DecisionEngine, EngineReading } from './decision-engine';
+import type { DecisionEngine, EngineReading, RunSurroundings } from './decision-engine';
 import { LAMBDA_ENGINE } from './lambda-engine';
-import type { RoleVisit } from '../run-traces';
+import { STATE_MACHINE_ENGINE } from './state-machine-engine';
+import type { RoleVisit, RunTrace } from '../run-traces';
 
 /**
- * The decision engines `explain` reads, asked in turn.
- *
- * The JSONata `STATE_MACHINE` engine is to be its own module beside `lambda-engine.ts`: its
- * `Run task` Catch assigns the decision (the same `Decision` object) to the variable
- * `<varPrefix>decision`, which the history shows in `stateExitedEventDetails.assignedVariables`
- * of the `Run task` visit (a JSON string per variable); it makes no invocation, so its reading has
- * a decision and no `inputs` unless the policy comes from the template (`Retry or fail`'s Comment,
- * `retry policy: <the policy JSON>`, which the history does not hold).
+ * The decision engines `explain` reads, asked in turn: `LAMBDA` (a `Decide retry` state invokes
+ * the decider) and `STATE_MACHINE` (JSONata states; the decision is in the input of `Retry or
+ * fail`). A new engine is a module beside these.
  */
-export const DECISION_ENGINES: readonly DecisionEngine[] = [LAMBDA_ENGINE];
+export const DECISION_ENGINES: readonly DecisionEngine[] = [LAMBDA_ENGINE, STATE_MACHINE_ENGINE];
 
 /** What the first engine that recognises the states after a failed attempt read there. */
 export function readDecision(attempt: RoleVisit, following: readonly RoleVisit[]): EngineReading | undefined {
@@ -25,4 +21,9 @@ export function readDecision(attempt: RoleVisit, following: readonly RoleVisit[]
   return undefined;
 }
 
-export type { DecisionEngine, DecisionInputs, EngineReading } from './decision-engine';
+/** The engine whose states a run shows, for a run with no failed attempt to read; undefined when they do not tell. */
+export function recognizeEngine(trace: RunTrace, surroundings: RunSurroundings): string | undefined {
+  return DECISION_ENGINES.find((engine) => engine.recognizes(trace, surroundings))?.name;
+}
+
+export type { DecisionEngine, DecisionInputs, EngineReading, RunSurroundings } from './decision-engine';

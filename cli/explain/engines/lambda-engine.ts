@@ -3,10 +3,10 @@ import { detail, parseEmbeddedJson } from '../history-events';
 import type { DecisionEngine, DecisionInputs, EngineReading } from './decision-engine';
 
 /**
- * The `LAMBDA` engine, today's only one: after a failed attempt the `Decide retry` state invokes
- * the stack's decider function. Its `TaskScheduled` event carries the invocation payload (`run`,
- * `policy`, `attempt`, `error`, `history`, `placement`), and its `TaskSucceeded` event the
- * function's answer, whose `Payload` is the decision.
+ * The `LAMBDA` engine: after a failed attempt the `Decide retry` state invokes the stack's
+ * decider function. Its `TaskScheduled` event carries the invocation payload (`run`, `policy`,
+ * `attempt`, `error`, `history`, `placement`), and its `TaskSucceeded` event the function's
+ * answer, whose `Payload` is the decision. A successful attempt goes on to `Record result`.
  */
 export const LAMBDA_ENGINE: DecisionEngine = {
   name: 'LAMBDA',
@@ -47,6 +47,9 @@ export const LAMBDA_ENGINE: DecisionEngine = {
       return { ...reading, problem: 'The decider answered, but the history does not hold its answer (was it read without execution data?).' };
     }
     return { ...reading, problem: 'The decider was invoked, but the history ends before it answered.' };
+  },
+  recognizes(trace) {
+    return trace.visits.some((v) => v.role === 'decide' || v.role === 'recordResult' || v.role === 'deciderFailed');
   },
 };
 
