@@ -217,7 +217,7 @@ describe('explain, on histories of local executions', () => {
     expect(renderExecution(explanation, 120)).toContain('  Result: unfinished after 2 attempts. The execution ended ABORTED (Stopped by the on-call) before the run did.');
   });
 
-  test('a history without execution data: the attempts and how they ended, no decisions, and a warning that says why', async () => {
+  test('a history without execution data: the attempts and how they ended, decisions read from the states that followed, and a warning that says why', async () => {
     const { history } = await standalone({}, { outcomes: [fail('spot-interruption'), ok] });
     const withoutData = {
       events: history.events.map((event) => Object.fromEntries(Object.entries(event).map(([key, value]: [string, any]) => {
@@ -232,8 +232,13 @@ describe('explain, on histories of local executions', () => {
     const explanation = explain(withoutData);
 
     const [run] = explanation.runs;
-    expect(run.attempts.map((a) => [a.attempt, a.ended.outcome, a.decision])).toEqual([[1, 'failed', undefined], [2, 'succeeded', undefined]]);
+    expect(run.attempts.map((a) => [a.attempt, a.ended.outcome, a.decision?.decision])).toEqual([[1, 'failed', 'RETRY'], [2, 'succeeded', undefined]]);
     expect(run.attempts[0].ended).toMatchObject({ stopCode: 'SpotInterruption' });
+    // The run went on to Back off: a retry, whose rule and decided wait the history does not hold.
+    expect(run.attempts[0].decision).toMatchObject({ rule: 'unknown', source: 'inferred', engine: 'LAMBDA', note: expect.stringContaining('The run went on to "Back off"') });
+    expect(run.attempts[0].decision).not.toHaveProperty('waitSeconds');
+    expect(run.attempts[0].wait).toEqual({ waitedSeconds: expect.closeTo(10, 0) });
+    expect(renderExecution(explanation, 120)).toMatch(/ unknown +RETRY\* +waited 10s\n/);
     expect(run.result.status).toBe('SUCCEEDED');
     expect(explanation.warnings).toEqual([expect.stringMatching(/^The history holds no execution data \(fetched with --no-include-execution-data\?\)/)]);
   });
