@@ -12,14 +12,19 @@ export const EXPLAIN_HELP = `Usage:
   cdk-retryable-ecs-run-task explain --template FILE_OR_CDK_OUT_DIR [--run CONSTRUCT_PATH] --failure FILE [--json] [--width N]
 
 Explains why a run of RetryableEcsRunTask (or of a RetryableEcsRunTaskFragment) retried or did
-not, and what a policy does with a failure. It classifies with the decider's own code.
+not, and what a policy does with a failure, for both decision engines: LAMBDA and STATE_MACHINE.
+It classifies with the decider's own code, decideRetry; the STATE_MACHINE engine's JSONata
+decides as decideRetry does, which the library's differential tests hold it to.
 
 An execution
   HISTORY_FILE is the JSON that 'aws stepfunctions get-execution-history --output json' prints;
   '-' reads standard input. Pages saved one by one may be concatenated into one file. Prints, for
   each run (for each item of a Map), one row per attempt: when it started and how long it ran,
   how the task ended (stop code, exit code per container, stopped reason, or the API error), the
-  rule that decided and the decision, and the wait that followed; then the run's result.
+  rule that decided and the decision, and the wait that followed; then the run's result. The
+  decision is the one recorded: the decider's answer (LAMBDA), or the input of the 'Retry or
+  fail' state (STATE_MACHINE). A STATE_MACHINE run's history does not hold its construct path:
+  the run is named by its state names ('Extract: …'), which --run takes too.
 
   Example:
     aws stepfunctions get-execution-history --execution-arn "$EXECUTION_ARN" --output json \\
@@ -28,8 +33,10 @@ An execution
 A policy
   --template  a synthesized template (cdk.out/MyStack.template.json) or a cloud assembly
               directory (cdk.out, every stack in it).
-  --run       the run's construct path, e.g. MyStack/NightlyReportJob/Run; a unique part of it
-              will do. Optional when the template has one run.
+  --run       the run's construct path, e.g. MyStack/NightlyReportJob/Run; a unique part of it,
+              or the prefix of its state names ('Extract: ' or Extract), will do. Optional when
+              the template has one run. A STATE_MACHINE run's path comes from its metric
+              filters; a fragment without them is taken to be beside its state machine.
   --failure   a file with a failure as a Catch receives it, {"Error": ..., "Cause": ...}, as
               copied from a TaskFailed event of a history (its taskFailedEventDetails or the
               whole event will do too); '-' reads standard input.

@@ -9,6 +9,11 @@ import { describeJson, InputError } from '../input-error';
 export interface PolicyExplanation {
   readonly mode: 'policy';
   readonly run: string;
+  /** Where `run` comes from: see `TemplateRun.runFrom`. */
+  readonly runFrom: TemplateRun['runFrom'];
+  /** The prefix of the run's state names. */
+  readonly statePrefix: string;
+  /** `LAMBDA` or `STATE_MACHINE`; the decisions are `decideRetry`'s for both. */
   readonly engine: string;
   readonly template: string;
   readonly stateMachine: string;
@@ -74,6 +79,10 @@ export function readFailure(value: unknown): { Error: string; Cause?: unknown } 
  * `maxAttempts`, as if every attempt failed this way: each attempt runs where the decision about
  * the one before placed it, and carries the history so far. Jitter is drawn at both ends of its
  * range for the lowest and highest wait.
+ *
+ * For both engines: the `STATE_MACHINE` engine's JSONata decision is rendered from the same
+ * policy to decide as `decideRetry` does, and the library's differential tests hold the two to
+ * the same answers.
  */
 export function explainPolicy(found: TemplateRun, failure: { Error: string; Cause?: unknown }): PolicyExplanation {
   const policy = found.policy;
@@ -110,6 +119,8 @@ export function explainPolicy(found: TemplateRun, failure: { Error: string; Caus
   return {
     mode: 'policy',
     run: found.run,
+    runFrom: found.runFrom,
+    statePrefix: found.statePrefix,
     engine: found.engine,
     template: found.template,
     stateMachine: found.stateMachine,

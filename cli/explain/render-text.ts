@@ -115,9 +115,12 @@ export function describeEnding(ended: TaskEnding): string {
 /** Renders what a policy does with a failure. */
 export function renderPolicy(explanation: PolicyExplanation, width: number): string {
   const lines: string[] = [];
-  lines.push(`Run        ${explanation.run}`);
+  lines.push(...hang('Run        ', `${explanation.run}${runNameNote(explanation)}`, width));
   lines.push(...wrap(`${explanation.template}, state machine ${explanation.stateMachine}, state ${JSON.stringify(explanation.state)} (${explanation.engine} engine)`, width - 11)
     .map((l, i) => `${i === 0 ? 'Found in   ' : '           '}${l}`));
+  if (explanation.engine === 'STATE_MACHINE') {
+    lines.push(...hang('           ', 'Its states decide in JSONata, as decideRetry does (the library\'s differential tests hold them equal): the decisions below are decideRetry\'s.', width));
+  }
   lines.push('', 'Policy, as the state machine carries it:');
   lines.push(...renderPolicyFields(explanation.policy, width));
   if (explanation.unresolved.length > 0) {
@@ -147,6 +150,19 @@ export function renderPolicy(explanation: PolicyExplanation, width: number): str
     lines.push(...wrap(`Wait schedule for any retried failure: ${schedule}.`, width));
   }
   return lines.join('\n') + '\n';
+}
+
+/** How sure the run's name is, when the template does not name the run. */
+function runNameNote(explanation: PolicyExplanation): string {
+  const states = explanation.statePrefix === '' ? 'unprefixed states' : `states "${explanation.statePrefix}…"`;
+  switch (explanation.runFrom) {
+    case 'state machine path':
+      return ` (inferred: the fragment of the ${states}, taken to be beside its state machine)`;
+    case 'state names':
+      return ` (named by its ${states}: the template does not name the run)`;
+    default:
+      return '';
+  }
 }
 
 function policyPlacement(a: PolicyAttempt): string {

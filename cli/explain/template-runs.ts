@@ -5,8 +5,20 @@ import { parseJsonValues, readText } from '../json-input';
 
 /** A run found in a synthesized template, with its policy as the state machine carries it. */
 export interface TemplateRun {
-  /** The construct path the state machine sends the decider (`run`). */
+  /** The run's construct path, e.g. `MyStack/NightlyReportJob/Run`, or the best name for it that `runFrom` tells. */
   readonly run: string;
+  /**
+   * Where `run` comes from. `decider payload`: the `run` the `LAMBDA` engine's state machine sends
+   * its decider, exact. For the `STATE_MACHINE` engine, whose definition does not name the run:
+   * `metric filters`: the construct path of the run's metric filters (or their namespace,
+   * `RetryableEcsRunTask/<path>`), exact; `state machine path`: inferred from the state names'
+   * prefix (`Extract: ` for a fragment `Extract`) as a fragment beside the state machine, which
+   * is right unless the fragment was created in another scope; `state names`: the prefix alone,
+   * when the template holds no construct paths.
+   */
+  readonly runFrom: 'decider payload' | 'metric filters' | 'state machine path' | 'state names';
+  /** The prefix of the run's state names: `''` standalone, `Extract: ` for a fragment `Extract`. */
+  readonly statePrefix: string;
   readonly policy: unknown;
   /** The decision engine the definition uses. */
   readonly engine: string;
@@ -60,17 +72,121 @@ function runsInTemplate(file: string): TemplateRun[] {
   if (values.length !== 1 || !isRecord(template) || !isRecord(template.Resources)) {
     throw new InputError(`${EXPECTED_TEMPLATE}: a JSON object with \`Resources\``, `${values.length === 1 ? describeJson(template) : `${values.length} JSON documents`} in ${file}`);
   }
+  const resources = template.Resources;
+  const paths = constructPaths(file, resources);
   const runs: TemplateRun[] = [];
-  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+  for (const [logicalId, resource] of Object.entries(resources)) {
     if (!isRecord(resource) || resource.Type !== 'AWS::StepFunctions::StateMachine' || !isRecord(resource.Properties)) {
       continue;
     }
     const definition = readDefinition(resource.Properties, `${file}, ${logicalId}`);
     for (const found of findPolicies(definition)) {
-      runs.push({ ...found, template: file, stateMachine: logicalId, unresolved: placeholdersIn(found.policy) });
+      const named = found.run !== undefined
+        ? { run: found.run, runFrom: 'decider payload' as const }
+        : nameStateMachineRun(found.statePrefix, logicalId, resource.Properties, resources, paths);
+      runs.push({ ...found, ...named, template: file, stateMachine: logicalId, unresolved: placeholdersIn(found.policy) });
     }
   }
   return runs;
+}
+
+/**
+ * The construct path of each resource, by logical id: from its `aws:cdk:path` metadata (which
+ * `cdk synth` writes by default), or else from the cloud assembly the template is in, whose
+ * manifest maps construct paths to logical ids (`aws:cdk:logicalId`).
+ */
+function constructPaths(file: string, resources: Record<string, unknown>): Map<string, string> {
+  const paths = new Map<string, string>();
+  const directory = path.dirname(file);
+  const manifestFile = path.join(directory, 'manifest.json');
+  if (fs.existsSync(manifestFile)) {
+    try {
+      const manifest: unknown = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
+      const artifacts = isRecord(manifest) && isRecord(manifest.artifacts) ? Object.values(manifest.artifacts).filter(isRecord) : [];
+      const artifact = artifacts.find((a) => isRecord(a.properties) && typeof a.properties.templateFile === 'string'
+        && path.resolve(directory, a.properties.templateFile) === path.resolve(file));
+      const metadata: unknown[] = artifact ? [artifact.metadata] : [];
+      if (artifact && typeof artifact.additionalMetadataFile === 'string' && fs.existsSync(path.join(directory, artifact.additionalMetadataFile))) {
+        metadata.push(JSON.parse(fs.readFileSync(path.join(directory, artifact.additionalMetadataFile), 'utf8')));
+      }
+      for (const entries of metadata.filter(isRecord)) {
+        for (const [constructPath, list] of Object.entries(entries)) {
+          for (const entry of Array.isArray(list) ? list.filter(isRecord) : []) {
+            if (entry.type === 'aws:cdk:logicalId' && typeof entry.data === 'string') {
+              paths.set(entry.data, constructPath.replace(/^\//, ''));
+            }
+          }
+        }
+      }
+    } catch {
+      // A manifest that does not read only costs the construct paths.
+    }
+  }
+  for (const [logicalId, resource] of Object.entries(resources)) {
+    const cdkPath = isRecord(resource) && isRecord(resource.Metadata) ? resource.Metadata['aws:cdk:path'] : undefined;
+    if (typeof cdkPath === 'string') {
+      paths.set(logicalId, cdkPath);
+    }
+  }
+  return paths;
+}
+
+const METRIC_NAMESPACE_PREFIX = 'RetryableEcsRunTask/';
+
+/**
+ * Names a `STATE_MACHINE` run, whose definition carries no construct path: see
+ * `TemplateRun.runFrom`. The run's metric filters, when it has them (a standalone
+ * `RetryableEcsRunTask` always does, a fragment with `stateMachineLogGroup`), are the ones whose
+ * pattern names its `Back off` state and whose log group the state machine logs to; they are
+ * created in the run's scope, as `<run>/Metrics/<Metric>Filter`, in the namespace
+ * `RetryableEcsRunTask/<run>`.
+ */
+function nameStateMachineRun(
+  prefix: string, logicalId: string, properties: Record<string, unknown>, resources: Record<string, unknown>, paths: Map<string, string>,
+): Pick<TemplateRun, 'run' | 'runFrom'> {
+  const backOff = `($.details.name = ${JSON.stringify(`${prefix}Back off`)})`;
+  const filters = Object.entries(resources).filter(([, r]) => isRecord(r) && r.Type === 'AWS::Logs::MetricFilter' && isRecord(r.Properties)
+    && typeof r.Properties.FilterPattern === 'string' && r.Properties.FilterPattern.includes(backOff)
+    && namespaceOf(r.Properties) !== undefined) as Array<[string, { Properties: Record<string, unknown> }]>;
+  const logGroup = loggedTo(properties);
+  const ours = filters.filter(([, r]) => logGroup !== undefined && refOf(r.Properties.LogGroupName) === logGroup);
+  const chosen = ours.length > 0 ? ours : filters;
+  const namespaces = [...new Set(chosen.map(([, r]) => namespaceOf(r.Properties)!))];
+  if (namespaces.length === 1) {
+    const [filterId] = chosen[0];
+    const filterPath = /^(.+)\/Metrics\/[^/]+Filter\/Resource$/.exec(paths.get(filterId) ?? '');
+    return { run: filterPath ? filterPath[1] : namespaces[0].slice(METRIC_NAMESPACE_PREFIX.length), runFrom: 'metric filters' };
+  }
+  const id = prefix === '' ? '' : prefix.replace(/: $/, '');
+  const machinePath = paths.get(logicalId)?.replace(/\/Resource$/, '');
+  if (machinePath !== undefined && id !== '' && !id.includes('/')) {
+    return { run: `${machinePath.split('/').slice(0, -1).join('/')}/${id}`.replace(/^\//, ''), runFrom: 'state machine path' };
+  }
+  return { run: id === '' ? `${machinePath ?? logicalId} (unprefixed states)` : id, runFrom: 'state names' };
+}
+
+function namespaceOf(filter: Record<string, unknown>): string | undefined {
+  const transformations = Array.isArray(filter.MetricTransformations) ? filter.MetricTransformations.filter(isRecord) : [];
+  const namespace = transformations.map((t) => t.MetricNamespace).find((n) => typeof n === 'string' && n.startsWith(METRIC_NAMESPACE_PREFIX));
+  return namespace as string | undefined;
+}
+
+/** The logical id of the log group a state machine logs to, when it is in the template. */
+function loggedTo(properties: Record<string, unknown>): string | undefined {
+  const logging = isRecord(properties.LoggingConfiguration) ? properties.LoggingConfiguration : {};
+  const destinations = Array.isArray(logging.Destinations) ? logging.Destinations.filter(isRecord) : [];
+  for (const destination of destinations) {
+    const group = isRecord(destination.CloudWatchLogsLogGroup) ? destination.CloudWatchLogsLogGroup.LogGroupArn : undefined;
+    const getAtt = isRecord(group) ? group['Fn::GetAtt'] : undefined;
+    if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') {
+      return getAtt[0];
+    }
+  }
+  return undefined;
+}
+
+function refOf(value: unknown): string | undefined {
+  return isRecord(value) && typeof value.Ref === 'string' ? value.Ref : undefined;
 }
 
 /**
@@ -168,16 +284,20 @@ function placeholdersIn(value: unknown): string[] {
   return [...found];
 }
 
+type FoundPolicy = Pick<TemplateRun, 'statePrefix' | 'policy' | 'engine' | 'state'> & { readonly run?: string };
+
+const DECIDE_RETRY = 'Decide retry';
+const RETRY_OR_FAIL = 'Retry or fail';
+const POLICY_COMMENT = 'retry policy: ';
+
 /**
- * The runs of a definition: the `LAMBDA` engine's `Decide retry` states invoke the decider with
- * a payload that names the run and carries its policy. Every state list is searched: Map item
- * processors and Parallel branches too.
- *
- * The JSONata `STATE_MACHINE` engine is to add its own finder here: its `Retry or fail` Choice
- * carries the policy in its Comment, `retry policy: <the policy JSON>`.
+ * The runs of a definition. The `LAMBDA` engine's `Decide retry` states invoke the decider with
+ * a payload that names the run and carries its policy; the `STATE_MACHINE` engine's `Retry or
+ * fail` Choice states carry the policy in their Comment, `retry policy: <the policy JSON>`, and
+ * name no run. Every state list is searched: Map item processors and Parallel branches too.
  */
-function findPolicies(definition: unknown): Array<Pick<TemplateRun, 'run' | 'policy' | 'engine' | 'state'>> {
-  const found: Array<Pick<TemplateRun, 'run' | 'policy' | 'engine' | 'state'>> = [];
+function findPolicies(definition: unknown): FoundPolicy[] {
+  const found: FoundPolicy[] = [];
   const walkStates = (machine: unknown) => {
     const states = isRecord(machine) && isRecord(machine.States) ? machine.States : {};
     for (const [name, state] of Object.entries(states)) {
@@ -186,7 +306,14 @@ function findPolicies(definition: unknown): Array<Pick<TemplateRun, 'run' | 'pol
       }
       const payload = isRecord(state.Parameters) ? state.Parameters.Payload : undefined;
       if (state.Type === 'Task' && isRecord(payload) && typeof payload.run === 'string' && isRecord(payload.policy)) {
-        found.push({ run: payload.run, policy: payload.policy, engine: 'LAMBDA', state: name });
+        const statePrefix = name.endsWith(DECIDE_RETRY) ? name.slice(0, -DECIDE_RETRY.length) : '';
+        found.push({ run: payload.run, statePrefix, policy: payload.policy, engine: 'LAMBDA', state: name });
+      }
+      if (state.Type === 'Choice' && name.endsWith(RETRY_OR_FAIL) && typeof state.Comment === 'string' && state.Comment.startsWith(POLICY_COMMENT)) {
+        const policy = parsePolicyComment(state.Comment.slice(POLICY_COMMENT.length));
+        if (isRecord(policy)) {
+          found.push({ statePrefix: name.slice(0, -RETRY_OR_FAIL.length), policy, engine: 'STATE_MACHINE', state: name });
+        }
       }
       walkStates(state.ItemProcessor);
       walkStates(state.Iterator);
@@ -200,33 +327,55 @@ function findPolicies(definition: unknown): Array<Pick<TemplateRun, 'run' | 'pol
 }
 
 /**
- * The run `--run` names: its construct path exactly, or else the one run whose path ends with it
- * or starts with it (`MyStack/NightlyReportJob` for `MyStack/NightlyReportJob/Run`). With no
+ * The policy JSON of a Comment. A token in it (a value only deploy knows) became a placeholder
+ * inside the Comment string, so one that stood for a number is bare: it is quoted to parse.
+ */
+function parsePolicyComment(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    try {
+      return JSON.parse(text.replace(/(?<!")(<(?:Ref|GetAtt|Fn::[A-Za-z]+|Condition|token)\b[^<>"]*>)(?!")/g, '"$1"'));
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/**
+ * The run `--run` names: its construct path exactly, or else the runs whose state names have it
+ * as their prefix (`Extract` or `Extract: `, as `explain` names a run in a history that does not
+ * hold its path), or else the runs whose path ends with it or starts with it
+ * (`MyStack/NightlyReportJob` for `MyStack/NightlyReportJob/Run`); it must name one. With no
  * `--run`, the only run.
  */
 export function selectRun(runs: TemplateRun[], wanted: string | undefined, location: string): TemplateRun {
-  const paths = [...new Set(runs.map((r) => r.run))];
-  if (paths.length === 0) {
-    throw new InputError('a template with a RetryableEcsRunTask run (a state that invokes the retry decider with a policy)', `none in ${location}`);
+  if (runs.length === 0) {
+    throw new InputError(
+      'a template with a RetryableEcsRunTask run (a `Decide retry` state that invokes the retry decider with a policy, or a `Retry or fail` state whose Comment carries it)',
+      `none in ${location}`);
   }
+  // Runs named alike (by their state names alone) are told apart by their state machines.
+  const label = (run: TemplateRun) => (runs.filter((r) => r.run === run.run).length > 1 ? `${run.run} (state machine ${run.stateMachine})` : run.run);
+  const labels = runs.map(label).join(', ');
   if (wanted === undefined) {
-    if (paths.length > 1) {
-      throw new InputError('--run CONSTRUCT_PATH to choose a run', `${paths.length} runs in ${location}: ${paths.join(', ')}`);
+    if (runs.length > 1) {
+      throw new InputError('--run CONSTRUCT_PATH to choose a run', `${runs.length} runs in ${location}: ${labels}`);
     }
     return runs[0];
   }
-  const exact = runs.find((r) => r.run === wanted);
-  if (exact) {
-    return exact;
-  }
   const trimmed = wanted.replace(/^\/+|\/+$/g, '');
-  const near = paths.filter((p) => p.endsWith(`/${trimmed}`) || p.startsWith(`${trimmed}/`) || p.includes(`/${trimmed}/`));
-  if (near.length === 1) {
-    return runs.find((r) => r.run === near[0])!;
+  const candidates = [
+    runs.filter((r) => r.run === wanted),
+    runs.filter((r) => r.statePrefix !== '' && (r.statePrefix === wanted || r.statePrefix === `${wanted}: `)),
+    runs.filter((r) => r.run.endsWith(`/${trimmed}`) || r.run.startsWith(`${trimmed}/`) || r.run.includes(`/${trimmed}/`)),
+  ].find((matches) => matches.length > 0) ?? [];
+  if (candidates.length === 1) {
+    return candidates[0];
   }
   throw new InputError(
-    `--run to name one of the runs in ${location} (${paths.join(', ')})`,
-    near.length === 0 ? JSON.stringify(wanted) : `${JSON.stringify(wanted)}, which matches ${near.length}: ${near.join(', ')}`,
+    `--run to name one of the runs in ${location} (${labels})`,
+    candidates.length === 0 ? JSON.stringify(wanted) : `${JSON.stringify(wanted)}, which matches ${candidates.length}: ${candidates.map(label).join(', ')}`,
   );
 }
 
