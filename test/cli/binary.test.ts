@@ -49,6 +49,7 @@ describe('the bundled command, npx cdk-retryable-ecs-run-task', () => {
     expect(stdout).toContain('cdk-retryable-ecs-run-task explain --template FILE_OR_CDK_OUT_DIR [--run CONSTRUCT_PATH] --failure FILE');
     expect(stdout).toContain('aws stepfunctions get-execution-history --execution-arn "$EXECUTION_ARN" --output json \\\n      | npx cdk-retryable-ecs-run-task explain -');
     expect(stdout).toContain('npx cdk-retryable-ecs-run-task explain --template cdk.out \\\n      --run MyStack/NightlyReportJob/Run --failure failure.json');
+    expect(stdout).toContain('for both decision engines: LAMBDA and STATE_MACHINE');
     expect(cli(['--help']).stdout).toContain('explain   why a run retried or did not');
   });
 

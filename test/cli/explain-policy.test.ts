@@ -4,14 +4,16 @@ import * as path from 'path';
 import { App, CfnParameter, Duration, Stack, Stage } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
 import { adaptiveProps } from './scenarios';
 import { explainPolicy, readFailure } from '../../cli/explain/explain-policy';
 import { renderPolicy } from '../../cli/explain/render-text';
 import { readTemplateRuns, selectRun, TemplateRun } from '../../cli/explain/template-runs';
 import { InputError } from '../../cli/input-error';
 import { decideRetry } from '../../lambda/decide-retry';
-import { RetryableEcsRunTask, RetryableEcsRunTaskFragment, RetryableEcsRunTaskProps, RetryDefaults } from '../../src';
+import { DecisionEngine, RetryableEcsRunTask, RetryableEcsRunTaskFragment, RetryableEcsRunTaskProps, RetryDefaults } from '../../src';
 import { failure } from '../support/fixtures';
 
 const scratch: string[] = [];
@@ -138,6 +140,107 @@ describe('explain --template: the runs of a template', () => {
     expect(inputError(() => readTemplateRuns(file('list.json', '[1, 2]')))).toMatch(/: a JSON object with `Resources`, found an array of 2 numbers in /);
     const empty = file('empty.template.json', JSON.stringify({ Resources: { Bucket: { Type: 'AWS::S3::Bucket' } } }));
     expect(inputError(() => selectRun(readTemplateRuns(empty), undefined, empty))).toMatch(/^expected a template with a RetryableEcsRunTask run .*, found none in /);
+  });
+});
+
+describe('explain --template: the runs of the STATE_MACHINE engine', () => {
+  const STATE_MACHINE = DecisionEngine.STATE_MACHINE;
+
+  test('a standalone run: its policy from the Comment of Retry or fail, its path from its metric filters', () => {
+    const props: Partial<RetryableEcsRunTaskProps> = { maxAttempts: 4, retryableExitCodes: [75], ...adaptiveProps() };
+    const run = onlyRun(standaloneApp({ ...props, decisionEngine: STATE_MACHINE }));
+
+    expect(run).toMatchObject({
+      run: 'ReportStack/NightlyReportJob/Run',
+      runFrom: 'metric filters',
+      statePrefix: '',
+      engine: 'STATE_MACHINE',
+      state: 'Retry or fail',
+      stateMachine: expect.stringMatching(/^NightlyReportJobStateMachine/),
+      unresolved: [],
+    });
+    // The policy the state machine carries is the one the Lambda engine would send its decider.
+    expect(run.policy).toEqual(onlyRun(standaloneApp(props)).policy);
+    expect(run.policy).toMatchObject({ maxAttempts: 4, sizes: [{ cpu: 256, memoryMiB: 512 }, { cpu: 512, memoryMiB: 1024 }, { cpu: 1024, memoryMiB: 2048 }] });
+  });
+
+  test('a template with a run of each engine: --run chooses either; both are classified by decideRetry', () => {
+    const outdir = synth((stack, cluster, taskDefinition) => {
+      new RetryableEcsRunTask(stack, 'LambdaJob', { cluster, taskDefinition, maxAttempts: 3, retryableExitCodes: [75] });
+      new RetryableEcsRunTask(stack, 'JsonataJob', { cluster, taskDefinition, maxAttempts: 3, retryableExitCodes: [75], decisionEngine: STATE_MACHINE });
+    });
+    const runs = readTemplateRuns(outdir);
+
+    expect(runs.map((r) => [r.run, r.engine, r.state])).toEqual([
+      ['ReportStack/LambdaJob/Run', 'LAMBDA', 'Decide retry'],
+      ['ReportStack/JsonataJob/Run', 'STATE_MACHINE', 'Retry or fail'],
+    ]);
+    expect(inputError(() => selectRun(runs, undefined, outdir))).toMatch(/found 2 runs in .*: ReportStack\/LambdaJob\/Run, ReportStack\/JsonataJob\/Run$/);
+    const lambda = selectRun(runs, 'ReportStack/LambdaJob/Run', outdir);
+    const jsonata = selectRun(runs, 'JsonataJob', outdir);
+    expect([lambda.engine, jsonata.engine]).toEqual(['LAMBDA', 'STATE_MACHINE']);
+    expect(jsonata.policy).toEqual(lambda.policy);
+
+    const explained = [lambda, jsonata].map((run) => explainPolicy(run, failure('sidecar-killed')));
+    expect(explained.map((e) => e.attempts.map((a) => [a.decision, a.rule]))).toEqual([0, 1].map(() => [
+      ['RETRY', 'retryableExitCode:75'], ['RETRY', 'retryableExitCode:75'], ['EXHAUSTED', 'retryableExitCode:75'],
+    ]));
+    const text = renderPolicy(explained[1], 120);
+    expect(text).toContain('Run        ReportStack/JsonataJob/Run\n');
+    expect(text).toMatch(/state\s+"Retry or fail" \(STATE_MACHINE engine\)\n\s+Its states decide in JSONata, as decideRetry does/);
+    expect(renderPolicy(explained[0], 120)).not.toContain('JSONata');
+  });
+
+  test('fragments in a workflow: named by their metric filters, or else inferred from their state names beside the state machine', () => {
+    const outdir = synth((stack, cluster, taskDefinition) => {
+      const logGroup = new logs.LogGroup(stack, 'PipelineLogs');
+      // In a construct of its own, which only its metric filters tell.
+      const extract = new RetryableEcsRunTaskFragment(new Construct(stack, 'Etl'), 'Extract', {
+        cluster, taskDefinition, decisionEngine: STATE_MACHINE, resultPath: '$.extract', stateMachineLogGroup: logGroup, maxAttempts: 2,
+      });
+      const load = new RetryableEcsRunTaskFragment(stack, 'Load', { cluster, taskDefinition, decisionEngine: STATE_MACHINE, resultPath: '$.load', maxAttempts: 5 });
+      const map = new sfn.Map(stack, 'Each partition', { itemsPath: '$.partitions' }).itemProcessor(extract);
+      new sfn.StateMachine(stack, 'Pipeline', {
+        logs: { destination: logGroup, level: sfn.LogLevel.ALL }, definitionBody: sfn.DefinitionBody.fromChainable(map.next(load)),
+      });
+    });
+    const runs = readTemplateRuns(outdir);
+
+    expect(runs.map((r) => [r.run, r.runFrom, r.statePrefix, r.state, (r.policy as any).maxAttempts])).toEqual([
+      ['ReportStack/Etl/Extract', 'metric filters', 'Extract: ', 'Extract: Retry or fail', 2],
+      ['ReportStack/Load', 'state machine path', 'Load: ', 'Load: Retry or fail', 5],
+    ]);
+    // By the prefix of its state names, as explain names a run in a history.
+    expect(selectRun(runs, 'Extract: ', outdir).run).toBe('ReportStack/Etl/Extract');
+    expect(selectRun(runs, 'Load', outdir).run).toBe('ReportStack/Load');
+    expect(selectRun(runs, 'ReportStack/Load', outdir).run).toBe('ReportStack/Load');
+    const text = renderPolicy(explainPolicy(selectRun(runs, 'Load', outdir), failure('spot-interruption')), 120);
+    expect(text.split('\n')[0]).toBe('Run        ReportStack/Load (inferred: the fragment of the states "Load: …", taken to be beside its state machine)');
+
+    // A template alone, without its cloud assembly and without construct path metadata: the
+    // metric filters' namespace, and the state names.
+    const alone = path.join(scratchDirectory('explain-template-alone-'), 'ReportStack.template.json');
+    fs.copyFileSync(path.join(outdir, 'ReportStack.template.json'), alone);
+    const aloneRuns = readTemplateRuns(alone);
+    expect(aloneRuns.map((r) => [r.run, r.runFrom])).toEqual([['ReportStack/Etl/Extract', 'metric filters'], ['Load', 'state names']]);
+    expect(selectRun(aloneRuns, 'Load: ', alone).runFrom).toBe('state names');
+    expect(renderPolicy(explainPolicy(aloneRuns[1], failure('spot-interruption')), 120).split('\n')[0])
+      .toBe('Run        Load (named by its states "Load: …": the template does not name the run)');
+  });
+
+  test('construct path metadata (cdk synth writes it) names the state machine', () => {
+    const outdir = synth((stack, cluster, taskDefinition) => {
+      const job = new RetryableEcsRunTaskFragment(stack, 'Job', { cluster, taskDefinition, decisionEngine: STATE_MACHINE });
+      new sfn.StateMachine(stack, 'Workflow', { definitionBody: sfn.DefinitionBody.fromChainable(job) });
+    });
+    const file = path.join(outdir, 'ReportStack.template.json');
+    const template = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const machine = Object.keys(template.Resources).find((id) => template.Resources[id].Type === 'AWS::StepFunctions::StateMachine')!;
+    template.Resources[machine].Metadata = { 'aws:cdk:path': 'ReportStack/Jobs/Workflow/Resource' };
+    const alone = path.join(scratchDirectory('explain-template-metadata-'), 'ReportStack.template.json');
+    fs.writeFileSync(alone, JSON.stringify(template));
+
+    expect(onlyRun(alone)).toMatchObject({ run: 'ReportStack/Jobs/Job', runFrom: 'state machine path', statePrefix: 'Job: ' });
   });
 });
 
