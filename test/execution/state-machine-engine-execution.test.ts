@@ -3,7 +3,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { DecisionEngine, RetryableEcsRunTask, RetryableEcsRunTaskFragment, RetryErrors } from '../../src';
+import { DecisionEngine, RetryableEcsRunTask, RetryableEcsRunTaskFragment, RetryableEcsRunTaskProps, RetryErrors } from '../../src';
 import { allFailures, failure, successTask, taskSummary } from '../support/fixtures';
 import { executeLocally, Outcome, renderedDefinition } from '../support/local-execution';
 import { MiniStack, SfnMockConfig } from '../support/ministack';
@@ -39,50 +39,25 @@ function standalone(decisionEngine: DecisionEngine, topics?: (stack: Stack) => {
   return { stack, definition: renderedDefinition(stack, 'JobStateMachine') };
 }
 
-/** The standalone run with a size ladder: 1 GiB after an attempt runs out of memory at the task definition's 512 MiB. */
-function sized(decisionEngine: DecisionEngine) {
+/** A standalone run on either engine, with no jitter, and `extra` props. */
+function runWith(decisionEngine: DecisionEngine, extra: Partial<RetryableEcsRunTaskProps>) {
   const { stack, cluster, taskDefinition } = testEnvironment();
-  new RetryableEcsRunTask(stack, 'Job', {
-    cluster,
-    taskDefinition,
-    decisionEngine,
-    jitterStrategy: sfn.JitterType.NONE,
-    interval: Duration.seconds(10),
-    outOfMemorySizes: [{ memoryMiB: 1024 }],
-  });
+  new RetryableEcsRunTask(stack, 'Job', { cluster, taskDefinition, decisionEngine, jitterStrategy: sfn.JitterType.NONE, interval: Duration.seconds(10), ...extra });
   return renderedDefinition(stack);
 }
+
+const onFallback = () => new tasks.EcsFargateLaunchTarget({ platformVersion: ecs.FargatePlatformVersion.VERSION1_4 });
+
+/** The standalone run with a size ladder: 1 GiB after an attempt runs out of memory at the task definition's 512 MiB. */
+const sized = (decisionEngine: DecisionEngine) => runWith(decisionEngine, { outOfMemorySizes: [{ memoryMiB: 1024 }] });
 
 /** The standalone run with a fallback launch target, where attempts go after a Spot interruption. */
-function withFallback(decisionEngine: DecisionEngine) {
-  const { stack, cluster, taskDefinition } = testEnvironment();
-  new RetryableEcsRunTask(stack, 'Job', {
-    cluster,
-    taskDefinition,
-    decisionEngine,
-    jitterStrategy: sfn.JitterType.NONE,
-    interval: Duration.seconds(10),
-    fallbackLaunchTarget: new tasks.EcsFargateLaunchTarget({ platformVersion: ecs.FargatePlatformVersion.VERSION1_4 }),
-  });
-  return renderedDefinition(stack);
-}
+const withFallback = (decisionEngine: DecisionEngine) => runWith(decisionEngine, { fallbackLaunchTarget: onFallback() });
 
 /** The standalone run with both adaptive features: a size ladder, and a fallback launch target. */
-function adaptive(decisionEngine: DecisionEngine) {
-  const { stack, cluster, taskDefinition } = testEnvironment();
-  new RetryableEcsRunTask(stack, 'Job', {
-    cluster,
-    taskDefinition,
-    decisionEngine,
-    maxAttempts: MAX_ATTEMPTS,
-    jitterStrategy: sfn.JitterType.NONE,
-    interval: Duration.seconds(10),
-    retryableExitCodes: [75],
-    outOfMemorySizes: [{ memoryMiB: 1024 }],
-    fallbackLaunchTarget: new tasks.EcsFargateLaunchTarget({ platformVersion: ecs.FargatePlatformVersion.VERSION1_4 }),
-  });
-  return renderedDefinition(stack);
-}
+const adaptive = (decisionEngine: DecisionEngine) => runWith(decisionEngine, {
+  maxAttempts: MAX_ATTEMPTS, retryableExitCodes: [75], outOfMemorySizes: [{ memoryMiB: 1024 }], fallbackLaunchTarget: onFallback(),
+});
 
 /** Every failure of the corpus, once, then success if the run retries it. */
 const corpus = Object.keys(allFailures()).sort();
