@@ -161,7 +161,9 @@ describe('explain --template: the runs of the STATE_MACHINE engine', () => {
     });
     // The policy the state machine carries is the one the Lambda engine would send its decider.
     expect(run.policy).toEqual(onlyRun(standaloneApp(props)).policy);
-    expect(run.policy).toMatchObject({ maxAttempts: 4, sizes: [{ cpu: 256, memoryMiB: 512 }, { cpu: 512, memoryMiB: 1024 }, { cpu: 1024, memoryMiB: 2048 }] });
+    expect(run.policy).toMatchObject({
+      maxAttempts: 4, sizes: [{ cpu: 256, memoryMiB: 512 }, { cpu: 512, memoryMiB: 1024 }, { cpu: 1024, memoryMiB: 2048 }],
+    });
   });
 
   test('a template with a run of each engine: --run chooses either; both are classified by decideRetry', () => {

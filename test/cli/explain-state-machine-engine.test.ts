@@ -40,7 +40,7 @@ function standaloneMachine(props: Partial<RetryableEcsRunTaskProps> = {}, topic?
 }
 
 /** `scenarios.ts`'s `inMap` on the STATE_MACHINE engine: a fragment `Job` in a Map of a JSONPath workflow. */
-function workflowMachine() {
+function workflowMachine(): any {
   const { stack, cluster, taskDefinition } = testEnvironment();
   const job = new RetryableEcsRunTaskFragment(stack, 'Job', {
     cluster,
@@ -319,7 +319,7 @@ describe('explain, on histories of the STATE_MACHINE engine executed in MiniStac
   });
 
   test('a Run task without its TaskSucceeded event, as MiniStack records a mocked one, still succeeded', () => {
-    const lastAttempt = histories.retried.events.findLastIndex((e) => e.type === 'TaskStateEntered');
+    const lastAttempt = histories.retried.events.map((e) => e.type).lastIndexOf('TaskStateEntered');
     const events = histories.retried.events.filter((e, i) => i <= lastAttempt || !['TaskScheduled', 'TaskStarted', 'TaskSubmitted', 'TaskSucceeded'].includes(e.type));
     const [run] = explain({ events: events.map((e, i) => ({ ...e, id: i + 1, previousEventId: i })) }).runs;
     expect(run.attempts[2].ended).toEqual({ outcome: 'succeeded', exitCodes: [] });
