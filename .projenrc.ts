@@ -36,7 +36,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   tsconfigDevFile: 'tsconfig.dev.json',
   eslintOptions: {
     dirs: ['src'],
-    devdirs: ['test', 'lambda', 'bench', 'projenrc', '.projenrc.ts'],
+    devdirs: ['test', 'lambda', 'cli', 'bench', 'projenrc', '.projenrc.ts'],
     tsconfigPath: './tsconfig.dev.json',
     projectService: false,
   },
@@ -116,11 +116,25 @@ bundleDecider.reset([
   '--outfile=assets/lambda/decider.lambda/index.js --tsconfig=tsconfig.dev.json --external:@aws-sdk/* --minify',
 ].join(' '));
 
+// The `explain` command, `npx cdk-retryable-ecs-run-task explain …`: one dependency-free file that
+// classifies with the decider's own code (lambda/decide-retry.ts), bundled into assets/ like the
+// decider, so the npm tarball ships it and every jsii language's users can run it with Node.js.
+const CLI_BUNDLE = 'assets/cli/cdk-retryable-ecs-run-task.js';
+const bundleCli = project.addTask('bundle:cli', {
+  description: 'Bundle the cdk-retryable-ecs-run-task command line',
+  exec: [
+    'esbuild --bundle cli/main.ts --target=node22 --platform=node',
+    `--outfile=${CLI_BUNDLE} --tsconfig=tsconfig.dev.json --banner:js="#!/usr/bin/env node"`,
+  ].join(' '),
+});
+project.tasks.tryFind('bundle')!.spawn(bundleCli);
+project.addBins({ 'cdk-retryable-ecs-run-task': CLI_BUNDLE });
+
 // The dev dependency is deliberately newer than the oldest CDK users may have (peer range).
 project.compileTask.reset('jsii --silence-warnings=reserved-word --silence-warnings=metadata/missing-dev-dependency');
 
 // Sources that only the build needs stay out of the npm tarball; the bundle in assets/ ships.
-project.npmignore?.exclude('/lambda/', '/scripts/', '/.tools/', '/.ci/', '/.node-version', '/DEVELOPERS.md', '/consumers/', '/bench/');
+project.npmignore?.exclude('/lambda/', '/cli/', '/scripts/', '/.tools/', '/.ci/', '/.node-version', '/DEVELOPERS.md', '/consumers/', '/bench/');
 
 // The dev tsconfig covers src, test, lambda and the projen config, for tests and lint alike.
 project.tsconfigDev.addInclude('.projenrc.ts');

@@ -1,7 +1,9 @@
 /**
  * The three designs every benchmark compares, built in the same run:
  *
- * - `ours`: `RetryableEcsRunTask` with its defaults (3 attempts, 30 s, rate 2, 5 min cap, full jitter).
+ * - `ours`: `RetryableEcsRunTask` with its defaults (3 attempts, 30 s, rate 2, 5 min cap, full jitter),
+ *   on the default decision engine, `DecisionEngine.LAMBDA`; and `ours-state-machine`, the same with
+ *   `decisionEngine: DecisionEngine.STATE_MACHINE` (see `DESIGNS`).
  * - `bare`: a plain `tasks.EcsRunTask` (RUN_JOB) with native `addRetry` on `States.TaskFailed`,
  *   configured like our defaults. It retries every failure, transient or not.
  * - `seed-shaped`: the design of aws-samples/retryable-ecs-run-task-step-functions, rebuilt from its
@@ -18,10 +20,28 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { RetryableEcsRunTask, RetryableEcsRunTaskProps, RetryDefaults } from '../src';
+import { DecisionEngine, RetryableEcsRunTask, RetryableEcsRunTaskProps, RetryDefaults } from '../src';
 
 export const VARIANTS = ['ours', 'bare', 'seed-shaped'] as const;
 export type Variant = typeof VARIANTS[number];
+
+/**
+ * Ours comes with two decision engines: `ours` is the default, `DecisionEngine.LAMBDA` (the
+ * stack's shared decider function), and `ours-state-machine` is `DecisionEngine.STATE_MACHINE`
+ * (JSONata states, no Lambda function). aws-local-stepfunctions cannot run JSONata, so the
+ * benchmarks that execute state machines there (cost, payload) loop over `VARIANTS`; synth
+ * scaling, which only synthesizes, measures every design.
+ */
+export const DESIGNS = ['ours', 'ours-state-machine', 'bare', 'seed-shaped'] as const;
+export type Design = typeof DESIGNS[number];
+/** The designs that are ours, one per decision engine. */
+export const OUR_ENGINES = ['ours', 'ours-state-machine'] as const;
+export type OurEngine = typeof OUR_ENGINES[number];
+
+/** The `decisionEngine` of each of ours. */
+export function decisionEngineOf(engine: OurEngine): DecisionEngine {
+  return engine === 'ours-state-machine' ? DecisionEngine.STATE_MACHINE : DecisionEngine.LAMBDA;
+}
 
 /** Retries after the first attempt, matching our default of 3 attempts. */
 export const DEFAULT_RETRIES = RetryDefaults.MAX_ATTEMPTS - 1;
@@ -80,6 +100,15 @@ export function addOurs(scope: Construct, id: string, props: InstanceProps): sfn
 }
 
 /**
+ * Our construct with its defaults and `decisionEngine: DecisionEngine.STATE_MACHINE`. Standalone,
+ * it logs at level ALL to a log group of its own and counts its metrics with metric filters on
+ * that log (3 without topics), where the Lambda engine shares one decider per stack.
+ */
+export function addOursStateMachine(scope: Construct, id: string, props: InstanceProps): sfn.StateMachine {
+  return new RetryableEcsRunTask(scope, id, { ...props, decisionEngine: DecisionEngine.STATE_MACHINE }).stateMachine;
+}
+
+/**
  * Our adaptive retries, which only ours has (the baselines retry the same task the same way):
  * none, each alone, or both. The sizes assume a 256 CPU / 512 MiB task definition, as both the
  * bench stacks and the test stack have.
@@ -105,9 +134,11 @@ export function featureProps(features: OurFeatures): Partial<RetryableEcsRunTask
   };
 }
 
-/** Our construct with its defaults plus `features`. */
-export function addOursWith(features: OurFeatures, scope: Construct, id: string, props: InstanceProps): sfn.StateMachine {
-  return new RetryableEcsRunTask(scope, id, { ...props, ...featureProps(features) }).stateMachine;
+/** Our construct with its defaults plus `features`, on `engine` (the Lambda engine unless told). */
+export function addOursWith(
+  features: OurFeatures, scope: Construct, id: string, props: InstanceProps, engine: OurEngine = 'ours',
+): sfn.StateMachine {
+  return new RetryableEcsRunTask(scope, id, { ...props, ...featureProps(features), decisionEngine: decisionEngineOf(engine) }).stateMachine;
 }
 
 /** A plain RUN_JOB task with native retries configured like our defaults. */
@@ -177,14 +208,15 @@ export function addSeedShaped(scope: Construct, id: string, props: InstanceProps
   return new sfn.StateMachine(job, 'StateMachine', { definitionBody: sfn.DefinitionBody.fromChainable(runTask) });
 }
 
-const ADDERS: Record<Variant, (scope: Construct, id: string, props: InstanceProps) => sfn.StateMachine> = {
+const ADDERS: Record<Design, (scope: Construct, id: string, props: InstanceProps) => sfn.StateMachine> = {
   'ours': addOurs,
+  'ours-state-machine': addOursStateMachine,
   'bare': addBare,
   'seed-shaped': addSeedShaped,
 };
 
 /** One instance of `variant` with its defaults. */
-export function addInstance(variant: Variant, scope: Construct, id: string, props: InstanceProps): sfn.StateMachine {
+export function addInstance(variant: Design, scope: Construct, id: string, props: InstanceProps): sfn.StateMachine {
   return ADDERS[variant](scope, id, props);
 }
 
@@ -198,13 +230,15 @@ export function addTaskDefinition(scope: Construct, id: string): ecs.FargateTask
   return taskDefinition;
 }
 
+const isOurs = (design: Design): design is OurEngine => (OUR_ENGINES as readonly string[]).includes(design);
+
 /**
  * A stack with one VPC and cluster and `n` instances of `variant`, each with its own task
  * definition (and, for ours, `features` switched on). CDK's own 500-resource check is switched off so that every N synthesizes and the
  * benchmark can report where CloudFormation's limit is crossed instead of failing.
  */
-export function benchStack(variant: Variant, n: number, outdir?: string, features: OurFeatures = 'none'): { app: App; stack: Stack } {
-  if (features !== 'none' && variant !== 'ours') {
+export function benchStack(variant: Design, n: number, outdir?: string, features: OurFeatures = 'none'): { app: App; stack: Stack } {
+  if (features !== 'none' && !isOurs(variant)) {
     throw new Error(`only ours has adaptive retries, not ${variant}`);
   }
   const app = new App({ outdir, context: { '@aws-cdk/core:stackResourceLimit': 0 } });
@@ -216,7 +250,7 @@ export function benchStack(variant: Variant, n: number, outdir?: string, feature
     if (features === 'none') {
       addInstance(variant, stack, `Job${i}`, props);
     } else {
-      addOursWith(features, stack, `Job${i}`, props);
+      addOursWith(features, stack, `Job${i}`, props, variant as OurEngine);
     }
   }
   return { app, stack };

@@ -6,95 +6,28 @@
  * Then ours alone with its adaptive retries (the baselines cannot adapt a retry): one retry at a
  * bigger size after out of memory, one on the fallback launch target after a Spot interruption,
  * and the same single retry without either feature, each against its own configuration's success path.
+ *
+ * Ours runs with each decision engine: the Lambda engine (the default) in aws-local-stepfunctions
+ * as above, the state machine engine, whose JSONata aws-local-stepfunctions cannot run, in
+ * MiniStack (state-machine-cost.ts), with the same scenarios.
  */
 import type { StateMachineDefinition } from 'aws-local-stepfunctions' with { 'resolution-mode': 'require' };
-import { addInstance, addOursWith, BENCH_OOM_SIZES, OurFeatures, SEED_STATES, Variant, VARIANTS } from './baselines';
+import { addInstance, addOursWith, Design, OurEngine, OurFeatures, SEED_STATES, Variant, VARIANTS } from './baselines';
 import { reportResult } from './child';
+import {
+  ADAPTIVE_SCENARIO_NAMES, ADAPTIVE_SCENARIOS, AdaptiveScenario, ok, SCENARIOS, USD_PER_LAMBDA_REQUEST, USD_PER_TRANSITION,
+} from './cost-scenarios';
 import { quietly, runLocally, seedHandlerFromSource } from './local-run';
+import { runStateMachineCost, StateMachineCheck } from './state-machine-cost';
 import { round } from './stats';
 import { handler as decider } from '../lambda/decider.lambda';
-import { failure, successTask } from '../test/support/fixtures';
 import { executeLocally, Outcome, renderedDefinition } from '../test/support/local-execution';
 import { testEnvironment } from '../test/support/stack';
 
-/**
- * Standard Workflows, US East (N. Virginia): $0.025 per 1,000 state transitions, retries included.
- * https://aws.amazon.com/step-functions/pricing/
- */
-export const USD_PER_TRANSITION = 0.025 / 1000;
-/** Lambda requests: $0.20 per million. Duration is extra (128 MB, a few ms per decision). https://aws.amazon.com/lambda/pricing/ */
-export const USD_PER_LAMBDA_REQUEST = 0.20 / 1_000_000;
-
-const ok: Outcome = { succeed: successTask() };
-const fail = (name: string): Outcome => ({ fail: failure(name) });
-
-/** The scenarios, each an ECS outcome per attempt. */
-const SCENARIOS: Record<string, { outcomes: Outcome[]; retries: number; description: string }> = {
-  'success': { outcomes: [ok], retries: 0, description: 'first attempt succeeds' },
-  'transient-x2': {
-    outcomes: [fail('resource-initialization-error'), fail('resource-initialization-error'), ok],
-    retries: 2,
-    description: 'ResourceInitializationError twice, then success',
-  },
-  'permanent': {
-    outcomes: [fail('cannot-pull-not-found'), fail('cannot-pull-not-found'), fail('cannot-pull-not-found')],
-    retries: 0,
-    description: 'image not found on every attempt (should not be retried)',
-  },
-};
-
-export const ADAPTIVE_SCENARIO_NAMES = ['plain-retry', 'oom-retry', 'fallback-retry'] as const;
-export type AdaptiveScenario = typeof ADAPTIVE_SCENARIO_NAMES[number];
-
-const capacityOf = (input: any): string | undefined => input?.CapacityProviderStrategy?.[0]?.CapacityProvider;
-/** Where and at what size a RunTask input runs the task (every attempt differs in its attempt-number environment variable). */
-const placementOf = (input: any) => ({
-  taskDefinition: input?.TaskDefinition,
-  launchType: input?.LaunchType,
-  capacity: input?.CapacityProviderStrategy,
-  platformVersion: input?.PlatformVersion,
-  cpu: input?.Overrides?.Cpu,
-  memory: input?.Overrides?.Memory,
-  containerMemory: input?.Overrides?.ContainerOverrides?.map((c: any) => c.Memory),
-});
-
-/**
- * Ours only, one retry each: the test task definition is 256 CPU units and 512 MiB. `adapted`
- * checks that the retry's RunTask input really changed as the feature promises.
- */
-const ADAPTIVE_SCENARIOS: Record<AdaptiveScenario, {
-  features: OurFeatures;
-  outcomes: Outcome[];
-  description: string;
-  configuration: string;
-  adapted: (runTaskInputs: any[]) => boolean;
-}> = {
-  'plain-retry': {
-    features: 'none',
-    outcomes: [fail('resource-initialization-error'), ok],
-    description: 'ResourceInitializationError, then success on the same task',
-    configuration: 'defaults, neither feature',
-    adapted: ([first, second]) => JSON.stringify(placementOf(first)) === JSON.stringify(placementOf(second)),
-  },
-  'oom-retry': {
-    features: 'outOfMemorySizes',
-    outcomes: [fail('oom-fargate'), ok],
-    description: 'out of memory at 256 CPU / 512 MiB, then success at 512 / 1024',
-    configuration: `\`outOfMemorySizes: [${BENCH_OOM_SIZES.map((z) => `{ cpu: ${z.cpu}, memoryMiB: ${z.memoryMiB} }`).join(', ')}]\``,
-    adapted: ([first, second]) => first?.Overrides?.Cpu === '256' && first?.Overrides?.Memory === '512'
-      && second?.Overrides?.Cpu === '512' && second?.Overrides?.Memory === '1024',
-  },
-  'fallback-retry': {
-    features: 'fallbackLaunchTarget',
-    outcomes: [fail('spot-interruption'), ok],
-    description: 'Spot interruption on FARGATE_SPOT, then success on FARGATE',
-    configuration: '`launchTarget` FARGATE_SPOT, `fallbackLaunchTarget` FARGATE',
-    adapted: ([first, second]) => capacityOf(first) === 'FARGATE_SPOT' && capacityOf(second) === 'FARGATE',
-  },
-};
-
 /** One adaptive scenario of ours, and the success path of the same configuration. */
 export interface AdaptiveCostRow {
+  /** Which of ours (which decision engine); absent from results written before the state machine engine: `ours`. */
+  readonly variant?: OurEngine;
   readonly scenario: AdaptiveScenario;
   readonly features: OurFeatures;
   readonly configuration: string;
@@ -102,11 +35,13 @@ export interface AdaptiveCostRow {
   readonly status: string;
   readonly runTaskCalls: number;
   readonly retries: number;
-  /** The decider's rule for the failed attempt. */
+  /** The decision's rule for the failed attempt. */
   readonly rule: string;
   /**
    * The retry's RunTask input changed as the feature says (bigger size; the fallback's capacity
-   * provider), or, without features, runs the task where and as the first attempt did.
+   * provider), or, without features, runs the task where and as the first attempt did. In
+   * MiniStack, which does not show the RunTask input: the result's size and capacity, and which
+   * ECS task state ran.
    */
   readonly adapted: boolean;
   readonly successTransitions: number;
@@ -120,7 +55,7 @@ export interface AdaptiveCostRow {
 }
 
 export interface CostRow {
-  readonly variant: Variant;
+  readonly variant: Design;
   readonly scenario: string;
   readonly description: string;
   readonly status: string;
@@ -132,7 +67,7 @@ export interface CostRow {
 }
 
 export interface PerRetry {
-  readonly variant: Variant;
+  readonly variant: Design;
   readonly transitionsPerRetry: number;
   readonly lambdaInvocationsPerRetry: number;
   readonly usdPerMillionRetries: number;
@@ -151,6 +86,12 @@ export interface CostResult {
   readonly adaptive?: AdaptiveCostRow[];
   /** The plain single retry costs what the default design's per-retry figure says. */
   readonly plainRetryMatchesPerRetry?: boolean;
+  /**
+   * The state machine engine, executed in MiniStack: its rows are in `rows`, `perRetry` and
+   * `adaptive` beside the others; this says how it was run and checked. Absent from results
+   * written before that engine.
+   */
+  readonly stateMachine?: StateMachineCheck;
 }
 
 /** One instance of `variant` with its defaults, synthesized and rendered to plain ASL. */
@@ -236,17 +177,21 @@ export async function runCostPerRetry(log: (line: string) => void): Promise<Cost
   }
   const oursPerRetry = perRetry.find((p) => p.variant === 'ours')!;
   const plain = adaptive.find((r) => r.scenario === 'plain-retry')!;
+  const plainRetryMatchesPerRetry = plain.transitionsPerRetry === oursPerRetry.transitionsPerRetry
+    && plain.lambdaInvocationsPerRetry === oursPerRetry.lambdaInvocationsPerRetry;
+
+  const stateMachine = await runStateMachineCost(rows.filter((r) => r.variant === 'ours'), log);
 
   return {
     usdPer1000Transitions: USD_PER_TRANSITION * 1000,
     usdPerMillionLambdaRequests: USD_PER_LAMBDA_REQUEST * 1e6,
-    rows,
-    perRetry,
+    rows: [...rows, ...stateMachine.rows],
+    perRetry: [...perRetry, stateMachine.perRetry],
     oursSuccessPathLambdaFree,
     countersAgree,
-    adaptive,
-    plainRetryMatchesPerRetry: plain.transitionsPerRetry === oursPerRetry.transitionsPerRetry
-      && plain.lambdaInvocationsPerRetry === oursPerRetry.lambdaInvocationsPerRetry,
+    adaptive: [...adaptive, ...stateMachine.adaptive],
+    plainRetryMatchesPerRetry,
+    stateMachine: stateMachine.check,
   };
 }
 
@@ -265,6 +210,7 @@ async function adaptiveRow(scenario: AdaptiveScenario): Promise<AdaptiveCostRow>
   const transitionsPerRetry = (run.transitions - success.transitions) / retries;
   const lambdaInvocationsPerRetry = (run.decisions.length - success.decisions.length) / retries;
   return {
+    variant: 'ours',
     scenario,
     features,
     configuration,

@@ -1,7 +1,10 @@
 /**
  * Benchmark 4: herd behaviour. A deterministic discrete-event simulation of 1,000 executions that
  * all hit a transient failure at t = 0 and retry against a throttled RunTask, using the REAL
- * decider code (`decideRetry`, which calls `backoffSeconds`) for ours.
+ * decider code (`decideRetry`, which calls `backoffSeconds`) for ours with the Lambda engine, and
+ * the REAL decision expression of the state machine engine (`renderDecisionExpression`, evaluated
+ * by the `jsonata` package as Step Functions evaluates it, `$random()` given the same random
+ * number) for ours with that engine. Both engines must give the same herd, number for number.
  *
  * Assumptions, stated in RESULTS.md too:
  * - RunTask admits calls through a token bucket: 20 calls/s sustained, burst 100, full at t = 0
@@ -16,9 +19,11 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { DEFAULT_RETRIES, seedWaitSeconds } from './baselines';
 import { reportResult } from './child';
-import { median, quantile, round } from './stats';
+import { median, quantile, round, thousands } from './stats';
 import { backoffSeconds, decideRetry } from '../lambda/decide-retry';
+import { EngineVariables, renderDecisionExpression } from '../src/engines/state-machine/decision-expression';
 import { renderRetryPolicy } from '../src/policy/render-retry-policy';
+import { evaluateSfnJsonata } from '../test/engines/support/sfn-jsonata';
 import { failure } from '../test/support/fixtures';
 
 export const HERD = {
@@ -65,7 +70,7 @@ interface Decision {
 interface HerdDesign {
   readonly name: string;
   readonly description: string;
-  readonly decide: (execution: Execution, kind: FailureKind, random: () => number) => Decision;
+  readonly decide: (execution: Execution, kind: FailureKind, random: () => number) => Decision | Promise<Decision>;
 }
 
 const ERRORS: Record<FailureKind, unknown> = {
@@ -77,7 +82,7 @@ const ERRORS: Record<FailureKind, unknown> = {
 function ours(jitter: sfn.JitterType): HerdDesign {
   const policy = renderRetryPolicy({ maxAttempts: HERD.maxAttempts, jitterStrategy: jitter });
   return {
-    name: `ours, ${jitter} jitter`,
+    name: `ours (LAMBDA), ${jitter} jitter`,
     description: `decideRetry: ${policy.intervalSeconds} s × ${policy.backoffRate}^(n−1), cap ${policy.maxDelaySeconds} s, `
       + `${jitter === sfn.JitterType.FULL ? 'uniform in [0, delay]' : 'no jitter'}, ${policy.maxAttempts} attempts`,
     decide: (execution, kind, random) => {
@@ -85,6 +90,52 @@ function ours(jitter: sfn.JitterType): HerdDesign {
       execution.history = decision.history;
       const retry = decision.retry && execution.attempt < policy.maxAttempts
         && decision.waitSeconds >= 0 && decision.waitSeconds <= policy.maxDelaySeconds;
+      return { retry, waitSeconds: decision.waitSeconds };
+    },
+  };
+}
+
+/** The run's variables the decision expression reads (names of our choosing: each run has its own). */
+const VARIABLES = { attempt: 'run_attempt', history: 'run_history', placement: 'run_placement' } as EngineVariables;
+
+/** How the state machine engine's decisions compared with the decider's on the same inputs. */
+export interface DecisionComparison {
+  compared: number;
+  /** Decisions whose retry, wait, rule or history differed from `decideRetry`'s. */
+  differing: number;
+}
+
+/**
+ * Ours with the state machine engine: the decision expression its Catch evaluates, rendered from
+ * the same policy and evaluated by the `jsonata` package with `$random()` returning the same
+ * number the Lambda design's `decideRetry` gets; then its Choice state's checks (`Retry or fail`).
+ * Each decision is also compared with `decideRetry`'s on the same input.
+ */
+function oursStateMachine(jitter: sfn.JitterType, comparison: DecisionComparison): HerdDesign {
+  const policy = renderRetryPolicy({ maxAttempts: HERD.maxAttempts, jitterStrategy: jitter });
+  const expression = renderDecisionExpression(policy, VARIABLES);
+  return {
+    name: `ours (STATE_MACHINE), ${jitter} jitter`,
+    description: `the JSONata decision expression (${thousands(expression.length)} characters) with the same schedule: ${policy.intervalSeconds} s × ${policy.backoffRate}^(n−1), `
+      + `cap ${policy.maxDelaySeconds} s, ${jitter === sfn.JitterType.FULL ? '`$random()` full jitter' : 'no jitter'}, ${policy.maxAttempts} attempts`,
+    decide: async (execution, kind, random) => {
+      const r = random();
+      const decision: any = await evaluateSfnJsonata(expression, {
+        states: { errorOutput: ERRORS[kind] },
+        variables: { [VARIABLES.attempt]: execution.attempt, [VARIABLES.history]: execution.history },
+        random: r,
+      });
+      const reference = decideRetry({ policy, attempt: execution.attempt, error: ERRORS[kind], history: execution.history, random: r });
+      comparison.compared++;
+      if (decision.retry !== reference.retry || decision.waitSeconds !== reference.waitSeconds || decision.rule !== reference.rule
+        || JSON.stringify(decision.history) !== JSON.stringify(reference.history)) {
+        comparison.differing++;
+      }
+      execution.history = decision.history;
+      // Retry or fail's first rule: retry, below maxAttempts, a whole number of seconds within the cap, a history.
+      const retry = decision.retry === true && execution.attempt < policy.maxAttempts
+        && typeof decision.waitSeconds === 'number' && decision.waitSeconds >= 0 && decision.waitSeconds <= policy.maxDelaySeconds
+        && decision.waitSeconds === Math.floor(decision.waitSeconds) && Array.isArray(decision.history);
       return { retry, waitSeconds: decision.waitSeconds };
     },
   };
@@ -118,6 +169,8 @@ function bare(): HerdDesign {
 }
 
 export const HERD_DESIGNS: HerdDesign[] = [ours(sfn.JitterType.FULL), ours(sfn.JitterType.NONE), seedShaped(), bare()];
+/** The Lambda designs the state machine engine's must equal, by jitter. */
+const JITTERS = [sfn.JitterType.FULL, sfn.JitterType.NONE] as const;
 
 /** RunTask's admission control: a token bucket refilled continuously. */
 class TokenBucket {
@@ -197,10 +250,12 @@ export interface HerdOutcome {
   /** When the last execution that succeeded did; never is the count of those that did not. */
   readonly lastSuccessSeconds: number;
   readonly maxAttemptsUsed: number;
+  /** The wait before each execution's first retry (the time to first retry, with RunTask and the states taking no time). */
+  readonly firstRetryWait?: { readonly p50: number; readonly p90: number; readonly max: number; readonly mean: number };
 }
 
 /** Runs the herd through one design with one seed. */
-export function simulate(design: HerdDesign, seed: number): HerdOutcome {
+export async function simulate(design: HerdDesign, seed: number): Promise<HerdOutcome> {
   const random = mulberry32(seed);
   const bucket = new TokenBucket(HERD.ratePerSecond, HERD.burst);
   const executions: Execution[] = Array.from({ length: HERD.executions }, () => ({ attempt: 1, history: [] }));
@@ -212,11 +267,15 @@ export function simulate(design: HerdDesign, seed: number): HerdOutcome {
   let throttledCalls = 0;
   let decisions = 0;
   let maxAttemptsUsed = 1;
+  const firstWaits: number[] = [];
 
-  const failed = (id: number, now: number, kind: FailureKind) => {
+  const failed = async (id: number, now: number, kind: FailureKind) => {
     decisions++;
     const execution = executions[id];
-    const { retry, waitSeconds } = design.decide(execution, kind, random);
+    const { retry, waitSeconds } = await design.decide(execution, kind, random);
+    if (execution.attempt === 1 && retry) {
+      firstWaits.push(waitSeconds);
+    }
     if (!retry) {
       gaveUp++;
     } else if (now + waitSeconds > HERD.maxExecutionSeconds) {
@@ -227,7 +286,9 @@ export function simulate(design: HerdDesign, seed: number): HerdOutcome {
   };
 
   // Every execution's first attempt failed transiently at t = 0.
-  executions.forEach((_, id) => failed(id, 0, 'transient'));
+  for (let id = 0; id < executions.length; id++) {
+    await failed(id, 0, 'transient');
+  }
   while (due.size > 0) {
     const { time, execution: id } = due.pop();
     const execution = executions[id];
@@ -238,7 +299,7 @@ export function simulate(design: HerdDesign, seed: number): HerdOutcome {
       successTimes.push(time);
     } else {
       throttledCalls++;
-      failed(id, time, 'throttled');
+      await failed(id, time, 'throttled');
     }
   }
 
@@ -251,11 +312,18 @@ export function simulate(design: HerdDesign, seed: number): HerdOutcome {
     timedOut,
     runTaskCalls,
     throttledCalls,
-    lambdaInvocations: design.name.startsWith('bare') ? 0 : decisions,
+    // Bare decides natively, the state machine engine in its own states: neither invokes a Lambda function.
+    lambdaInvocations: design.name.startsWith('bare') || design.name.includes('STATE_MACHINE') ? 0 : decisions,
     p50SuccessSeconds: successTimes.length ? round(median(successTimes), 1) : NaN,
     p99SuccessSeconds: successTimes.length ? round(quantile(successTimes, 0.99), 1) : NaN,
     lastSuccessSeconds: successTimes.length ? Math.max(...successTimes) : NaN,
     maxAttemptsUsed,
+    firstRetryWait: firstWaits.length ? {
+      p50: round(median(firstWaits), 1),
+      p90: round(quantile(firstWaits, 0.9), 1),
+      max: Math.max(...firstWaits),
+      mean: round(firstWaits.reduce((a, b) => a + b, 0) / firstWaits.length, 2),
+    } : undefined,
   };
 }
 
@@ -268,6 +336,17 @@ export interface SeedRange {
   readonly neverSucceeded: [number, number];
 }
 
+/** The state machine engine's herd against the Lambda engine's, jitter by jitter and seed by seed. */
+export interface EngineHerdComparison {
+  readonly jitter: string;
+  /** The seeds both ran with. */
+  readonly seeds: number[];
+  /** Every number of every seed's outcome equal (the design's name, description and Lambda invocations aside). */
+  readonly identical: boolean;
+  /** Decisions of the expression compared with `decideRetry`'s on the same input, and how many differed. */
+  readonly decisions: DecisionComparison;
+}
+
 export interface HerdResult {
   readonly assumptions: typeof HERD;
   /** One outcome per design, with the primary seed. */
@@ -276,28 +355,81 @@ export interface HerdResult {
   readonly seedRanges: SeedRange[];
   /** The same seed gives the same numbers: checked by running the primary seed twice. */
   readonly deterministic: boolean;
+  /** The state machine engine against the Lambda engine; absent from results written before that engine. */
+  readonly stateMachine?: EngineHerdComparison[];
 }
 
-export function runHerd(log: (line: string) => void): HerdResult {
-  const outcomes = HERD_DESIGNS.map((design) => simulate(design, HERD.seed));
-  for (const o of outcomes) {
-    log(`  ${o.design.padEnd(22)} succeeded ${o.succeeded}, gave up ${o.gaveUp}, timed out ${o.timedOut}; `
-      + `RunTask ${o.runTaskCalls}, throttled ${o.throttledCalls}; last success at ${o.lastSuccessSeconds} s`);
+/** The numbers of an outcome, without what names the design. */
+const numbersOf = ({ design, description, lambdaInvocations, ...numbers }: HerdOutcome) => JSON.stringify(numbers);
+
+function rangeOf(design: string, runs: HerdOutcome[]): SeedRange {
+  const range = (f: (o: HerdOutcome) => number): [number, number] => [Math.min(...runs.map(f)), Math.max(...runs.map(f))];
+  return {
+    design,
+    seeds: runs.length,
+    throttled: range((o) => o.throttledCalls),
+    lastSuccess: range((o) => o.lastSuccessSeconds),
+    neverSucceeded: range((o) => o.gaveUp + o.timedOut),
+  };
+}
+
+export async function runHerd(log: (line: string) => void): Promise<HerdResult> {
+  const outcomes: HerdOutcome[] = [];
+  for (const design of HERD_DESIGNS) {
+    outcomes.push(await simulate(design, HERD.seed));
   }
-  const deterministic = HERD_DESIGNS.every((design, i) => JSON.stringify(simulate(design, HERD.seed)) === JSON.stringify(outcomes[i]));
+  const deterministic = (await Promise.all(HERD_DESIGNS.map((design) => simulate(design, HERD.seed))))
+    .every((again, i) => JSON.stringify(again) === JSON.stringify(outcomes[i]));
   const seeds = Array.from({ length: HERD.extraSeeds + 1 }, (_, i) => HERD.seed + i);
-  const seedRanges = HERD_DESIGNS.map((design) => {
-    const runs = seeds.map((seed) => simulate(design, seed));
-    const range = (f: (o: HerdOutcome) => number): [number, number] => [Math.min(...runs.map(f)), Math.max(...runs.map(f))];
-    return {
-      design: design.name,
-      seeds: seeds.length,
-      throttled: range((o) => o.throttledCalls),
-      lastSuccess: range((o) => o.lastSuccessSeconds),
-      neverSucceeded: range((o) => o.gaveUp + o.timedOut),
-    };
-  });
-  return { assumptions: HERD, outcomes, seedRanges, deterministic };
+  const runsByDesign = new Map<string, HerdOutcome[]>();
+  for (const design of HERD_DESIGNS) {
+    const runs: HerdOutcome[] = [];
+    for (const seed of seeds) {
+      runs.push(await simulate(design, seed));
+    }
+    runsByDesign.set(design.name, runs);
+  }
+
+  // The state machine engine: the same herd as the Lambda engine's, or not. With full jitter on
+  // every seed; without jitter, which draws no random number, on the primary seed only (each
+  // evaluation of the expression takes milliseconds, and that herd makes 5,500 decisions).
+  const stateMachine: EngineHerdComparison[] = [];
+  const engineOutcomes: HerdOutcome[] = [];
+  const engineRanges: SeedRange[] = [];
+  for (const jitter of JITTERS) {
+    const decisions: DecisionComparison = { compared: 0, differing: 0 };
+    const design = oursStateMachine(jitter, decisions);
+    const lambdaRuns = runsByDesign.get(ours(jitter).name)!;
+    const engineSeeds = jitter === sfn.JitterType.FULL ? seeds : [HERD.seed];
+    const runs: HerdOutcome[] = [];
+    for (const seed of engineSeeds) {
+      runs.push(await simulate(design, seed));
+    }
+    engineOutcomes.push(runs[0]);
+    if (engineSeeds.length === seeds.length) {
+      engineRanges.push(rangeOf(design.name, runs));
+    }
+    const identical = runs.every((run, i) => numbersOf(run) === numbersOf(lambdaRuns[i]));
+    stateMachine.push({ jitter, seeds: engineSeeds, identical, decisions });
+    log(`  ${design.name}: ${identical ? 'identical to' : 'DIFFERENT from'} the Lambda engine with seeds ${engineSeeds.join(', ')}; `
+      + `${decisions.compared} decisions compared with decideRetry, ${decisions.differing} differed`);
+  }
+
+  // The state machine engine's rows follow the Lambda engine's, jitter by jitter.
+  const allOutcomes = [outcomes[0], engineOutcomes[0], outcomes[1], engineOutcomes[1], ...outcomes.slice(2)];
+  for (const o of allOutcomes) {
+    log(`  ${o.design.padEnd(34)} succeeded ${o.succeeded}, gave up ${o.gaveUp}, timed out ${o.timedOut}; `
+      + `RunTask ${o.runTaskCalls}, throttled ${o.throttledCalls}; last success at ${o.lastSuccessSeconds} s; `
+      + `first retry after ${o.firstRetryWait?.p50} s (p50), ${o.firstRetryWait?.max} s (max)`);
+  }
+  const ranges = HERD_DESIGNS.map((design) => rangeOf(design.name, runsByDesign.get(design.name)!));
+  return {
+    assumptions: HERD,
+    outcomes: allOutcomes,
+    seedRanges: [ranges[0], ...engineRanges, ...ranges.slice(1)],
+    deterministic,
+    stateMachine,
+  };
 }
 
 if (require.main === module) {

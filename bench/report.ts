@@ -52,8 +52,32 @@ function header(results: Results): string {
     + '`States.TaskFailed` (30 s, rate 2, cap 300 s, full jitter, 2 retries); **seed-shaped** rebuilds the design of '
     + `[aws-samples/retryable-ecs-run-task-step-functions](${SEED_SAMPLE}) from its README, in our own code (bench/baselines.ts): `
     + 'one Lambda function per instance classifies the error and counts retries, a Choice checks the count, a Wait of '
-    + '2^retryCount seconds, and a loop back to RunTask. **ours** is `RetryableEcsRunTask` with its defaults.',
+    + '2^retryCount seconds, and a loop back to RunTask. **ours** is `RetryableEcsRunTask` with its defaults, on either decision engine: '
+    + '**ours (LAMBDA)**, the default `DecisionEngine.LAMBDA` (the stack\'s one shared decider function), and **ours (STATE_MACHINE)**, '
+    + '`decisionEngine: DecisionEngine.STATE_MACHINE` (JSONata states, no Lambda function; standalone, each run logs at level ALL to a log group '
+    + 'of its own, with metric filters for its metrics). A goal that names ours without an engine is the default\'s.',
   ].join('\n');
+}
+
+/** How the tables name a design: ours by its decision engine. */
+export function designLabel(design: string): string {
+  return design === 'ours' ? 'ours (LAMBDA)' : design === SM ? 'ours (STATE_MACHINE)' : design;
+}
+
+/** The state machine engine's design id, as results.json names it. */
+const SM = 'ours-state-machine';
+
+/** One of the herd's designs by name, as written before and after the engines were named. */
+function herdOutcome(herd: HerdResult, name: string) {
+  return herd.outcomes.find((x) => x.design === name) ?? herd.outcomes.find((x) => x.design === name.replace(' (LAMBDA)', ''));
+}
+
+/** The states one retry of the state machine engine enters: the retried scenario past the success path. */
+function retryStatesOf(cost: CostResult): string[] {
+  const check = cost.stateMachine!;
+  const per = cost.perRetry.find((p) => p.variant === SM)!;
+  const success = check.statesEntered.success;
+  return check.statesEntered['transient-x2'].slice(success.length, success.length + per.transitionsPerRetry);
 }
 
 // ---- summary ----------------------------------------------------------------------------------
@@ -63,33 +87,65 @@ function summary(results: Results): string {
   const { synth, decider, cost, herd, payload } = results;
   if (synth) {
     const s = (v: string) => synth.scaling.find((x) => x.variant === v)!;
+    const sm = synth.scaling.find((x) => x.variant === SM);
     const largest = Math.max(...synth.options.ns);
     const ratio = synth.timeRatioVsBare.find((r) => r.n === largest)!;
-    const oursAtLargest = synth.rows.find((r) => r.variant === 'ours' && r.n === largest)!;
+    const at = (v: string) => synth.rows.find((r) => r.variant === v && r.n === largest)!;
+    const oursAtLargest = at('ours');
     rows.push([
       'Resources per extra instance',
       '≤ bare',
-      `ours ${s('ours').marginalResourcesPerInstance}, bare ${s('bare').marginalResourcesPerInstance}, seed-shaped ${s('seed-shaped').marginalResourcesPerInstance} `
+      `ours (LAMBDA) ${s('ours').marginalResourcesPerInstance}, bare ${s('bare').marginalResourcesPerInstance}, seed-shaped ${s('seed-shaped').marginalResourcesPerInstance} `
       + `(orchestration alone: ${s('ours').marginalOrchestrationPerInstance} / ${s('bare').marginalOrchestrationPerInstance} / ${s('seed-shaped').marginalOrchestrationPerInstance})`,
       verdict(s('ours').marginalResourcesPerInstance <= s('bare').marginalResourcesPerInstance),
     ]);
+    if (sm) {
+      const smShared = at(SM).byOwner.shared;
+      const logs = engineLogResources(synth);
+      rows.push([
+        'Resources per extra instance, STATE_MACHINE engine',
+        '≤ bare',
+        `${sm.marginalResourcesPerInstance} (orchestration ${sm.marginalOrchestrationPerInstance}${logs ? `, of them ${logs.logGroups} log group and ${logs.metricFilters} metric filters` : ''}), `
+        + `bare ${s('bare').marginalResourcesPerInstance}; no shared decider: ${smShared} shared resources against ${oursAtLargest.byOwner.shared}`,
+        verdict(sm.marginalResourcesPerInstance <= s('bare').marginalResourcesPerInstance),
+      ]);
+    }
     if (synth.features) {
-      const f = (features: string) => synth.features!.scaling.find((x) => x.features === features)!;
+      const f = (features: string, variant = 'ours') => featureScaling(synth, variant, features)!;
+      const smBoth = featureScaling(synth, SM, 'both');
       rows.push([
         'Resources per extra instance, adaptive retries on',
         '= ours without them',
         `both features ${f('both').marginalResourcesPerInstance} (orchestration ${f('both').marginalOrchestrationPerInstance}, `
         + `security groups ${f('both').marginalSecurityGroupsPerInstance}); outOfMemorySizes alone ${f('outOfMemorySizes').marginalResourcesPerInstance}, `
-        + `fallbackLaunchTarget alone ${f('fallbackLaunchTarget').marginalResourcesPerInstance}; neither ${f('none').marginalResourcesPerInstance}, bare ${s('bare').marginalResourcesPerInstance}`,
+        + `fallbackLaunchTarget alone ${f('fallbackLaunchTarget').marginalResourcesPerInstance}; neither ${f('none').marginalResourcesPerInstance}, bare ${s('bare').marginalResourcesPerInstance}`
+        + (smBoth ? `; STATE_MACHINE engine: both ${smBoth.marginalResourcesPerInstance}, each alone ${f('outOfMemorySizes', SM).marginalResourcesPerInstance} `
+          + `and ${f('fallbackLaunchTarget', SM).marginalResourcesPerInstance}, neither ${f('none', SM).marginalResourcesPerInstance}` : ''),
         verdict(synth.features.featuresAddNoResources && synth.features.noFeaturesResourcesEqualBare),
       ]);
       rows.push([
         'Template bytes per instance',
         '(report)',
-        `ours ${bytes(f('none').marginalTemplateBytesPerInstance)} without features, ${bytes(f('both').marginalTemplateBytesPerInstance)} with both `
-        + `(+${bytes(f('both').extraTemplateBytesPerInstance)}); bare ${bytes(s('bare').marginalTemplateBytesPerInstance)}`,
+        `ours (LAMBDA) ${bytes(f('none').marginalTemplateBytesPerInstance)} without features, ${bytes(f('both').marginalTemplateBytesPerInstance)} with both `
+        + `(+${bytes(f('both').extraTemplateBytesPerInstance)}); `
+        + (smBoth ? `ours (STATE_MACHINE) ${bytes(f('none', SM).marginalTemplateBytesPerInstance)}, ${bytes(smBoth.marginalTemplateBytesPerInstance)} with both `
+          + `(+${bytes(smBoth.extraTemplateBytesPerInstance)}); ` : '')
+        + `bare ${bytes(s('bare').marginalTemplateBytesPerInstance)}, seed-shaped ${bytes(s('seed-shaped').marginalTemplateBytesPerInstance)}`,
         '',
       ]);
+      if (sm) {
+        const jobs = (x: { maxInstancesUnderTemplateLimit: number; maxInstancesUnderTemplateLimitMinified: number }) =>
+          `${x.maxInstancesUnderTemplateLimit} (${x.maxInstancesUnderTemplateLimitMinified})`;
+        rows.push([
+          'Jobs per stack',
+          '(report)',
+          `within 500 resources: ours (LAMBDA) ${s('ours').maxInstancesUnderResourceLimit}, ours (STATE_MACHINE) ${sm.maxInstancesUnderResourceLimit}, `
+          + `bare ${s('bare').maxInstancesUnderResourceLimit}, seed-shaped ${s('seed-shaped').maxInstancesUnderResourceLimit}; `
+          + `within 1 MB as written (minified): ${jobs(s('ours'))} / ${jobs(sm)} / ${jobs(s('bare'))} / ${jobs(s('seed-shaped'))}`
+          + (smBoth ? `; with both adaptive retries: ours (LAMBDA) ${jobs(f('both'))}, ours (STATE_MACHINE) ${jobs(smBoth)}` : ''),
+          '',
+        ]);
+      }
     }
     rows.push([
       `Synth time at N=${largest}`,
@@ -97,13 +153,27 @@ function summary(results: Results): string {
       `${ratio.warm}× (warm wall, median), ${ratio.warmCpu}× (warm CPU), ${ratio.cold}× (cold wall)`,
       verdict(ratio.warm <= SYNTH_TIME_GOAL_RATIO),
     ]);
+    const smRatio = synth.stateMachineTimeRatioVsBare?.find((r) => r.n === largest);
+    const smVsLambda = synth.stateMachineTimeRatioVsLambda?.find((r) => r.n === largest);
+    if (smRatio && smVsLambda) {
+      rows.push([
+        `Synth time at N=${largest}, STATE_MACHINE engine`,
+        '(report)',
+        `${smRatio.warm}× bare (warm wall, median), ${smRatio.warmCpu}× (warm CPU), ${smRatio.cold}× (cold wall); ${smVsLambda.warm}× the Lambda engine (warm wall)`,
+        '',
+      ]);
+    }
+    const smAtLargest = sm ? at(SM) : undefined;
+    const within = (r: { resources: number; templateBytes: number }) => r.resources <= 500 && r.templateBytes <= 1_000_000;
     rows.push([
       `Template within CloudFormation limits at N=${largest}`,
       '≤ 500 resources, ≤ 1 MB',
-      `${oursAtLargest.resources} resources, ${mb(oursAtLargest.templateBytes)} (${mb(oursAtLargest.templateMinifiedBytes)} minified); `
-      + `500 resources are exceeded above N=${s('ours').maxInstancesUnderResourceLimit} (bare ${s('bare').maxInstancesUnderResourceLimit}, `
-      + `seed-shaped ${s('seed-shaped').maxInstancesUnderResourceLimit}), 1 MB above N=${s('ours').maxInstancesUnderTemplateLimit}`,
-      verdict(oursAtLargest.resources <= 500 && oursAtLargest.templateBytes <= 1_000_000),
+      `ours (LAMBDA) ${oursAtLargest.resources} resources, ${mb(oursAtLargest.templateBytes)} (${mb(oursAtLargest.templateMinifiedBytes)} minified)`
+      + (smAtLargest ? `; ours (STATE_MACHINE) ${smAtLargest.resources}, ${mb(smAtLargest.templateBytes)} (${mb(smAtLargest.templateMinifiedBytes)})` : '')
+      + `; 500 resources are exceeded above N=${s('ours').maxInstancesUnderResourceLimit}${sm ? ` / ${sm.maxInstancesUnderResourceLimit}` : ''} `
+      + `(bare ${s('bare').maxInstancesUnderResourceLimit}, seed-shaped ${s('seed-shaped').maxInstancesUnderResourceLimit}), `
+      + `1 MB above N=${s('ours').maxInstancesUnderTemplateLimit}${sm ? ` / ${sm.maxInstancesUnderTemplateLimit}` : ''}`,
+      verdict(within(oursAtLargest) && (!smAtLargest || within(smAtLargest))),
     ]);
   }
   if (decider) {
@@ -130,39 +200,60 @@ function summary(results: Results): string {
   }
   if (cost) {
     const per = (v: string) => cost.perRetry.find((p) => p.variant === v)!;
+    const success = (v: string) => cost.rows.find((r) => r.variant === v && r.scenario === 'success')!;
+    const check = cost.stateMachine;
+    const smPer = cost.perRetry.find((p) => p.variant === SM);
     rows.push([
       'Lambda invocations on the success path',
       '0',
-      cost.rows.find((r) => r.variant === 'ours' && r.scenario === 'success')!.lambdaInvocations.toString(),
-      verdict(cost.oursSuccessPathLambdaFree),
+      `ours (LAMBDA) ${success('ours').lambdaInvocations}${check ? `, ours (STATE_MACHINE) ${success(SM).lambdaInvocations}` : ''}`,
+      verdict(cost.oursSuccessPathLambdaFree && (!check || check.successPathLambdaFree)),
     ]);
+    if (check && smPer) {
+      rows.push([
+        'Transitions per retry, STATE_MACHINE engine',
+        '≤ 3, with 0 Lambda',
+        `${smPer.transitionsPerRetry} transitions + ${smPer.lambdaInvocationsPerRetry} Lambda (${retryStatesOf(cost).join(', ')}); `
+        + `no Lambda state in its definitions (${check.lambdaStatesInDefinitions}); the Lambda engine ${per('ours').transitionsPerRetry} + ${per('ours').lambdaInvocationsPerRetry}`,
+        verdict(smPer.transitionsPerRetry <= 3 && smPer.lambdaInvocationsPerRetry === 0 && check.lambdaStatesInDefinitions === 0),
+      ]);
+      rows.push([
+        'Success path, STATE_MACHINE engine',
+        '≤ 2 transitions',
+        `${success(SM).transitions} (${check.statesEntered.success.join(', ')}); the Lambda engine ${success('ours').transitions}`,
+        verdict(success(SM).transitions <= 2),
+      ]);
+    }
     rows.push([
       'Cost per retry',
       '(report)',
-      `ours ${per('ours').transitionsPerRetry} transitions + ${per('ours').lambdaInvocationsPerRetry} Lambda; `
+      `ours (LAMBDA) ${per('ours').transitionsPerRetry} transitions + ${per('ours').lambdaInvocationsPerRetry} Lambda; `
+      + (smPer ? `ours (STATE_MACHINE) ${smPer.transitionsPerRetry} + ${smPer.lambdaInvocationsPerRetry}; ` : '')
       + `seed-shaped ${per('seed-shaped').transitionsPerRetry} + ${per('seed-shaped').lambdaInvocationsPerRetry}; `
-      + `bare ${per('bare').transitionsPerRetry} + 0 ($${per('ours').usdPerMillionRetries} / $${per('seed-shaped').usdPerMillionRetries} / `
-      + `$${per('bare').usdPerMillionRetries} per million retries)`,
+      + `bare ${per('bare').transitionsPerRetry} + 0 ($${per('ours').usdPerMillionRetries}${smPer ? ` / $${smPer.usdPerMillionRetries}` : ''} / `
+      + `$${per('seed-shaped').usdPerMillionRetries} / $${per('bare').usdPerMillionRetries} per million retries)`,
       '',
     ]);
     if (cost.adaptive) {
-      const a = (scenario: string) => cost.adaptive!.find((r) => r.scenario === scenario)!;
-      const pair = (scenario: string) => `${a(scenario).transitionsPerRetry} transitions + ${a(scenario).lambdaInvocationsPerRetry} Lambda`;
+      const a = (scenario: string, variant = 'ours') => cost.adaptive!.find((r) => r.scenario === scenario && (r.variant ?? 'ours') === variant);
+      const pair = (scenario: string, variant = 'ours') => `${a(scenario, variant)!.transitionsPerRetry} transitions + ${a(scenario, variant)!.lambdaInvocationsPerRetry} Lambda`;
+      const smAdaptive = a('oom-retry', SM) && a('fallback-retry', SM) && a('plain-retry', SM);
       rows.push([
-        'Cost per adaptive retry (ours only)',
+        'Cost per adaptive retry',
         '(report)',
-        `out of memory, next size: ${pair('oom-retry')}; Spot interruption, fallback: ${pair('fallback-retry')}; `
-        + `plain retry: ${pair('plain-retry')} ($${a('oom-retry').usdPerMillionRetries} / $${a('fallback-retry').usdPerMillionRetries} / `
-        + `$${a('plain-retry').usdPerMillionRetries} per million retries)`,
+        `ours (LAMBDA): out of memory, next size: ${pair('oom-retry')}; Spot interruption, fallback: ${pair('fallback-retry')}; `
+        + `plain retry: ${pair('plain-retry')} ($${a('oom-retry')!.usdPerMillionRetries} / $${a('fallback-retry')!.usdPerMillionRetries} / `
+        + `$${a('plain-retry')!.usdPerMillionRetries} per million retries)`
+        + (smAdaptive ? `; ours (STATE_MACHINE): ${pair('oom-retry', SM)}, ${pair('fallback-retry', SM)}, ${pair('plain-retry', SM)} `
+          + `($${a('oom-retry', SM)!.usdPerMillionRetries} / $${a('fallback-retry', SM)!.usdPerMillionRetries} / $${a('plain-retry', SM)!.usdPerMillionRetries})` : ''),
         '',
       ]);
     }
   }
   if (herd) {
-    const o = (prefix: string) => herd.outcomes.find((x) => x.design.startsWith(prefix))!;
-    const full = o('ours, FULL');
-    const none = o('ours, NONE');
-    const seed = o('seed-shaped');
+    const full = herdOutcome(herd, 'ours (LAMBDA), FULL jitter')!;
+    const none = herdOutcome(herd, 'ours (LAMBDA), NONE jitter')!;
+    const seed = herd.outcomes.find((x) => x.design.startsWith('seed-shaped'))!;
     rows.push([
       `Herd of ${herd.assumptions.executions}`,
       '(report)',
@@ -171,6 +262,23 @@ function summary(results: Results): string {
       + `${thousands(seed.lastSuccessSeconds)} s; never succeeded ${full.gaveUp + full.timedOut} / ${none.gaveUp + none.timedOut} / ${seed.gaveUp + seed.timedOut}`,
       '',
     ]);
+    if (herd.stateMachine) {
+      const compared = herd.stateMachine.reduce((sum, c) => sum + c.decisions.compared, 0);
+      const differing = herd.stateMachine.reduce((sum, c) => sum + c.decisions.differing, 0);
+      const identical = herd.stateMachine.every((c) => c.identical);
+      const waits = cost?.stateMachine?.waitsWithinSchedule;
+      const seedsOf = (c: { seeds: number[] }) => (c.seeds.length === 1 ? `seed ${c.seeds[0]}` : `seeds ${c.seeds[0]}–${c.seeds[c.seeds.length - 1]}`);
+      rows.push([
+        'Time to first retry and herd, STATE_MACHINE engine',
+        '= the Lambda engine',
+        `first retry after ${full.firstRetryWait ? `${full.firstRetryWait.p50} s (median), ${full.firstRetryWait.max} s at most, ` : ''}`
+        + `and the herd: ${identical ? 'identical' : '**different**'}, every number, `
+        + herd.stateMachine.map((c) => `${c.jitter === 'FULL' ? 'full jitter' : 'no jitter'} ${seedsOf(c)}`).join(', ')
+        + `; ${thousands(compared)} decisions of the JSONata expression, ${differing} different from the decider's`
+        + (waits === undefined ? '' : `; the waits MiniStack drew within the schedule: ${waits ? 'yes' : '**no**'}`),
+        verdict(identical && differing === 0 && waits !== false),
+      ]);
+    }
   }
   if (payload) {
     const worst = payload.rows.filter((r) => r.variant === 'ours' && r.causeCut).reduce((a, b) => (a.peakStateBytes >= b.peakStateBytes ? a : b));
@@ -184,6 +292,28 @@ function summary(results: Results): string {
   return ['## Summary', '', table(['Measure', 'Goal', 'Measured', 'Verdict'], rows), '', missedGoals(results)].join('\n');
 }
 
+/** Ours on `variant`'s engine with `features`, from the feature measurement (rows written before the engines had no variant: ours). */
+function featureScaling(synth: SynthScalingResult, variant: string, features: string) {
+  return synth.features?.scaling.find((x) => (x.variant ?? 'ours') === variant && x.features === features);
+}
+
+/** The state machine engine's own log groups and metric filters per extra instance, from the feature rows' orchestration resource types. */
+function engineLogResources(synth: SynthScalingResult): { logGroups: number; metricFilters: number } | undefined {
+  const f = synth.features;
+  const rows = f?.rows.filter((r) => r.variant === SM && r.features === 'none');
+  if (!f || !rows || rows.length < 2) {
+    return undefined;
+  }
+  const [first, last] = f.ns;
+  const lo = rows.find((r) => r.n === first)!;
+  const hi = rows.find((r) => r.n === last)!;
+  if (!lo.orchestrationByType || !hi.orchestrationByType) {
+    return undefined;
+  }
+  const per = (type: string) => ((hi.orchestrationByType![type] ?? 0) - (lo.orchestrationByType![type] ?? 0)) / (last - first);
+  return { logGroups: per('AWS::Logs::LogGroup'), metricFilters: per('AWS::Logs::MetricFilter') };
+}
+
 /** Says why each missed goal was missed, from the numbers. */
 function missedGoals(results: Results): string {
   const notes: string[] = [];
@@ -191,6 +321,7 @@ function missedGoals(results: Results): string {
   if (synth) {
     const largest = Math.max(...synth.options.ns);
     const s = (v: string) => synth.scaling.find((x) => x.variant === v)!;
+    const sm = synth.scaling.find((x) => x.variant === SM);
     const row = (v: string) => synth.rows.find((r) => r.variant === v && r.n === largest)!;
     const ours = row('ours');
     const ratio = synth.timeRatioVsBare.find((r) => r.n === largest)!;
@@ -209,7 +340,9 @@ function missedGoals(results: Results): string {
         + ` Each instance of ours synthesizes ${(s('ours').marginalTemplateBytesPerInstance / s('bare').marginalTemplateBytesPerInstance).toFixed(1)}× `
         + 'the template bytes of bare (more states, and the rendered policy in every state machine definition).');
     }
-    if (ours.resources > 500 || ours.templateBytes > 1_000_000) {
+    const smRow = sm ? row(SM) : undefined;
+    const over = (r: { resources: number; templateBytes: number }) => r.resources > 500 || r.templateBytes > 1_000_000;
+    if (over(ours) || (smRow && over(smRow))) {
       const perTaskDef = (ours.byOwner.taskDefinitions / largest).toFixed(0);
       notes.push(`- **CloudFormation limits at N=${largest}**: ${ours.resources} resources (bare ${row('bare').resources}, seed-shaped `
         + `${row('seed-shaped').resources}). Every design crosses 500 near N=50: each job brings its own task definition `
@@ -223,7 +356,22 @@ function missedGoals(results: Results): string {
             + `against bare's ${bytes(s('bare').marginalTemplateBytesPerInstance)}: more states, and the rendered retry policy in every state machine definition. `
             + `Minified (\`suppressTemplateIndentation\`) it is ${mb(ours.templateMinifiedBytes)}`
             + `${ours.templateMinifiedBytes <= 1_000_000 ? ', within 1 MB' : ', still over 1 MB'} (up to N=${s('ours').maxInstancesUnderTemplateLimitMinified}).`
+          : '')
+        + (sm && smRow
+          ? ` With the state machine engine the stack at N=${largest} has ${smRow.resources} resources and ${mb(smRow.templateBytes)} (${mb(smRow.templateMinifiedBytes)} minified): `
+            + `each instance adds ${sm.marginalResourcesPerInstance} resources and ${bytes(sm.marginalTemplateBytesPerInstance)}, because the whole decision, `
+            + 'rendered from the policy as a JSONata expression, is in every state machine definition, so a stack fits '
+            + `${sm.maxInstancesUnderResourceLimit} jobs by resources and ${sm.maxInstancesUnderTemplateLimit} by bytes (${sm.maxInstancesUnderTemplateLimitMinified} minified).`
           : ''));
+    }
+    if (sm && sm.marginalResourcesPerInstance > s('bare').marginalResourcesPerInstance) {
+      const logs = engineLogResources(synth);
+      notes.push(`- **Resources per instance, STATE_MACHINE engine**: ${sm.marginalResourcesPerInstance} against bare's ${s('bare').marginalResourcesPerInstance}. `
+        + 'There is no decider to share, and a run counts its metrics from the state machine\'s own log, so the standalone construct gives each run '
+        + (logs ? `${logs.logGroups} log group (level ALL) and ${logs.metricFilters} metric filters` : 'a log group (level ALL) and metric filters')
+        + ` on it, where the Lambda engine has ${row('ours').byOwner.shared - row(SM).byOwner.shared} shared resources (the decider, its role, policy, log group and filters) for the whole stack. `
+        + 'A log group passed as `logs.destination` saves the log group per run (one log group takes the filters of up to 33 runs, 25 with topics); '
+        + 'the filters are per run, since a metric filter takes its dimensions from log fields and the log events do not name the run.');
     }
   }
   if (results.decider && results.decider.bundleBytes >= results.decider.bundleGoalBytes) {
@@ -232,8 +380,31 @@ function missedGoals(results: Results): string {
   if (synth?.features && !(synth.features.featuresAddNoResources && synth.features.noFeaturesResourcesEqualBare)) {
     notes.push('- **Adaptive retries**: resources per extra instance differ from ours without them, or ours without them from bare (see section 1).');
   }
-  if (results.cost && !results.cost.oursSuccessPathLambdaFree) {
+  const cost = results.cost;
+  if (cost && !cost.oursSuccessPathLambdaFree) {
     notes.push('- **Success path**: ours invoked the decider although the first attempt succeeded.');
+  }
+  if (cost?.stateMachine) {
+    const per = cost.perRetry.find((p) => p.variant === SM)!;
+    const success = cost.rows.find((r) => r.variant === SM && r.scenario === 'success')!;
+    if (per.transitionsPerRetry > 3 || per.lambdaInvocationsPerRetry > 0 || cost.stateMachine.lambdaStatesInDefinitions > 0) {
+      notes.push(`- **Transitions per retry, STATE_MACHINE engine**: ${per.transitionsPerRetry} transitions and ${per.lambdaInvocationsPerRetry} Lambda invocations `
+        + `per retry (${retryStatesOf(cost).join(', ')}), over the goal of 3 and 0.`);
+    }
+    if (success.transitions > 2 || !cost.stateMachine.successPathLambdaFree) {
+      notes.push(`- **Success path, STATE_MACHINE engine**: ${success.transitions} transitions (${cost.stateMachine.statesEntered.success.join(', ')}) `
+        + `and ${success.lambdaInvocations} Lambda invocations, over the goal of 2 and 0.`);
+    }
+  }
+  const herd = results.herd;
+  if (herd?.stateMachine) {
+    const waits = cost?.stateMachine?.waitsWithinSchedule;
+    const bad = herd.stateMachine.filter((c) => !c.identical || c.decisions.differing > 0);
+    if (bad.length > 0 || waits === false) {
+      notes.push(`- **Herd, STATE_MACHINE engine**: ${bad.map((c) => `with ${c.jitter} jitter, ${c.decisions.differing} of ${c.decisions.compared} decisions `
+        + `differed from the decider's and the herd was ${c.identical ? 'still identical' : 'different'}`).join('; ')}`
+        + `${waits === false ? `${bad.length > 0 ? '; ' : ''}a wait MiniStack drew lies outside the schedule` : ''} (see section 4).`);
+    }
   }
   return notes.length === 0 ? 'Every goal was met.' : ['Missed goals, and why:', '', ...notes].join('\n');
 }
@@ -243,7 +414,7 @@ function missedGoals(results: Results): string {
 function synthSection(synth: SynthScalingResult): string {
   const { ns, children, warmRuns } = synth.options;
   const rows = synth.rows.map((r) => [
-    r.variant,
+    designLabel(r.variant),
     r.n,
     r.resources,
     `${r.byOwner.shared} / ${r.byOwner.taskDefinitions} / ${r.byOwner.orchestration}`,
@@ -254,7 +425,7 @@ function synthSection(synth: SynthScalingResult): string {
     ms(r.coldMedianMs),
   ]);
   const scaling = synth.scaling.map((s) => [
-    s.variant,
+    designLabel(s.variant),
     s.marginalResourcesPerInstance,
     s.marginalOrchestrationPerInstance,
     bytes(s.marginalTemplateBytesPerInstance),
@@ -262,9 +433,13 @@ function synthSection(synth: SynthScalingResult): string {
     s.maxInstancesUnderTemplateLimit,
     s.maxInstancesUnderTemplateLimitMinified,
   ]);
+  const engineRatios = synth.stateMachineTimeRatioVsBare && synth.stateMachineTimeRatioVsLambda;
   const ratios = synth.timeRatioVsBare.map((r) => {
     const seed = synth.timeRatioVsSeed.find((x) => x.n === r.n)!;
-    return [r.n, `${r.warm}×`, `${r.warmCpu}×`, `${r.cold}×`, `${seed.warm}×`];
+    const sm = synth.stateMachineTimeRatioVsBare?.find((x) => x.n === r.n);
+    const smVsLambda = synth.stateMachineTimeRatioVsLambda?.find((x) => x.n === r.n);
+    return [r.n, `${r.warm}×`, `${r.warmCpu}×`, `${r.cold}×`, `${seed.warm}×`,
+      ...(engineRatios ? [`${sm!.warm}×`, `${sm!.warmCpu}×`, `${smVsLambda!.warm}×`] : [])];
   });
   return [
     '## 1. Synth scaling',
@@ -273,7 +448,8 @@ function synthSection(synth: SynthScalingResult): string {
     + `Time is construct + \`app.synth()\` in a fresh \`App\`. Each (design, N) ran in ${children} fresh Node processes, interleaved across designs; `
     + `in each, the first synth is **cold** (lazy module loading included, Node and ts-node start-up excluded) and ${warmRuns} more, each after a forced GC, are **warm**. `
     + `Warm: median of ${children * warmRuns} runs (p10–p90); cold: median of ${children}. CPU is user + system time of the same warm runs, which other load on the machine disturbs less than wall time. `
-    + 'CDK\'s own 500-resource check is switched off (`@aws-cdk/core:stackResourceLimit: 0`) so every N synthesizes. Resources are split by owner: shared (VPC, cluster, and for ours the decider) / task definitions / orchestration.',
+    + 'CDK\'s own 500-resource check is switched off (`@aws-cdk/core:stackResourceLimit: 0`) so every N synthesizes. Resources are split by owner: shared (VPC, cluster, and for ours (LAMBDA) the decider) / task definitions / orchestration '
+    + '(per instance: the state machine, its role and policy, the task\'s security group; for ours (STATE_MACHINE) also the run\'s log group and metric filters).',
     '',
     table(['design', 'N', 'resources', 'shared / task defs / orchestration', 'template', 'minified', 'warm wall', 'warm CPU', 'cold wall'], rows),
     '',
@@ -284,9 +460,10 @@ function synthSection(synth: SynthScalingResult): string {
     '',
     table(['design', 'resources / instance', 'orchestration / instance', 'template bytes / instance', 'largest N ≤ 500 resources', 'largest N ≤ 1 MB', 'largest N ≤ 1 MB minified'], scaling),
     '',
-    'Time ratios of ours to each baseline, at each N:',
+    engineRatios ? 'Time ratios of ours (LAMBDA) to each baseline, and of ours (STATE_MACHINE) to bare and to ours (LAMBDA), at each N:' : 'Time ratios of ours to each baseline, at each N:',
     '',
-    table(['N', 'vs bare, warm wall', 'vs bare, warm CPU', 'vs bare, cold wall', 'vs seed-shaped, warm wall'], ratios),
+    table(['N', 'vs bare, warm wall', 'vs bare, warm CPU', 'vs bare, cold wall', 'vs seed-shaped, warm wall',
+      ...(engineRatios ? ['STATE_MACHINE vs bare, warm wall', 'STATE_MACHINE vs bare, warm CPU', 'STATE_MACHINE vs LAMBDA, warm wall'] : [])], ratios),
     ...(synth.features ? ['', featureSynthSection(synth)] : []),
   ].join('\n');
 }
@@ -298,44 +475,60 @@ const FEATURE_LABELS: Record<string, string> = {
   both: 'both',
 };
 
-/** Ours with its adaptive retries against ours without them: resources and bytes per instance. */
+/** Ours with its adaptive retries against ours without them, on each engine: resources and bytes per instance. */
 function featureSynthSection(synth: SynthScalingResult): string {
   const f = synth.features!;
   const [first, last] = f.ns;
-  const at = (features: string, n: number) => f.rows.find((r) => r.features === features && r.n === n)!;
+  const variantOf = (x: { variant?: string }) => x.variant ?? 'ours';
+  const engines = [...new Set(f.scaling.map(variantOf))];
+  const at = (variant: string, features: string, n: number) => f.rows.find((r) => variantOf(r) === variant && r.features === features && r.n === n)!;
   const bare = synth.scaling.find((x) => x.variant === 'bare')!;
   const rows = f.scaling.map((x) => [
+    designLabel(variantOf(x)),
     FEATURE_LABELS[x.features] ?? x.features,
-    `${at(x.features, first).resources} / ${at(x.features, last).resources}`,
+    `${at(variantOf(x), x.features, first).resources} / ${at(variantOf(x), x.features, last).resources}`,
     x.marginalResourcesPerInstance,
     x.marginalOrchestrationPerInstance,
     x.marginalSecurityGroupsPerInstance,
     bytes(x.marginalTemplateBytesPerInstance),
     x.features === 'none' ? '' : `+${bytes(x.extraTemplateBytesPerInstance)}`,
-    `${mb(at(x.features, last).templateBytes)} (${mb(at(x.features, last).templateMinifiedBytes)})`,
+    `${mb(at(variantOf(x), x.features, last).templateBytes)} (${mb(at(variantOf(x), x.features, last).templateMinifiedBytes)})`,
+    x.maxInstancesUnderResourceLimit,
     x.maxInstancesUnderTemplateLimit,
     x.maxInstancesUnderTemplateLimitMinified,
   ]);
-  const both = f.scaling.find((x) => x.features === 'both')!;
-  const none = f.scaling.find((x) => x.features === 'none')!;
+  const get = (variant: string, features: string) => f.scaling.find((x) => variantOf(x) === variant && x.features === features)!;
+  const both = get('ours', 'both');
+  const none = get('ours', 'none');
+  const sm = engines.includes(SM) ? { both: get(SM, 'both'), none: get(SM, 'none') } : undefined;
+  const expressionCopies = (x: { decisionExpressionsPerInstance?: number }) => x.decisionExpressionsPerInstance ?? 0;
   return [
-    '### Adaptive retries (ours only)',
+    engines.length > 1 ? '### Adaptive retries, on each engine' : '### Adaptive retries (ours only)',
     '',
-    `The same stack with ours only, at N = ${first} and ${last}, with the adaptive retries switched on in every instance: `
+    `The same stack with ours only${engines.length > 1 ? ', on each decision engine,' : ''} at N = ${first} and ${last}, with the adaptive retries switched on in every instance: `
     + '`outOfMemorySizes: [{ cpu: 512, memoryMiB: 1024 }]` (each task definition is 256 CPU units / 512 MiB), and `launchTarget` Fargate Spot '
     + 'with `fallbackLaunchTarget` on-demand Fargate (capacity provider strategies, platform version LATEST), each alone and both. '
-    + 'One synth per (features, N) in a fresh process; counts and bytes only (they are deterministic). The cluster is the same in every row.',
+    + 'One synth per (engine, features, N) in a fresh process; counts and bytes only (they are deterministic). The cluster is the same in every row. '
+    + '"over neither" is against the same engine without features.',
     '',
-    table(['features', `resources at N=${first} / ${last}`, 'resources / instance', 'orchestration / instance', 'security groups / instance',
-      'template bytes / instance', 'over neither', `template at N=${last} (minified)`, 'largest N ≤ 1 MB', 'largest N ≤ 1 MB minified'], rows),
+    table(['design', 'features', `resources at N=${first} / ${last}`, 'resources / instance', 'orchestration / instance', 'security groups / instance',
+      'template bytes / instance', 'over neither', `template at N=${last} (minified)`, 'largest N ≤ 500 resources', 'largest N ≤ 1 MB', 'largest N ≤ 1 MB minified'], rows),
     '',
-    `Without either feature ours adds ${none.marginalResourcesPerInstance} resources per instance (${none.marginalOrchestrationPerInstance} of them orchestration), `
+    `Without either feature ours (LAMBDA) adds ${none.marginalResourcesPerInstance} resources per instance (${none.marginalOrchestrationPerInstance} of them orchestration), `
     + `as bare does (${bare.marginalResourcesPerInstance} / ${bare.marginalOrchestrationPerInstance}): ${f.noFeaturesResourcesEqualBare ? 'equal' : '**not equal**'}; `
-    + `and these rows match ours in the table above: ${f.noFeaturesMatchesMainRun ? 'yes' : '**no**'}. `
-    + `With both features it adds ${both.marginalResourcesPerInstance} (${both.marginalOrchestrationPerInstance} orchestration): no feature adds a resource `
-    + `(${f.featuresAddNoResources ? 'verified at both N' : '**not so**'}). The fallback RunTask state runs in the primary's security group, `
+    + `and the rows without features match the table above: ${f.noFeaturesMatchesMainRun ? 'yes' : '**no**'}. `
+    + `With both features it adds ${both.marginalResourcesPerInstance} (${both.marginalOrchestrationPerInstance} orchestration): no feature adds a resource`
+    + `${sm ? ', on either engine' : ''} (${f.featuresAddNoResources ? 'verified at both N' : '**not so**'}). The fallback RunTask state runs in the primary's security group, `
     + `so each instance still has ${both.marginalSecurityGroupsPerInstance} security group; the size ladder and the fallback live in the state machine definition, `
-    + `which grows by ${bytes(both.extraTemplateBytesPerInstance)} per instance with both (the size overrides, a second RunTask state and its Choice, and the rendered policy).`,
+    + `which grows by ${bytes(both.extraTemplateBytesPerInstance)} per instance with both (the size overrides, a second RunTask state and its Choice, and the rendered policy).`
+    + (sm
+      ? ` With the state machine engine an instance grows by ${bytes(sm.both.extraTemplateBytesPerInstance)} with both, to ${bytes(sm.both.marginalTemplateBytesPerInstance)}: `
+        + 'the decision expression, in the definition, gains the size ladder and the fallback rules'
+        + (expressionCopies(sm.both) > expressionCopies(sm.none)
+          ? `, and the definition holds ${expressionCopies(sm.both)} copies of it instead of ${expressionCopies(sm.none)} (the template has one per instance per copy)`
+          : '')
+        + `, so a stack of such jobs fits ${sm.both.maxInstancesUnderTemplateLimit} within 1 MB (${sm.both.maxInstancesUnderTemplateLimitMinified} minified).`
+      : ''),
   ].join('\n');
 }
 
@@ -366,8 +559,12 @@ function deciderSection(d: DeciderCostResult): string {
 }
 
 function costSection(cost: CostResult): string {
-  const rows = cost.rows.map((r) => [
-    r.variant,
+  // Ours first, by engine, then the baselines, as in the other tables.
+  const order = ['ours', SM, 'bare', 'seed-shaped'];
+  const byDesign = <T extends { variant: string }>(xs: T[]) => [...xs].sort((a, b) => order.indexOf(a.variant) - order.indexOf(b.variant));
+  const check = cost.stateMachine;
+  const rows = byDesign(cost.rows).map((r) => [
+    designLabel(r.variant),
     r.description,
     r.status,
     r.runTaskCalls,
@@ -376,16 +573,17 @@ function costSection(cost: CostResult): string {
     `$${r.usdPerMillionExecutions.toFixed(2)}`,
     `$${r.lambdaRequestUsdPerMillionExecutions.toFixed(2)}`,
   ]);
-  const per = cost.perRetry.map((p) => [p.variant, p.transitionsPerRetry, p.lambdaInvocationsPerRetry, `$${p.usdPerMillionRetries.toFixed(2)}`]);
+  const per = byDesign(cost.perRetry).map((p) => [designLabel(p.variant), p.transitionsPerRetry, p.lambdaInvocationsPerRetry, `$${p.usdPerMillionRetries.toFixed(2)}`]);
   return [
     '## 3. Cost per retry',
     '',
-    'Each design with its defaults, synthesized and executed in aws-local-stepfunctions: ours with the test suite\'s `executeLocally` '
+    'Each design with its defaults, synthesized and executed in aws-local-stepfunctions: ours (LAMBDA) with the test suite\'s `executeLocally` '
     + '(the real decider handler), the baselines with the same kind of runner (bench/local-run.ts; the seed-shaped Lambda runs the very source its '
     + '`Code.fromInline` function carries). Billed transitions = states entered + native retries, which is what Standard Workflows bill '
     + `([pricing](${SFN_PRICING}): "each retry will be charged as an additional state transition"). `
     + `Price used: **$${cost.usdPer1000Transitions} per 1,000 state transitions** (US East, N. Virginia) and $${cost.usdPerMillionLambdaRequests} per million Lambda requests (duration extra). `
-    + `Both runners count ours alike (transitions, Lambda invocations, RunTask calls, result): ${cost.countersAgree ? 'yes' : '**no**'}.`,
+    + `Both runners count ours alike (transitions, Lambda invocations, RunTask calls, result): ${cost.countersAgree ? 'yes' : '**no**'}.`
+    + (check ? ` ${stateMachineMethod(cost)}` : ''),
     '',
     table(['design', 'scenario', 'result', 'RunTask', 'transitions', 'Lambda', 'transitions USD / 1M executions', 'Lambda requests USD / 1M'], rows),
     '',
@@ -398,10 +596,28 @@ function costSection(cost: CostResult): string {
   ].join('\n');
 }
 
+/** How the state machine engine was executed, and what checks its numbers. */
+function stateMachineMethod(cost: CostResult): string {
+  const check = cost.stateMachine!;
+  const agree = check.lambdaEngineInMiniStack.map((m) => `${m.transitions} + ${m.lambdaInvocations}`).join(', ');
+  return 'Ours (STATE_MACHINE) decides in JSONata, which aws-local-stepfunctions cannot evaluate, so it runs in '
+    + `${check.executor} (a local AWS emulator whose Step Functions evaluates JSONata with jsonata-python), started on a loopback port by the test suite's `
+    + '`test/support/ministack.ts`, with only its ECS task states mocked, each replaying the same outcomes (`ministack-execution.ts`). '
+    + `Its definitions hold ${check.lambdaStatesInDefinitions} Lambda states and ${check.statesWithRetry.length === 0 ? 'no state with a Retry' : `Retry on ${check.statesWithRetry.join(', ')}`}, `
+    + 'so the states entered are its billed transitions, and Lambda invocations are counted from the history as a check. '
+    + `The Lambda engine, run in MiniStack as well, bills there what it bills in aws-local-stepfunctions (${agree} transitions + Lambda for the three scenarios): `
+    + `${check.lambdaEngineCountsAgree ? 'yes' : '**no**'}. Every scenario, adaptive ones and their success paths included, ends on the state machine engine as on the `
+    + 'Lambda engine (status, RunTask calls, error and cause, and the output but for the jittered waits): '
+    + `${check.sameResultsAsLambdaEngine ? 'yes' : `**no**: ${check.differentFromLambdaEngine.join(', ')}`}.`;
+}
+
 /** Ours with each adaptive retry, one retry each, against the same configuration's success path. */
 function adaptiveCostSection(cost: CostResult): string {
   const adaptive = cost.adaptive!;
+  const variantOf = (r: { variant?: string }) => r.variant ?? 'ours';
+  const engines = [...new Set(adaptive.map(variantOf))];
   const rows = adaptive.map((r) => [
+    designLabel(variantOf(r)),
     r.configuration,
     r.description,
     `${r.status} after ${r.runTaskCalls} RunTask`,
@@ -413,29 +629,38 @@ function adaptiveCostSection(cost: CostResult): string {
     r.lambdaInvocationsPerRetry,
     `$${r.usdPerMillionRetries.toFixed(2)}`,
   ]);
-  const a = (scenario: string) => adaptive.find((r) => r.scenario === scenario)!;
+  const a = (scenario: string, variant = 'ours') => adaptive.find((r) => r.scenario === scenario && variantOf(r) === variant)!;
   const plain = a('plain-retry');
   const oom = a('oom-retry');
   const fallback = a('fallback-retry');
+  const sm = engines.includes(SM) ? { plain: a('plain-retry', SM), oom: a('oom-retry', SM), fallback: a('fallback-retry', SM) } : undefined;
   return [
-    '### Adaptive retries (ours only)',
+    engines.length > 1 ? '### Adaptive retries (ours only), on each engine' : '### Adaptive retries (ours only)',
     '',
     'Ours with `outOfMemorySizes` or with `fallbackLaunchTarget`, and without either, each with one failure and then success, '
-    + 'executed with `executeLocally` (the real decider). The baselines have no counterpart: bare\'s native Retry re-runs the same RunTask '
+    + `executed with \`executeLocally\` (the real decider)${sm ? ', and on the state machine engine in MiniStack' : ''}. The baselines have no counterpart: bare's native Retry re-runs the same RunTask `
     + 'with the same parameters, and the seed-shaped Lambda only answers retry or not, so neither can run a retry at a bigger size or on '
     + 'another launch target. Per retry = the scenario minus the same configuration\'s success path. "Adapted" checks the retry\'s RunTask '
-    + 'input: 512 CPU units and 1024 MiB after 256 / 512; FARGATE after FARGATE_SPOT; and, without features, the same launch type, platform version and size as the first attempt (only the attempt-number variable differs).',
+    + 'input: 512 CPU units and 1024 MiB after 256 / 512; FARGATE after FARGATE_SPOT; and, without features, the same launch type, platform version and size as the first attempt (only the attempt-number variable differs).'
+    + (sm ? ' MiniStack does not show the RunTask input, so for the state machine engine it checks the result instead: the size and capacity '
+      + 'each attempt ran at (in the history and the result), and which ECS task state ran (`Run task on fallback` for the fallback).' : ''),
     '',
-    table(['configuration', 'scenario', 'result', 'decider rule', 'adapted', 'success path: transitions + Lambda', 'scenario: transitions + Lambda',
+    table(['design', 'configuration', 'scenario', 'result', 'rule', 'adapted', 'success path: transitions + Lambda', 'scenario: transitions + Lambda',
       'transitions / retry', 'Lambda / retry', 'USD / 1M retries'], rows),
     '',
-    `The plain retry costs what the per-retry table above says for ours: ${cost.plainRetryMatchesPerRetry ? 'yes' : '**no**'}. `
+    `The plain retry costs what the per-retry table above says for ours (LAMBDA): ${cost.plainRetryMatchesPerRetry ? 'yes' : '**no**'}. `
     + `A retry at the next size costs ${oom.transitionsPerRetry} transitions and ${oom.lambdaInvocationsPerRetry} Lambda invocation, `
     + `${oom.transitionsPerRetry === plain.transitionsPerRetry ? 'the same as a plain retry' : `against ${plain.transitionsPerRetry} for a plain retry`}: `
     + 'the decider picks the size and the same Run task state applies it as overrides. '
     + 'With `fallbackLaunchTarget` a Choice (Choose launch target) runs before every attempt, so the success path bills '
     + `${fallback.successTransitions} transitions instead of ${plain.successTransitions}, and a retry on the fallback ${fallback.transitionsPerRetry} `
-    + `(+${fallback.lambdaInvocationsPerRetry} Lambda) instead of ${plain.transitionsPerRetry}.`,
+    + `(+${fallback.lambdaInvocationsPerRetry} Lambda) instead of ${plain.transitionsPerRetry}.`
+    + (sm
+      ? ` On the state machine engine a retry at the next size costs ${sm.oom.transitionsPerRetry} transitions and ${sm.oom.lambdaInvocationsPerRetry} Lambda invocations `
+        + `(a plain retry ${sm.plain.transitionsPerRetry} + ${sm.plain.lambdaInvocationsPerRetry}), and with \`fallbackLaunchTarget\` the same Choice adds 1 transition to each attempt: `
+        + `${sm.fallback.successTransitions} on the success path instead of ${sm.plain.successTransitions}, ${sm.fallback.transitionsPerRetry} per retry on the fallback `
+        + `(+${sm.fallback.lambdaInvocationsPerRetry} Lambda) instead of ${sm.plain.transitionsPerRetry}.`
+      : ''),
   ].join('\n');
 }
 
@@ -444,18 +669,26 @@ function successPathNote(cost: CostResult): string {
   const success = (v: string) => cost.rows.find((r) => r.variant === v && r.scenario === 'success')!;
   const permanent = (v: string) => cost.rows.find((r) => r.variant === v && r.scenario === 'permanent')!;
   const per = (v: string) => cost.perRetry.find((p) => p.variant === v)!;
-  return `Success path: ours invokes no Lambda function (verified: ${cost.oursSuccessPathLambdaFree ? 'yes' : '**no**'}), but bills `
+  const check = cost.stateMachine;
+  return `Success path: ours (LAMBDA) invokes no Lambda function (verified: ${cost.oursSuccessPathLambdaFree ? 'yes' : '**no**'}), but bills `
     + `${success('ours').transitions} transitions (Start attempts, Run task, Record result) where bare bills ${success('bare').transitions} and seed-shaped `
     + `${success('seed-shaped').transitions}: $${success('ours').usdPerMillionExecutions.toFixed(2)} against $${success('seed-shaped').usdPerMillionExecutions.toFixed(2)} `
     + `per million executions. Each retry bills ${per('ours').transitionsPerRetry} (Decide retry, Retry or fail, Back off, Next attempt, Run task) where `
     + `seed-shaped bills ${per('seed-shaped').transitionsPerRetry}: ours keeps the attempt counter in the state machine, so that termination does not `
     + `depend on the Lambda. On the permanent failure ours stops after ${permanent('ours').runTaskCalls} RunTask call where bare makes `
     + `${permanent('bare').runTaskCalls} and seed-shaped ${permanent('seed-shaped').runTaskCalls} (its pattern takes any CannotPullContainerError as transient); `
-    + 'bare is cheapest in transitions because it retries everything natively, the permanent failure included, re-running the job each time.';
+    + 'bare is cheapest in transitions because it retries everything natively, the permanent failure included, re-running the job each time.'
+    + (check
+      ? ` Ours (STATE_MACHINE) bills ${success(SM).transitions} transitions on the success path (${check.statesEntered.success.join(', ')}) and `
+        + `${per(SM).transitionsPerRetry} per retry (${retryStatesOf(cost).join(', ')}), with ${per(SM).lambdaInvocationsPerRetry} Lambda invocations: the decision is `
+        + 'evaluated in the Catch of the ECS task state, and the attempt counter still lives in the state machine. '
+        + `It stops the permanent failure after ${permanent(SM).runTaskCalls} RunTask call in ${permanent(SM).transitions} transitions (${check.statesEntered.permanent.join(', ')}).`
+      : '');
 }
 
 function herdSection(herd: HerdResult): string {
   const a = herd.assumptions;
+  const withFirstRetry = herd.outcomes.every((o) => o.firstRetryWait);
   const rows = herd.outcomes.map((o) => [
     o.design,
     o.description,
@@ -464,6 +697,7 @@ function herdSection(herd: HerdResult): string {
     thousands(o.runTaskCalls),
     thousands(o.throttledCalls),
     thousands(o.lambdaInvocations),
+    ...(withFirstRetry ? [`${o.firstRetryWait!.p50} s / ${o.firstRetryWait!.p90} s / ${o.firstRetryWait!.max} s`] : []),
     `${thousands(o.p50SuccessSeconds)} s`,
     `${thousands(o.p99SuccessSeconds)} s`,
     `${thousands(o.lastSuccessSeconds)} s`,
@@ -475,23 +709,41 @@ function herdSection(herd: HerdResult): string {
     `${thousands(r.lastSuccess[0])}–${thousands(r.lastSuccess[1])} s`,
     `${r.neverSucceeded[0]}–${r.neverSucceeded[1]}`,
   ]);
+  const sm = herd.stateMachine;
+  const seedsOf = (seeds: number[]) => (seeds.length === 1 ? `seed ${seeds[0]}` : `seeds ${seeds[0]}–${seeds[seeds.length - 1]}`);
   return [
     '## 4. Herd behaviour',
     '',
     `A deterministic discrete-event simulation (bench/herd.ts, mulberry32 PRNG, seed ${a.seed}): ${thousands(a.executions)} executions all fail transiently `
-    + '(ResourceInitializationError) at t = 0 and retry. Ours runs the real `decideRetry` (and so `backoffSeconds`) on the real fixture payloads, '
-    + 'then the Choice state\'s own checks. **Assumptions**: RunTask admits calls through a token bucket of '
+    + '(ResourceInitializationError) at t = 0 and retry. Ours (LAMBDA) runs the real `decideRetry` (and so `backoffSeconds`) on the real fixture payloads, '
+    + 'then the Choice state\'s own checks. '
+    + (sm ? 'Ours (STATE_MACHINE) evaluates the real decision expression (`renderDecisionExpression` from the same policy, evaluated by the `jsonata` package '
+      + 'at the version Step Functions documents, with Step Functions\' functions, as the differential tests do), with `$random()` returning the very number '
+      + 'the Lambda design\'s `decideRetry` gets from the PRNG, then the checks of its `Retry or fail` Choice. ' : '')
+    + '**Assumptions**: RunTask admits calls through a token bucket of '
     + `${a.ratePerSecond} calls/s sustained, burst ${a.burst}, full at t = 0; an admitted call succeeds; a throttled call fails with ECS.AmazonECSException `
     + 'and goes through the same decision and backoff; waits are whole seconds and nothing else takes time, so calls due in the same second arrive together; '
     + `${a.maxAttempts} attempts for every design; an execution that would run past one year fails ([Step Functions quotas](${SFN_QUOTAS})). `
     + 'The seed-shaped Lambda is granted that throttling is retryable (its description checks only stopped reasons and exit codes). '
-    + 'Bare, as configured, retries `States.TaskFailed` only, so a throttled RunTask ends its execution; its native jitter is modelled with our full-jitter formula.',
+    + 'Bare, as configured, retries `States.TaskFailed` only, so a throttled RunTask ends its execution; its native jitter is modelled with our full-jitter formula.'
+    + (withFirstRetry ? ' "First retry after" is the wait before each execution\'s first retry (p50 / p90 / max over the 1,000): the time to first retry when the states, '
+      + 'the decision and RunTask take no time.' : ''),
     '',
-    table(['design', 'schedule', 'succeeded', 'never succeeded', 'RunTask calls (incl. the 1,000 at t=0)', 'throttled', 'Lambda invocations', 'p50 success', 'p99 success', 'last success', 'most attempts'], rows),
+    table(['design', 'schedule', 'succeeded', 'never succeeded', 'RunTask calls (incl. the 1,000 at t=0)', 'throttled', 'Lambda invocations',
+      ...(withFirstRetry ? ['first retry after (p50 / p90 / max)'] : []), 'p50 success', 'p99 success', 'last success', 'most attempts'], rows),
     '',
     `Over seeds ${a.seed}–${a.seed + a.extraSeeds} (the unjittered designs do not depend on the seed). Same seed, same numbers: ${herd.deterministic ? 'checked' : '**not so**'}.`,
     '',
     table(['design', 'throttled', 'last success', 'never succeeded'], ranges),
+    ...(sm
+      ? ['', 'The state machine engine against the Lambda engine, seed by seed: every number of the outcome (all but the name and the Lambda invocations, '
+        + 'which the state machine engine does not make), and each decision of the expression against `decideRetry` on the same attempt, failure, history and '
+        + 'random number (retry, wait, rule and history). Without jitter no random number is drawn, so one seed shows it.',
+      '',
+      table(['jitter', 'seeds', 'outcome equal to the Lambda engine\'s', 'decisions compared', 'decisions that differ'], sm.map((c) => [
+        c.jitter, seedsOf(c.seeds), c.identical ? 'yes, every number' : '**no**', thousands(c.decisions.compared), c.decisions.differing,
+      ]))]
+      : []),
   ].join('\n');
 }
 
@@ -542,12 +794,14 @@ function machineSection(results: Results): string {
       ['OS', m.os],
       ['aws-cdk-lib', m.awsCdkLib],
       ['aws-local-stepfunctions', m.awsLocalStepFunctions],
+      ...(results.cost?.stateMachine ? [['State machine engine executed in', results.cost.stateMachine.executor]] : []),
       ['Commit', m.commit],
       ['Load average (1 min), start → end', `${m.loadAverageStart} → ${m.loadAverageEnd}`],
     ]),
     '',
     `Reproduce: \`${results.command}\` (bundles the decider, then runs \`ts-node --project tsconfig.dev.json bench/run.ts\`; about ${Math.ceil((results.totalSeconds ?? 0) / 60)} minutes here). `
     + '`npx projen bench --quick` is a smoke test that prints without writing files; `--only=synth,decider,cost,herd,payload` runs some. '
+    + 'The cost benchmark runs the state machine engine in MiniStack, which `test/ministack/install.sh` installs (as `scripts/setup.sh` does). '
     + 'Wall times depend on the machine and on its other load (see the load average); counts, bytes, transitions and the simulation do not.',
   ].join('\n');
 }

@@ -6,6 +6,8 @@
  *
  * `synth.features` (ours with its adaptive retries) and `cost.adaptive` (one adaptive retry each)
  * are absent from results written before those measurements existed; the renderer skips them then.
+ * So are the state machine engine's measurements (`ours-state-machine` in synth, `cost.stateMachine`,
+ * `herd.stateMachine`).
  */
 import type { CostResult } from './cost-per-retry';
 import type { DeciderCostOptions, DeciderCostResult } from './decider-cost';

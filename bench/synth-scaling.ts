@@ -8,16 +8,20 @@
  * a fresh App after a forced GC, as "warm". The order of children is interleaved across variants,
  * so that load from other processes on the machine falls on all variants alike.
  *
- * Then ours with its adaptive retries (`outOfMemorySizes`, `fallbackLaunchTarget`, each alone and
- * both) against ours without them, at the smallest and largest N: resources and template bytes
- * only (deterministic, one synth each, in fresh processes too).
+ * Ours is measured with each decision engine: `ours` (the default, `DecisionEngine.LAMBDA`) and
+ * `ours-state-machine` (`DecisionEngine.STATE_MACHINE`), both with their defaults.
+ *
+ * Then ours, on each engine, with its adaptive retries (`outOfMemorySizes`, `fallbackLaunchTarget`,
+ * each alone and both) against the same engine without them, at the smallest and largest N:
+ * resources and template bytes only (deterministic, one synth each, in fresh processes too).
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { benchStack, OUR_FEATURES, OurFeatures, Variant, VARIANTS } from './baselines';
+import { benchStack, Design, DESIGNS, OUR_ENGINES, OUR_FEATURES, OurEngine, OurFeatures } from './baselines';
 import { reportResult, runChild } from './child';
 import { median, quantile, round } from './stats';
+import { PARSING_FUNCTIONS } from '../src/engines/state-machine/decision-expression';
 
 /** CloudFormation quotas, https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html */
 export const CFN_MAX_RESOURCES = 500;
@@ -25,6 +29,12 @@ export const CFN_MAX_RESOURCES = 500;
 export const CFN_MAX_TEMPLATE_BYTES = 1_000_000;
 /** "Template body size in a request": only relevant when a template is passed inline, which CDK does not do. */
 export const CFN_MAX_INLINE_TEMPLATE_BYTES = 51_200;
+
+/**
+ * The first line of the state machine engine's decision expression, which occurs once per copy of
+ * it in a template: it holds no character that JSON escapes, so it reads the same in the template.
+ */
+const DECISION_EXPRESSION_MARKER = PARSING_FUNCTIONS[0];
 
 export interface SynthOptions {
   readonly ns: number[];
@@ -51,7 +61,7 @@ interface ChildResult {
 type ResourceOwner = 'shared' | 'taskDefinitions' | 'orchestration';
 
 export interface SynthRow {
-  readonly variant: Variant;
+  readonly variant: Design;
   readonly n: number;
   readonly resources: number;
   readonly byOwner: Record<ResourceOwner, number>;
@@ -68,7 +78,7 @@ export interface SynthRow {
 }
 
 export interface VariantScaling {
-  readonly variant: Variant;
+  readonly variant: Design;
   /** (count(N max) − count(N min)) / (N max − N min) */
   readonly marginalResourcesPerInstance: number;
   /** The same, counting only the orchestration (not the task definition the user brings). */
@@ -84,17 +94,25 @@ export interface VariantScaling {
 
 /** Ours at one N with `features` switched on in every instance: one synth. */
 export interface FeatureSynthRow {
+  /** Which of ours (which decision engine); absent from results written before the state machine engine: `ours`. */
+  readonly variant?: OurEngine;
   readonly features: OurFeatures;
   readonly n: number;
   readonly resources: number;
   readonly byOwner: Record<ResourceOwner, number>;
   /** Resources by CloudFormation type, to see which type an instance adds. */
   readonly byType: Record<string, number>;
+  /** The same, of the orchestration only (absent before the state machine engine). */
+  readonly orchestrationByType?: Record<string, number>;
   readonly templateBytes: number;
   readonly templateMinifiedBytes: number;
+  /** Copies of the state machine engine's decision expression in the template (found by its first line); absent before that engine. */
+  readonly decisionExpressions?: number;
 }
 
 export interface FeatureScaling {
+  /** As in `FeatureSynthRow`. */
+  readonly variant?: OurEngine;
   readonly features: OurFeatures;
   readonly marginalResourcesPerInstance: number;
   readonly marginalOrchestrationPerInstance: number;
@@ -102,11 +120,13 @@ export interface FeatureScaling {
   readonly marginalSecurityGroupsPerInstance: number;
   readonly marginalTemplateBytesPerInstance: number;
   readonly marginalTemplateMinifiedBytesPerInstance: number;
-  /** Template bytes per instance over ours without features. */
+  /** Template bytes per instance over the same engine without features. */
   readonly extraTemplateBytesPerInstance: number;
   readonly maxInstancesUnderResourceLimit: number;
   readonly maxInstancesUnderTemplateLimit: number;
   readonly maxInstancesUnderTemplateLimitMinified: number;
+  /** Copies of the decision expression per extra instance: 0 on the Lambda engine. */
+  readonly decisionExpressionsPerInstance?: number;
 }
 
 export interface FeatureSynthResult {
@@ -114,11 +134,11 @@ export interface FeatureSynthResult {
   readonly ns: number[];
   readonly rows: FeatureSynthRow[];
   readonly scaling: FeatureScaling[];
-  /** Ours without features adds exactly as many resources per instance as bare. */
+  /** Ours (the Lambda engine) without features adds exactly as many resources per instance as bare. */
   readonly noFeaturesResourcesEqualBare: boolean;
-  /** Ours without features here synthesizes the same resources and bytes as ours in the main measurement. */
+  /** Each engine without features here synthesizes the same resources and bytes as in the main measurement. */
   readonly noFeaturesMatchesMainRun: boolean;
-  /** Each feature, and both, add no resource per instance over ours without features. */
+  /** On each engine, each feature, and both, add no resource over the same engine without features. */
   readonly featuresAddNoResources: boolean;
 }
 
@@ -131,6 +151,10 @@ export interface SynthScalingResult {
   /** ours / bare at each N, warm and cold medians. */
   readonly timeRatioVsBare: TimeRatio[];
   readonly timeRatioVsSeed: TimeRatio[];
+  /** ours-state-machine / bare; absent from results written before the state machine engine. */
+  readonly stateMachineTimeRatioVsBare?: TimeRatio[];
+  /** ours-state-machine / ours: the engine against the default engine. */
+  readonly stateMachineTimeRatioVsLambda?: TimeRatio[];
 }
 
 /** ours / baseline, of medians: wall and CPU time, warm and cold. */
@@ -147,21 +171,21 @@ export async function runSynthScaling(options: SynthOptions, log: (line: string)
   for (let pass = 1; pass <= options.children; pass++) {
     for (const n of options.ns) {
       // Rotate the variant order each round, so no variant always runs right after another.
-      const order = VARIANTS.map((_, i) => VARIANTS[(i + pass - 1) % VARIANTS.length]);
+      const order = DESIGNS.map((_, i) => DESIGNS[(i + pass - 1) % DESIGNS.length]);
       for (const variant of order) {
         const result = await measureInChild(variant, n, options.warmRuns);
         const key = `${variant}:${n}`;
         samples.set(key, [...(samples.get(key) ?? []), result]);
-        log(`  synth ${variant.padEnd(11)} N=${String(n).padStart(3)} child ${pass}/${options.children}: `
+        log(`  synth ${variant.padEnd(18)} N=${String(n).padStart(3)} child ${pass}/${options.children}: `
           + `cold ${result.coldMs.toFixed(0)} ms, warm median ${median(result.warmMs).toFixed(0)} ms, ${result.resources} resources`);
       }
     }
   }
 
-  const rows = VARIANTS.flatMap((variant) => options.ns.map((n) => toRow(variant, n, samples.get(`${variant}:${n}`)!)));
-  const scaling = VARIANTS.map((variant) => scalingOf(variant, rows.filter((r) => r.variant === variant)));
-  const ratio = (other: Variant) => options.ns.map((n) => {
-    const ours = rows.find((r) => r.variant === 'ours' && r.n === n)!;
+  const rows = DESIGNS.flatMap((variant) => options.ns.map((n) => toRow(variant, n, samples.get(`${variant}:${n}`)!)));
+  const scaling = DESIGNS.map((variant) => scalingOf(variant, rows.filter((r) => r.variant === variant)));
+  const ratio = (other: Design, of: Design = 'ours') => options.ns.map((n) => {
+    const ours = rows.find((r) => r.variant === of && r.n === n)!;
     const base = rows.find((r) => r.variant === other && r.n === n)!;
     return {
       n,
@@ -172,10 +196,19 @@ export async function runSynthScaling(options: SynthOptions, log: (line: string)
     };
   });
   const features = await runFeatureSynth(options.ns, rows, scaling, log);
-  return { options, rows, scaling, features, timeRatioVsBare: ratio('bare'), timeRatioVsSeed: ratio('seed-shaped') };
+  return {
+    options,
+    rows,
+    scaling,
+    features,
+    timeRatioVsBare: ratio('bare'),
+    timeRatioVsSeed: ratio('seed-shaped'),
+    stateMachineTimeRatioVsBare: ratio('bare', 'ours-state-machine'),
+    stateMachineTimeRatioVsLambda: ratio('ours', 'ours-state-machine'),
+  };
 }
 
-/** Ours with each set of features at the smallest and largest N, one fresh process per synth. */
+/** Ours on each engine with each set of features at the smallest and largest N, one fresh process per synth. */
 async function runFeatureSynth(
   ns: number[],
   mainRows: SynthRow[],
@@ -184,28 +217,30 @@ async function runFeatureSynth(
 ): Promise<FeatureSynthResult> {
   const extremes = [Math.min(...ns), Math.max(...ns)];
   const rows: FeatureSynthRow[] = [];
-  for (const features of OUR_FEATURES) {
-    for (const n of extremes) {
-      const row = await runChild<FeatureSynthRow>(__filename, ['--features-child', features, String(n)]);
-      rows.push(row);
-      log(`  synth ours + ${features.padEnd(20)} N=${String(n).padStart(3)}: ${row.resources} resources, ${row.templateBytes} bytes`);
+  for (const variant of OUR_ENGINES) {
+    for (const features of OUR_FEATURES) {
+      for (const n of extremes) {
+        const row = await runChild<FeatureSynthRow>(__filename, ['--features-child', variant, features, String(n)]);
+        rows.push(row);
+        log(`  synth ${variant} + ${features.padEnd(20)} N=${String(n).padStart(3)}: ${row.resources} resources, ${row.templateBytes} bytes`);
+      }
     }
   }
   const [first, last] = extremes;
   const span = last - first;
-  const at = (features: OurFeatures, n: number) => rows.find((r) => r.features === features && r.n === n)!;
-  const none = at('none', last);
-  const noneFirst = at('none', first);
-  const noneBytesPerInstance = (none.templateBytes - noneFirst.templateBytes) / span;
-  const scaling = OUR_FEATURES.map((features): FeatureScaling => {
-    const lo = at(features, first);
-    const hi = at(features, last);
+  const at = (variant: OurEngine, features: OurFeatures, n: number) =>
+    rows.find((r) => r.variant === variant && r.features === features && r.n === n)!;
+  const scaling = OUR_ENGINES.flatMap((variant) => OUR_FEATURES.map((features): FeatureScaling => {
+    const noneBytesPerInstance = (at(variant, 'none', last).templateBytes - at(variant, 'none', first).templateBytes) / span;
+    const lo = at(variant, features, first);
+    const hi = at(variant, features, last);
     const perInstance = (hi.resources - lo.resources) / span;
     const bytesPerInstance = (hi.templateBytes - lo.templateBytes) / span;
     const minifiedPerInstance = (hi.templateMinifiedBytes - lo.templateMinifiedBytes) / span;
     const largestN = (limit: number, atFirst: number, slope: number) => first + Math.floor((limit - atFirst) / slope);
     const securityGroups = (r: FeatureSynthRow) => r.byType['AWS::EC2::SecurityGroup'] ?? 0;
     return {
+      variant,
       features,
       marginalResourcesPerInstance: round(perInstance, 2),
       marginalOrchestrationPerInstance: round((hi.byOwner.orchestration - lo.byOwner.orchestration) / span, 2),
@@ -216,24 +251,26 @@ async function runFeatureSynth(
       maxInstancesUnderResourceLimit: largestN(CFN_MAX_RESOURCES, lo.resources, perInstance),
       maxInstancesUnderTemplateLimit: largestN(CFN_MAX_TEMPLATE_BYTES, lo.templateBytes, bytesPerInstance),
       maxInstancesUnderTemplateLimitMinified: largestN(CFN_MAX_TEMPLATE_BYTES, lo.templateMinifiedBytes, minifiedPerInstance),
+      decisionExpressionsPerInstance: round(((hi.decisionExpressions ?? 0) - (lo.decisionExpressions ?? 0)) / span, 2),
     };
-  });
-  const s = (features: OurFeatures) => scaling.find((x) => x.features === features)!;
+  }));
+  const lambdaNone = scaling.find((x) => x.variant === 'ours' && x.features === 'none')!;
   const bare = mainScaling.find((x) => x.variant === 'bare')!;
-  const mainOurs = (n: number) => mainRows.find((r) => r.variant === 'ours' && r.n === n)!;
+  const main = (variant: OurEngine, n: number) => mainRows.find((r) => r.variant === variant && r.n === n)!;
   return {
     ns: extremes,
     rows,
     scaling,
-    noFeaturesResourcesEqualBare: s('none').marginalResourcesPerInstance === bare.marginalResourcesPerInstance
-      && s('none').marginalOrchestrationPerInstance === bare.marginalOrchestrationPerInstance,
-    noFeaturesMatchesMainRun: extremes.every((n) => at('none', n).resources === mainOurs(n).resources
-      && at('none', n).templateBytes === mainOurs(n).templateBytes),
-    featuresAddNoResources: OUR_FEATURES.every((features) => extremes.every((n) => at(features, n).resources === at('none', n).resources)),
+    noFeaturesResourcesEqualBare: lambdaNone.marginalResourcesPerInstance === bare.marginalResourcesPerInstance
+      && lambdaNone.marginalOrchestrationPerInstance === bare.marginalOrchestrationPerInstance,
+    noFeaturesMatchesMainRun: OUR_ENGINES.every((variant) => extremes.every((n) => at(variant, 'none', n).resources === main(variant, n).resources
+      && at(variant, 'none', n).templateBytes === main(variant, n).templateBytes)),
+    featuresAddNoResources: OUR_ENGINES.every((variant) => OUR_FEATURES.every((features) =>
+      extremes.every((n) => at(variant, features, n).resources === at(variant, 'none', n).resources))),
   };
 }
 
-function toRow(variant: Variant, n: number, results: ChildResult[]): SynthRow {
+function toRow(variant: Design, n: number, results: ChildResult[]): SynthRow {
   // Counts and sizes are deterministic; check rather than assume it.
   const sizes = new Set(results.map((r) => `${r.resources}/${r.templateBytes}`));
   if (sizes.size !== 1) {
@@ -260,7 +297,7 @@ function toRow(variant: Variant, n: number, results: ChildResult[]): SynthRow {
   };
 }
 
-function scalingOf(variant: Variant, rows: SynthRow[]): VariantScaling {
+function scalingOf(variant: Design, rows: SynthRow[]): VariantScaling {
   const first = rows.reduce((a, b) => (a.n <= b.n ? a : b));
   const last = rows.reduce((a, b) => (a.n >= b.n ? a : b));
   const span = last.n - first.n;
@@ -284,12 +321,12 @@ function scalingOf(variant: Variant, rows: SynthRow[]): VariantScaling {
 }
 
 /** Measures one (variant, N) in a fresh Node process: this file, run as a child. */
-function measureInChild(variant: Variant, n: number, warmRuns: number): Promise<ChildResult> {
+function measureInChild(variant: Design, n: number, warmRuns: number): Promise<ChildResult> {
   return runChild<ChildResult>(__filename, ['--child', variant, String(n), String(warmRuns)], { nodeFlags: ['--expose-gc'] });
 }
 
 /** One synth in a fresh App, into a fresh output directory that is removed afterwards (untimed). */
-function synthOnce(variant: Variant, n: number, features: OurFeatures = 'none'): { ms: number; cpuMs: number; template: any; templateBytes: number } {
+function synthOnce(variant: Design, n: number, features: OurFeatures = 'none'): { ms: number; cpuMs: number; template: any; templateBytes: number } {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-synth-'));
   try {
     (global as any).gc?.();
@@ -317,7 +354,7 @@ function ownerOf(logicalId: string): ResourceOwner {
   return 'shared';
 }
 
-function measure(variant: Variant, n: number, warmRuns: number): ChildResult {
+function measure(variant: Design, n: number, warmRuns: number): ChildResult {
   const cold = synthOnce(variant, n);
   const warm = Array.from({ length: warmRuns }, () => synthOnce(variant, n));
   const logicalIds = Object.keys(cold.template.Resources);
@@ -335,29 +372,38 @@ function measure(variant: Variant, n: number, warmRuns: number): ChildResult {
   };
 }
 
-/** Ours with `features` at N: resources and bytes of one synth. */
-function measureFeatures(features: OurFeatures, n: number): FeatureSynthRow {
-  const { template, templateBytes } = synthOnce('ours', n, features);
+/** Ours on `variant`'s engine with `features` at N: resources and bytes of one synth. */
+function measureFeatures(variant: OurEngine, features: OurFeatures, n: number): FeatureSynthRow {
+  const { template, templateBytes } = synthOnce(variant, n, features);
+  const minified = JSON.stringify(template);
   const byOwner: Record<ResourceOwner, number> = { shared: 0, taskDefinitions: 0, orchestration: 0 };
   const byType: Record<string, number> = {};
+  const orchestrationByType: Record<string, number> = {};
   for (const [id, resource] of Object.entries<any>(template.Resources)) {
-    byOwner[ownerOf(id)]++;
+    const owner = ownerOf(id);
+    byOwner[owner]++;
     byType[resource.Type] = (byType[resource.Type] ?? 0) + 1;
+    if (owner === 'orchestration') {
+      orchestrationByType[resource.Type] = (orchestrationByType[resource.Type] ?? 0) + 1;
+    }
   }
   return {
+    variant,
     features,
     n,
     resources: Object.keys(template.Resources).length,
     byOwner,
     byType,
+    orchestrationByType,
     templateBytes,
-    templateMinifiedBytes: Buffer.byteLength(JSON.stringify(template)),
+    templateMinifiedBytes: Buffer.byteLength(minified),
+    decisionExpressions: minified.split(DECISION_EXPRESSION_MARKER).length - 1,
   };
 }
 
 if (require.main === module && process.argv[2] === '--child') {
-  reportResult(() => measure(process.argv[3] as Variant, Number(process.argv[4]), Number(process.argv[5])));
+  reportResult(() => measure(process.argv[3] as Design, Number(process.argv[4]), Number(process.argv[5])));
 }
 if (require.main === module && process.argv[2] === '--features-child') {
-  reportResult(() => measureFeatures(process.argv[3] as OurFeatures, Number(process.argv[4])));
+  reportResult(() => measureFeatures(process.argv[3] as OurEngine, process.argv[4] as OurFeatures, Number(process.argv[5])));
 }

@@ -39,7 +39,7 @@ export interface RetryableEcsRunTaskFragmentProps extends RetryableEcsRunTaskOpt
    * filters on it count this run's retries, failures and lost notifications from the state
    * machine's own log events, in a namespace of the run's own. Execution data may stay out of
    * the log (`includeExecutionData: false`): the filters read only event types and state names.
-   * The Lambda engine counts from its decider's log and ignores this.
+   * The Lambda engine counts from its decider's log: this prop is an error there.
    *
    * @default - no metric filters; the `metric*()` methods of a `STATE_MACHINE` run throw
    */
@@ -112,6 +112,19 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
 
     this.decisionEngine = checkDecisionEngine(props.decisionEngine);
     const stateMachineEngine = this.decisionEngine === DecisionEngine.STATE_MACHINE;
+    // A prop that only the other engine reads is an error, never silently ignored.
+    if (stateMachineEngine && props.deciderLogRetention !== undefined) {
+      throw new Error(
+        `\`deciderLogRetention\` sets how long the Lambda decider keeps its logs, but \`decisionEngine\` is DecisionEngine.STATE_MACHINE, which has no decider, got: ${props.deciderLogRetention} days. `
+        + 'Remove it, or set the retention of the state machine\'s log group.',
+      );
+    }
+    if (!stateMachineEngine && props.stateMachineLogGroup !== undefined) {
+      throw new Error(
+        `\`stateMachineLogGroup\` feeds the metrics of \`decisionEngine: DecisionEngine.STATE_MACHINE\`, but this run uses DecisionEngine.${this.decisionEngine.name}, whose metrics come from its decider's log, got: ${props.stateMachineLogGroup.node.path}. `
+        + 'Remove it, or set `decisionEngine: DecisionEngine.STATE_MACHINE`.',
+      );
+    }
     if (stateMachineEngine) {
       checkJsonataSupport();
     } else {

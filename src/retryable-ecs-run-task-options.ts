@@ -169,7 +169,8 @@ export interface RetryableEcsRunTaskOptions extends RetryPolicyProps {
 
   /**
    * How long the stack's shared decider keeps its logs. Every retrying run in a stack shares one
-   * decider, so runs that set this must agree. Only the Lambda engine has a decider.
+   * decider, so runs that set this must agree. Only the Lambda engine has a decider: with
+   * `DecisionEngine.STATE_MACHINE` this prop is an error.
    *
    * @default RetentionDays.ONE_MONTH
    */

@@ -114,7 +114,8 @@ export class RetryableEcsRunTask extends Construct {
       ...props,
       taskResult: props.taskResult ?? TaskResult.FULL,
       stateNamePrefix: '',
-      stateMachineLogGroup: this.stateMachineLogGroup,
+      // Only the state machine engine counts its metrics from this log.
+      stateMachineLogGroup: props.decisionEngine === DecisionEngine.STATE_MACHINE ? this.stateMachineLogGroup : undefined,
     });
     this.decider = this.fragment.decider;
     this.deciderLogGroup = this.fragment.deciderLogGroup;

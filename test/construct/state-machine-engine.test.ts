@@ -19,6 +19,11 @@ import { testEnvironment, TestEnvironment } from '../support/stack';
 const STATE_MACHINE = DecisionEngine.STATE_MACHINE;
 
 /** Evaluates a state field's `{% %}` expression with jsonata-js, given `$states` and the variables. */
+/** A state's input with the decision where the Catch puts it, at the default result path. */
+function inState(decision: unknown): Record<string, unknown> {
+  return { input: { retryableEcsRunTask: { failures: decision } } };
+}
+
 async function evaluate(field: string, states: Record<string, unknown>, variables: Record<string, unknown> = {}): Promise<unknown> {
   const match = /^\{%([\s\S]*)%\}$/.exec(field);
   if (!match) {
@@ -125,23 +130,24 @@ describe('DecisionEngine.STATE_MACHINE', () => {
       expect(s['Run task']).toMatchObject({ Type: 'Task', Resource: 'arn:aws:states:::ecs:runTask.sync', End: true });
       expect(s['Run task'].Catch).toEqual([{
         ErrorEquals: ['States.ALL'],
-        Assign: { retry_decision: expect.stringMatching(/^\{% [\s\S]*\$states\.errorOutput[\s\S]* %\}$/) },
-        Output: '{% $states.input %}',
+        // The decision travels in the state, where the Lambda engine keeps it: an execution's
+        // history shows it as the input of Retry or fail.
+        Output: expect.stringMatching(/^\{% \$merge\(\[[\s\S]*"failures"[\s\S]*\$states\.errorOutput[\s\S]* %\}$/),
         Next: 'Retry or fail',
       }]);
       const [retry, exhausted, notRetryable] = s['Retry or fail'].Choices;
       expect(retry).toMatchObject({
         Next: 'Back off',
-        Assign: { retry_attempt: '{% $retry_attempt + 1 %}', retry_history: '{% $retry_decision.history %}' },
+        Assign: { retry_attempt: '{% $retry_attempt + 1 %}', retry_history: '{% $states.input.`retryableEcsRunTask`.`failures`.history %}' },
       });
       expect(retry.Condition).toContain('$retry_attempt < 4');
-      expect(retry.Condition).toContain('$retry_decision.waitSeconds <= 120');
+      expect(retry.Condition).toContain('$states.input.`retryableEcsRunTask`.`failures`.waitSeconds <= 120');
       expect(exhausted).toMatchObject({ Next: 'Attempts exhausted', Condition: expect.stringContaining('$retry_attempt >= 4') });
       expect(notRetryable.Next).toBe('Not retryable');
       expect(s['Retry or fail'].Default).toBe('Invalid decision');
-      expect(s['Back off']).toEqual({ Type: 'Wait', QueryLanguage: 'JSONata', Seconds: '{% $retry_decision.waitSeconds %}', Next: 'Run task' });
+      expect(s['Back off']).toEqual({ Type: 'Wait', QueryLanguage: 'JSONata', Seconds: '{% $states.input.`retryableEcsRunTask`.`failures`.waitSeconds %}', Next: 'Run task' });
       expect(s['Attempts exhausted']).toEqual({
-        Type: 'Fail', QueryLanguage: 'JSONata', Error: RetryErrors.ATTEMPTS_EXHAUSTED, Cause: '{% $retry_decision.cause %}',
+        Type: 'Fail', QueryLanguage: 'JSONata', Error: RetryErrors.ATTEMPTS_EXHAUSTED, Cause: '{% $states.input.`retryableEcsRunTask`.`failures`.cause %}',
       });
       expect(s['Not retryable'].Error).toBe(RetryErrors.NOT_RETRYABLE);
       expect(s['Invalid decision']).toMatchObject({
@@ -283,7 +289,7 @@ describe('DecisionEngine.STATE_MACHINE', () => {
         const choice = states()['Retry or fail'];
         const chosen: string[] = [];
         for (const rule of choice.Choices) {
-          const value = await evaluate(rule.Condition, {}, { retry_attempt: 1, retry_history: [], retry_decision: decision });
+          const value = await evaluate(rule.Condition, inState(decision), { retry_attempt: 1, retry_history: [] });
           expect(typeof value).toBe('boolean');
           if (value === true) {
             chosen.push(rule.Next);
@@ -296,7 +302,7 @@ describe('DecisionEngine.STATE_MACHINE', () => {
         standalone({ maxAttempts: 2 });
         const choice = states()['Retry or fail'];
         const conditions = await Promise.all(choice.Choices.map((rule: any) =>
-          evaluate(rule.Condition, {}, { retry_attempt: 2, retry_history: [], retry_decision: { ...retry, retry: true } })));
+          evaluate(rule.Condition, inState({ ...retry, retry: true }), { retry_attempt: 2, retry_history: [] })));
         expect(conditions).toEqual([false, true, false]);
       });
 
@@ -314,8 +320,8 @@ describe('DecisionEngine.STATE_MACHINE', () => {
         });
         const [rule] = states()['Retry or fail'].Choices;
         const placement = { sizeIndex: 0, capacity: 'fallback', size: { cpu: 256, memoryMiB: 512, containerMemoryMiB: [] } };
-        const variables = { retry_attempt: 1, retry_history: [], retry_placement: placement, retry_decision: { ...retry, next } };
-        expect(await evaluate(rule.Condition, {}, variables)).toBe(retries);
+        const variables = { retry_attempt: 1, retry_history: [], retry_placement: placement };
+        expect(await evaluate(rule.Condition, inState({ ...retry, next }), variables)).toBe(retries);
       });
     });
   });
@@ -353,9 +359,12 @@ describe('DecisionEngine.STATE_MACHINE', () => {
 
       expect(await evaluate(s['Notify success'].Catch[0].Output, { input: { x: 1, a: { b: result, c: 2 } }, errorOutput: lost }))
         .toEqual({ x: 1, a: { b: { ...result, notificationLost: lost }, c: 2 } });
-      expect(await evaluate(s['Not retryable (notification lost)'].Cause, { input: lost }, { retry_decision: { cause: 'Attempt 1 failed' } }))
+      const afterLoss = { input: { a: { b: { failures: { cause: 'Attempt 1 failed', notificationLost: lost } } } } };
+      expect(await evaluate(s['Notify not retryable'].Catch[0].Output, { input: { a: { b: { failures: { cause: 'Attempt 1 failed' } } } }, errorOutput: lost }))
+        .toEqual(afterLoss.input);
+      expect(await evaluate(s['Not retryable (notification lost)'].Cause, afterLoss))
         .toBe('Attempt 1 failed [failure notification lost: SNS.KMSAccessDeniedException]');
-      expect(await evaluate(s['Invalid decision (notification lost)'].Cause, { input: lost }))
+      expect(await evaluate(s['Invalid decision (notification lost)'].Cause, afterLoss))
         .toBe('The retry decider returned a decision the state machine cannot act on. [failure notification lost: SNS.KMSAccessDeniedException]');
     });
 
@@ -450,6 +459,21 @@ describe('DecisionEngine.STATE_MACHINE', () => {
         '`metricNotRetryable()` of TestStack/Extract needs `stateMachineLogGroup`: with `decisionEngine: DecisionEngine.STATE_MACHINE` there is no decider log, '
         + 'and the metrics are counted from the state machine\'s own log. Pass the log group your state machine logs to at level ALL as `stateMachineLogGroup`.');
       Template.fromStack(env.stack).resourceCountIs('AWS::Logs::MetricFilter', 0);
+    });
+
+    test('a prop only the other engine reads is an error, not ignored', () => {
+      expect(() => fragment('Job', { deciderLogRetention: logs.RetentionDays.ONE_WEEK }))
+        .toThrow('`deciderLogRetention` sets how long the Lambda decider keeps its logs, but `decisionEngine` is DecisionEngine.STATE_MACHINE, which has no decider, got: 7 days.');
+      const lambdaEnv = testEnvironment();
+      expect(() => new RetryableEcsRunTaskFragment(lambdaEnv.stack, 'Job', {
+        cluster: lambdaEnv.cluster, taskDefinition: lambdaEnv.taskDefinition, stateMachineLogGroup: new logs.LogGroup(lambdaEnv.stack, 'L'),
+      })).toThrow(/^`stateMachineLogGroup` feeds the metrics of `decisionEngine: DecisionEngine.STATE_MACHINE`, but this run uses DecisionEngine.LAMBDA, .* got: TestStack\/L\./);
+      // The standalone Lambda engine with logs of the user's keeps working: its log feeds no metric.
+      const logged = testEnvironment();
+      new RetryableEcsRunTask(logged.stack, 'Job', {
+        cluster: logged.cluster, taskDefinition: logged.taskDefinition, logs: { destination: new logs.LogGroup(logged.stack, 'L') },
+      });
+      Template.fromStack(logged.stack).resourceCountIs('AWS::Logs::MetricFilter', 4);
     });
 
     test('a state name a filter pattern cannot quote is an error', () => {

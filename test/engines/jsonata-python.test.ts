@@ -14,7 +14,7 @@ import { allFailures, EcsFailure } from '../support/fixtures';
 
 const VENV_PYTHON = path.join(__dirname, '..', '..', '.tools', 'ministack-venv', 'bin', 'python');
 const EVALUATE = path.join(__dirname, '..', 'ministack', 'evaluate_jsonata.py');
-const VARS: EngineVariables = { attempt: 'job_attempt', history: 'job_history', placement: 'job_placement', decision: 'job_decision' };
+const VARS: EngineVariables = { attempt: 'job_attempt', history: 'job_history', placement: 'job_placement' };
 
 const POLICIES: Record<string, DeciderPolicy> = {
   defaults: renderRetryPolicy({}),

@@ -3,8 +3,8 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { DecisionEngine, RetryableEcsRunTask, RetryableEcsRunTaskFragment, RetryErrors } from '../../src';
-import { failure, successTask, taskSummary } from '../support/fixtures';
+import { DecisionEngine, RetryableEcsRunTask, RetryableEcsRunTaskFragment, RetryableEcsRunTaskProps, RetryErrors } from '../../src';
+import { allFailures, failure, successTask, taskSummary } from '../support/fixtures';
 import { executeLocally, Outcome, renderedDefinition } from '../support/local-execution';
 import { MiniStack, SfnMockConfig } from '../support/ministack';
 import {
@@ -39,33 +39,28 @@ function standalone(decisionEngine: DecisionEngine, topics?: (stack: Stack) => {
   return { stack, definition: renderedDefinition(stack, 'JobStateMachine') };
 }
 
-/** The standalone run with a size ladder: 1 GiB after an attempt runs out of memory at the task definition's 512 MiB. */
-function sized(decisionEngine: DecisionEngine) {
+/** A standalone run on either engine, with no jitter, and `extra` props. */
+function runWith(decisionEngine: DecisionEngine, extra: Partial<RetryableEcsRunTaskProps>) {
   const { stack, cluster, taskDefinition } = testEnvironment();
-  new RetryableEcsRunTask(stack, 'Job', {
-    cluster,
-    taskDefinition,
-    decisionEngine,
-    jitterStrategy: sfn.JitterType.NONE,
-    interval: Duration.seconds(10),
-    outOfMemorySizes: [{ memoryMiB: 1024 }],
-  });
+  new RetryableEcsRunTask(stack, 'Job', { cluster, taskDefinition, decisionEngine, jitterStrategy: sfn.JitterType.NONE, interval: Duration.seconds(10), ...extra });
   return renderedDefinition(stack);
 }
 
+const onFallback = () => new tasks.EcsFargateLaunchTarget({ platformVersion: ecs.FargatePlatformVersion.VERSION1_4 });
+
+/** The standalone run with a size ladder: 1 GiB after an attempt runs out of memory at the task definition's 512 MiB. */
+const sized = (decisionEngine: DecisionEngine) => runWith(decisionEngine, { outOfMemorySizes: [{ memoryMiB: 1024 }] });
+
 /** The standalone run with a fallback launch target, where attempts go after a Spot interruption. */
-function withFallback(decisionEngine: DecisionEngine) {
-  const { stack, cluster, taskDefinition } = testEnvironment();
-  new RetryableEcsRunTask(stack, 'Job', {
-    cluster,
-    taskDefinition,
-    decisionEngine,
-    jitterStrategy: sfn.JitterType.NONE,
-    interval: Duration.seconds(10),
-    fallbackLaunchTarget: new tasks.EcsFargateLaunchTarget({ platformVersion: ecs.FargatePlatformVersion.VERSION1_4 }),
-  });
-  return renderedDefinition(stack);
-}
+const withFallback = (decisionEngine: DecisionEngine) => runWith(decisionEngine, { fallbackLaunchTarget: onFallback() });
+
+/** The standalone run with both adaptive features: a size ladder, and a fallback launch target. */
+const adaptive = (decisionEngine: DecisionEngine) => runWith(decisionEngine, {
+  maxAttempts: MAX_ATTEMPTS, retryableExitCodes: [75], outOfMemorySizes: [{ memoryMiB: 1024 }], fallbackLaunchTarget: onFallback(),
+});
+
+/** Every failure of the corpus, once, then success if the run retries it. */
+const corpus = Object.keys(allFailures()).sort();
 
 /** The fragment as the item processor of a Map, in a JSONPath workflow of the user's. */
 function pipeline(decisionEngine: DecisionEngine) {
@@ -148,6 +143,20 @@ const machines: Record<string, Machine> = {
         input: { jobId: 'spot' },
       },
     },
+  },
+  Corpus: {
+    definition: built.plain.definition,
+    scenarios: Object.fromEntries(corpus.map((name) => [`corpus-${name}`, { outcomes: [fail(name), ok], input: { fixture: name } }])),
+  },
+  // The retry of a failure runs at the next size, on the fallback, or as it was: success on either target.
+  AdaptiveCorpus: {
+    definition: adaptive(DecisionEngine.STATE_MACHINE),
+    runTaskStates: ['Run task', 'Run task on fallback'],
+    scenarios: Object.fromEntries(corpus.map((name) => [`adaptive-corpus-${name}`, {
+      outcomes: [fail(name), ok],
+      outcomesByState: { 'Run task on fallback': [ok] },
+      input: { fixture: name },
+    }])),
   },
   Pipeline: {
     definition: pipeline(DecisionEngine.STATE_MACHINE),
@@ -353,3 +362,29 @@ describe('notifications of the state machine engine, executed in MiniStack', () 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+describe('the failure corpus, executed in MiniStack on the state machine engine', () => {
+  /** What both engines must agree on: how the run ended, its result or error and cause, and how often the task ran. */
+  const observed = (run: { status: string; output?: any; error?: string; cause?: string; runTaskCalls: number }) =>
+    ({ status: run.status, output: run.output, error: run.error, cause: run.cause, runTaskCalls: run.runTaskCalls });
+
+  test.each(corpus)('%s: the Lambda engine\'s result, error and cause', async (name) => {
+    const result = results[`corpus-${name}`];
+    const lambdaEngine = await lambdaEngineRun(machines.Corpus.scenarios[`corpus-${name}`]);
+    expect(observed(result)).toEqual(observed(lambdaEngine));
+  });
+
+  test.each(corpus)('%s, with a size ladder and a fallback launch target: the Lambda engine\'s result, error and cause', async (name) => {
+    const result = results[`adaptive-corpus-${name}`];
+    const lambdaEngine = await lambdaEngineRun(machines.AdaptiveCorpus.scenarios[`adaptive-corpus-${name}`], adaptive(DecisionEngine.LAMBDA));
+    expect(observed(result)).toEqual(observed(lambdaEngine));
+  });
+
+  test('the decision travels in the state: Retry or fail is entered with it at <resultPath>.failures', async () => {
+    const result = results['corpus-resource-initialization-error'];
+    const entered = result.events.find((e: any) => e.type === 'ChoiceStateEntered' && e.stateEnteredEventDetails?.name === 'Retry or fail');
+    const decision = JSON.parse(entered.stateEnteredEventDetails.input).retryableEcsRunTask.failures;
+    expect(decision).toMatchObject({ retryable: true, retry: true, rule: 'retryableStopCode:TaskFailedToStart', waitSeconds: 10 });
+    expect(decision.history).toHaveLength(1);
+  });
+});

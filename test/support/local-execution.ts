@@ -79,6 +79,18 @@ export interface LocalExecution {
   readonly transitions: number;
   /** Largest state input or output of the execution, in bytes of JSON (UTF-8). */
   readonly peakStateBytes: number;
+  /** Every event aws-local-stepfunctions logged, in order (see `toExecutionHistory`). */
+  readonly eventLog: any[];
+  /** Every Task state's call, in order: what it was given (after Parameters) and what it returned or threw. */
+  readonly taskCalls: TaskCall[];
+}
+
+/** One call of a Task state's resource. */
+export interface TaskCall {
+  readonly state: string;
+  readonly input: unknown;
+  readonly output?: unknown;
+  readonly error?: { readonly Error: string; readonly Cause: string };
 }
 
 /** Options for `executeLocally`. */
@@ -112,6 +124,18 @@ export async function executeLocally(definition: StateMachineDefinition, options
     .map(([name]) => name);
   const countStates = Object.keys(definition.States).filter((name) => /Count lost .* notification$/.test(name));
 
+  const taskCalls: TaskCall[] = [];
+  /** The handler of one Task state, recording each call. */
+  const recorded = (state: string, handler: (input: any) => Promise<any>) => async (input: any) => {
+    try {
+      const output = await handler(input);
+      taskCalls.push({ state, input, output });
+      return output;
+    } catch (e) {
+      taskCalls.push({ state, input, error: { Error: (e as Error).name, Cause: (e as Error).message } });
+      throw e;
+    }
+  };
   const runTask = async (input: any) => {
     runTaskInputs.push(input);
     const outcome = outcomes.shift();
@@ -138,18 +162,18 @@ export async function executeLocally(definition: StateMachineDefinition, options
     overrides: {
       taskResourceLocalHandlers: {
         ...Object.fromEntries(prefixes.flatMap((prefix) => [
-          [`${prefix}Run task`, runTask],
-          [`${prefix}Run task on fallback`, runTask],
-          [`${prefix}Decide retry`, decide],
+          [`${prefix}Run task`, recorded(`${prefix}Run task`, runTask)],
+          [`${prefix}Run task on fallback`, recorded(`${prefix}Run task on fallback`, runTask)],
+          [`${prefix}Decide retry`, recorded(`${prefix}Decide retry`, decide)],
         ])),
-        ...Object.fromEntries(snsStates.map((name) => [name, async (input: any) => {
+        ...Object.fromEntries(snsStates.map((name) => [name, recorded(name, async (input: any) => {
           published.push(input);
           return options.publish ? options.publish(input) as any : { MessageId: `m-${published.length}` };
-        }])),
-        ...Object.fromEntries(countStates.map((name) => [name, async (input: any) => {
+        })])),
+        ...Object.fromEntries(countStates.map((name) => [name, recorded(name, async (input: any) => {
           lostNotifications.push(input.Payload.lostNotification);
           return { StatusCode: 200, Payload: await deciderFn(input.Payload) } as any;
-        }])),
+        })])),
       },
       waitTimeOverrides: Object.fromEntries(prefixes.map((prefix) => [`${prefix}Back off`, 0])),
       retryIntervalOverrides: {
@@ -160,8 +184,10 @@ export async function executeLocally(definition: StateMachineDefinition, options
   });
   let transitions = 0;
   let peakStateBytes = 0;
+  const eventLog: any[] = [];
   const observed = (async () => {
     for await (const event of execution.eventLogs) {
+      eventLog.push(event);
       if (event.type === 'StateEntered') {
         transitions++;
       }
@@ -175,7 +201,9 @@ export async function executeLocally(definition: StateMachineDefinition, options
     }
   })();
 
-  const common = () => ({ runTaskCalls: runTaskInputs.length, runTaskInputs, decisions, published, lostNotifications, transitions, peakStateBytes });
+  const common = () => ({
+    runTaskCalls: runTaskInputs.length, runTaskInputs, decisions, published, lostNotifications, transitions, peakStateBytes, eventLog, taskCalls,
+  });
   try {
     const output = await execution.result;
     await observed;

@@ -14,8 +14,6 @@ export interface EngineVariables {
   readonly history: string;
   /** Where the current attempt runs: `NextAttempt` (adaptive runs only). */
   readonly placement: string;
-  /** The decision on the last failure: `Decision`, assigned by the Catch of the ECS task state. */
-  readonly decision: string;
 }
 
 /** `MAX_REASON_LENGTH` of the decider: stopped and container reasons are cut to this. */
@@ -109,7 +107,7 @@ export function renderDecisionExpression(policy: DeciderPolicy, vars: EngineVari
     lines.push('$decision');
   }
   // One line: no literal spans lines, so a line break and the indentation after it are a space.
-  return `(${lines.join(' ')})`.replace(/\n\s*/g, ' ');
+  return `(${lines.map((line) => line.trim()).join(' ')})`.replace(/\s*\n\s*/g, ' ');
 }
 
 /** The classification of a failure that carries a stopped task, or undefined to fall through. */

@@ -27,6 +27,5 @@ export function engineVariables(fragment: IConstruct): EngineVariables {
     attempt: `${prefix}_attempt`,
     history: `${prefix}_history`,
     placement: `${prefix}_placement`,
-    decision: `${prefix}_decision`,
   };
 }

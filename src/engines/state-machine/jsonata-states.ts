@@ -18,12 +18,15 @@ type FailureCause = { readonly fromDecision: true } | { readonly text: string };
 
 /**
  * The states of the state machine decision engine: no Lambda function. Every state is a JSONata
- * state, so the graph runs inside a JSONPath workflow too. The working state lives in the run's
- * own variables, not in the state's input:
+ * state, so the graph runs inside a JSONPath workflow too. The attempt, the history and the
+ * placement live in the run's own variables; the decision on a failure travels in the state, at
+ * `<resultPath>.failures`, where the Lambda engine keeps it too, so that an execution's history
+ * shows it as the input of `Retry or fail`:
  *
  * - `Start attempts` (Pass) sets the attempt to 1, the history to `[]` and the first placement;
  * - `Run task` runs an attempt; its Output is the input with the result at `resultPath`, its
- *   Catch assigns the decision, evaluated by the expression `renderDecisionExpression` renders;
+ *   Catch's Output is the input with the decision at `<resultPath>.failures`, evaluated by the
+ *   expression `renderDecisionExpression` renders;
  * - `Retry or fail` (Choice) checks the decision against the run's own counter and bounds, and
  *   either moves to the next attempt and `Back off` (Wait), which runs the task again, or fails
  *   with a `RetryErrors` name, after a failure notification when there is a topic.
@@ -43,7 +46,9 @@ export class JsonataEngineStates implements EngineStates {
   private readonly attempt: string;
   private readonly history: string;
   private readonly placement: string;
+  /** Where the decision is, as a JSONata path into the state's input. */
   private readonly decision: string;
+  private readonly failuresFields: string[];
   private readonly notificationsLost: sfn.State[] = [];
 
   /**
@@ -56,7 +61,8 @@ export class JsonataEngineStates implements EngineStates {
     this.attempt = `$${variables.attempt}`;
     this.history = `$${variables.history}`;
     this.placement = `$${variables.placement}`;
-    this.decision = `$${variables.decision}`;
+    this.failuresFields = [...pathFields(resultPath), 'failures'];
+    this.decision = this.failuresFields.reduce((object, name) => field(object, name), '$states.input');
 
     const init = sfn.Pass.jsonata(scope, 'Start attempts', {
       assign: {
@@ -84,8 +90,7 @@ export class JsonataEngineStates implements EngineStates {
     const retryOrFail = this.retryOrFail(fullPolicy, attempt.start);
     attempt.runTasks.forEach((run) => run.addCatch(retryOrFail.choice, {
       errors: [sfn.Errors.ALL],
-      assign: { [variables.decision]: embed(renderDecisionExpression(fullPolicy, variables)) },
-      outputs: embed('$states.input'),
+      outputs: embed(setAt('$states.input', this.failuresFields, renderDecisionExpression(fullPolicy, variables))),
     }));
     init.next(attempt.start);
 
@@ -182,7 +187,7 @@ export class JsonataEngineStates implements EngineStates {
     }
     const lostFail = sfn.Fail.jsonata(this.scope, `${name} (notification lost)`, {
       error,
-      cause: embed(`${causeExpression} & ' [failure notification lost: ' & $string($states.input.Error) & ']'`),
+      cause: embed(`${causeExpression} & ' [failure notification lost: ' & $string(${this.decision}.notificationLost.Error) & ']'`),
     });
     const noteLoss = sfn.Pass.jsonata(this.scope, `${name}, notification lost`);
     noteLoss.next(lostFail);
@@ -194,7 +199,10 @@ export class JsonataEngineStates implements EngineStates {
       attempts: embed(this.attempt),
       history: embed(this.newHistory()),
     }, { error: { value: error } });
-    publish.addCatch(noteLoss, { errors: [sfn.Errors.ALL], outputs: embed('$states.errorOutput') });
+    publish.addCatch(noteLoss, {
+      errors: [sfn.Errors.ALL],
+      outputs: embed(setAt('$states.input', [...this.failuresFields, 'notificationLost'], '$states.errorOutput')),
+    });
     return { start: publish.next(failState), fails: [failState, lostFail] };
   }
 

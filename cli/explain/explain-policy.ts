@@ -1,0 +1,163 @@
+import { describeFailure, label, type TaskEnding } from './explain-execution';
+import type { TemplateRun } from './template-runs';
+import { backoffSeconds, decideRetry } from '../../lambda/decide-retry';
+import { MAX_ATTEMPTS_LIMIT } from '../../src/decider/wire';
+import type { Capacity, DeciderPolicy, NextAttempt, Placement } from '../../src/decider/wire';
+import { describeJson, InputError } from '../input-error';
+
+/** What a run's policy does with one failure, at every attempt number. */
+export interface PolicyExplanation {
+  readonly mode: 'policy';
+  readonly run: string;
+  /** Where `run` comes from: see `TemplateRun.runFrom`. */
+  readonly runFrom: TemplateRun['runFrom'];
+  /** The prefix of the run's state names. */
+  readonly statePrefix: string;
+  /** `LAMBDA` or `STATE_MACHINE`; the decisions are `decideRetry`'s for both. */
+  readonly engine: string;
+  readonly template: string;
+  readonly stateMachine: string;
+  readonly state: string;
+  /** The policy as the state machine carries it. */
+  readonly policy: unknown;
+  /** Placeholders for values only deploy knows; the decisions treat them as the decider would. */
+  readonly unresolved: string[];
+  readonly failure: { readonly Error: string; readonly Cause?: unknown };
+  /** How the failure reads: stop code, reasons, exit codes, or the API error's cause. */
+  readonly reads: TaskEnding;
+  readonly attempts: PolicyAttempt[];
+  /** The wait before each retry, whatever the failure: without jitter one value, with full jitter a range. */
+  readonly waitSchedule: Array<{ readonly beforeAttempt: number; readonly minSeconds: number; readonly maxSeconds: number }>;
+}
+
+export interface PolicyAttempt {
+  readonly attempt: number;
+  /**
+   * Whether a run whose every attempt fails this way gets to this attempt. Past the first attempt
+   * that is not retried, the decision is still shown: it is what that attempt number would get.
+   */
+  readonly reached: boolean;
+  /** Where the attempt runs, for a run with `outOfMemorySizes` or a `fallbackLaunchTarget`. */
+  readonly placement?: {
+    readonly sizeIndex: number;
+    readonly capacity: Capacity;
+    readonly size?: { readonly cpu: number; readonly memoryMiB: number };
+  };
+  readonly decision: string;
+  readonly rule: string;
+  readonly retryable: boolean;
+  readonly retry: boolean;
+  /** The wait before the next attempt, lowest and highest with jitter; absent without a retry. */
+  readonly wait?: { readonly minSeconds: number; readonly maxSeconds: number };
+  /** The cause a run that ends here fails with. */
+  readonly cause: string;
+}
+
+/** The largest `random` below 1: `decideRetry` takes jitter from [0, 1). */
+const HIGHEST_RANDOM = 1 - Number.EPSILON;
+
+export const EXPECTED_FAILURE = 'a failure payload: `{"Error": …, "Cause": …}` as a Catch receives it, or a `TaskFailed` event of a history';
+
+/**
+ * Accepts the Catch payload `{ Error, Cause }`, the `taskFailedEventDetails` of a history event
+ * (`{ error, cause, resource, resourceType }`), or a whole history event that has one.
+ */
+export function readFailure(value: unknown): { Error: string; Cause?: unknown } {
+  const record = isRecord(value) ? value : undefined;
+  const details = record && Object.entries(record).find(([k, v]) => /EventDetails$/.test(k) && isRecord(v))?.[1];
+  const source = isRecord(details) ? details : record;
+  const error = source?.Error ?? source?.error;
+  if (!source || typeof error !== 'string') {
+    throw new InputError(EXPECTED_FAILURE, describeJson(value));
+  }
+  const cause = 'Cause' in source ? source.Cause : source.cause;
+  return { Error: error, ...(cause === undefined ? {} : { Cause: cause }) };
+}
+
+/**
+ * Runs `decideRetry`, the decider's own code, on the failure at each attempt number from 1 to
+ * `maxAttempts`, as if every attempt failed this way: each attempt runs where the decision about
+ * the one before placed it, and carries the history so far. Jitter is drawn at both ends of its
+ * range for the lowest and highest wait.
+ *
+ * For both engines: the `STATE_MACHINE` engine's JSONata decision is rendered from the same
+ * policy to decide as `decideRetry` does, and the library's differential tests hold the two to
+ * the same answers.
+ */
+export function explainPolicy(found: TemplateRun, failure: { Error: string; Cause?: unknown }): PolicyExplanation {
+  const policy = found.policy;
+  const maxAttempts = maxAttemptsOf(policy);
+  const adaptive = isRecord(policy) && (policy.sizes !== undefined || policy.fallback !== undefined);
+  let placement: Placement = { sizeIndex: 0, capacity: 'primary' };
+  let next: NextAttempt | undefined;
+  let history: unknown = [];
+  let reached = true;
+  const attempts: PolicyAttempt[] = [];
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    const inputs = { policy, attempt, error: failure, history, placement };
+    const low = decideRetry({ ...inputs, random: 0 });
+    const high = decideRetry({ ...inputs, random: HIGHEST_RANDOM });
+    const size = sizeAt(policy, placement.sizeIndex);
+    attempts.push({
+      attempt,
+      reached,
+      ...(adaptive ? { placement: { ...placement, ...(size ? { size } : {}) } } : {}),
+      decision: label(low),
+      rule: low.rule,
+      retryable: low.retryable,
+      retry: low.retry,
+      ...(low.retry ? { wait: { minSeconds: low.waitSeconds, maxSeconds: high.waitSeconds } } : {}),
+      cause: low.cause,
+    });
+    reached = reached && low.retry;
+    history = low.history;
+    next = low.next;
+    if (low.retry && next) {
+      placement = { sizeIndex: next.sizeIndex, capacity: next.capacity };
+    }
+  }
+  return {
+    mode: 'policy',
+    run: found.run,
+    runFrom: found.runFrom,
+    statePrefix: found.statePrefix,
+    engine: found.engine,
+    template: found.template,
+    stateMachine: found.stateMachine,
+    state: found.state,
+    policy,
+    unresolved: found.unresolved,
+    failure,
+    reads: describeFailure(failure, policy)!,
+    attempts,
+    waitSchedule: waitSchedule(policy, maxAttempts),
+  };
+}
+
+/** `maxAttempts` as the decider reads it: an integer from 1 to the limit, else 1. */
+function maxAttemptsOf(policy: unknown): number {
+  const value = isRecord(policy) ? policy.maxAttempts : undefined;
+  return typeof value === 'number' && Number.isInteger(value) ? Math.min(Math.max(value, 1), MAX_ATTEMPTS_LIMIT) : 1;
+}
+
+function waitSchedule(policy: unknown, maxAttempts: number): PolicyExplanation['waitSchedule'] {
+  if (!isRecord(policy) || ![policy.intervalSeconds, policy.backoffRate, policy.maxDelaySeconds].every((v) => typeof v === 'number' && Number.isFinite(v))) {
+    return [];
+  }
+  const rendered = policy as unknown as DeciderPolicy;
+  return Array.from({ length: maxAttempts - 1 }, (_, i) => ({
+    beforeAttempt: i + 2,
+    minSeconds: backoffSeconds(rendered, i + 1, 0),
+    maxSeconds: backoffSeconds(rendered, i + 1, HIGHEST_RANDOM),
+  }));
+}
+
+function sizeAt(policy: unknown, index: number): { cpu: number; memoryMiB: number } | undefined {
+  const sizes = isRecord(policy) && Array.isArray(policy.sizes) ? policy.sizes : [];
+  const size: unknown = sizes[index];
+  return isRecord(size) && typeof size.cpu === 'number' && typeof size.memoryMiB === 'number' ? { cpu: size.cpu, memoryMiB: size.memoryMiB } : undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

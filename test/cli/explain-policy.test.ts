@@ -1,0 +1,363 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, CfnParameter, Duration, Stack, Stage } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { adaptiveProps } from './scenarios';
+import { explainPolicy, readFailure } from '../../cli/explain/explain-policy';
+import { renderPolicy } from '../../cli/explain/render-text';
+import { readTemplateRuns, selectRun, TemplateRun } from '../../cli/explain/template-runs';
+import { InputError } from '../../cli/input-error';
+import { decideRetry } from '../../lambda/decide-retry';
+import { DecisionEngine, RetryableEcsRunTask, RetryableEcsRunTaskFragment, RetryableEcsRunTaskProps, RetryDefaults } from '../../src';
+import { failure } from '../support/fixtures';
+
+const scratch: string[] = [];
+const scratchDirectory = (prefix: string) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+};
+afterAll(() => scratch.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+/** Synthesizes an app into a fresh cdk.out directory; `build` adds the stack's runs. */
+function synth(
+  build: (stack: Stack, cluster: ecs.Cluster, taskDefinition: ecs.FargateTaskDefinition) => void,
+  scope?: (app: App) => Stage | App,
+): string {
+  const outdir = scratchDirectory('explain-cdk-out-');
+  const app = new App({ outdir });
+  const stack = new Stack(scope ? scope(app) : app, 'ReportStack', { env: { account: '123456789012', region: 'us-east-1' } });
+  const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+  const cluster = new ecs.Cluster(stack, 'Cluster', { vpc });
+  const taskDefinition = new ecs.FargateTaskDefinition(stack, 'TaskDef');
+  taskDefinition.addContainer('app', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:stable') });
+  build(stack, cluster, taskDefinition);
+  app.synth();
+  return outdir;
+}
+
+function standaloneApp(props: Partial<RetryableEcsRunTaskProps> = {}): string {
+  return synth((stack, cluster, taskDefinition) => {
+    new RetryableEcsRunTask(stack, 'NightlyReportJob', { cluster, taskDefinition, ...props });
+  });
+}
+
+const onlyRun = (location: string): TemplateRun => selectRun(readTemplateRuns(location), undefined, location);
+
+function inputError(run: () => unknown): string {
+  try {
+    run();
+  } catch (e) {
+    if (e instanceof InputError) {
+      return e.message;
+    }
+    throw e;
+  }
+  throw new Error('no InputError');
+}
+
+describe('explain --template: the runs of a template', () => {
+  test('a cloud assembly directory, or one template file in it', () => {
+    const outdir = standaloneApp({ maxAttempts: 4, retryableExitCodes: [75] });
+
+    const fromDirectory = onlyRun(outdir);
+    const fromFile = onlyRun(path.join(outdir, 'ReportStack.template.json'));
+
+    expect(fromDirectory).toEqual(fromFile);
+    expect(fromDirectory).toMatchObject({
+      run: 'ReportStack/NightlyReportJob/Run',
+      engine: 'LAMBDA',
+      state: 'Decide retry',
+      stateMachine: expect.stringMatching(/^NightlyReportJobStateMachine/),
+      unresolved: [],
+    });
+    // The policy as the state machine carries it: the defaults, with this run's changes.
+    expect(fromDirectory.policy).toEqual({
+      maxAttempts: 4,
+      intervalSeconds: 30,
+      backoffRate: 2,
+      maxDelaySeconds: 300,
+      jitter: 'FULL',
+      retryableStopCodes: RetryDefaults.RETRYABLE_STOP_CODES.map((c) => c.code),
+      retryableStoppedReasons: RetryDefaults.RETRYABLE_STOPPED_REASONS,
+      nonRetryableStoppedReasons: RetryDefaults.NON_RETRYABLE_STOPPED_REASONS,
+      retryableExitCodes: [75],
+      retryableErrors: RetryDefaults.RETRYABLE_ERRORS,
+      nonRetryableErrorCauses: RetryDefaults.NON_RETRYABLE_ERROR_CAUSES,
+    });
+  });
+
+  test('the stacks of a stage, in a nested cloud assembly', () => {
+    const outdir = synth((stack, cluster, taskDefinition) => {
+      new RetryableEcsRunTask(stack, 'Job', { cluster, taskDefinition });
+    }, (app) => new Stage(app, 'Prod'));
+    expect(onlyRun(outdir).run).toBe('Prod/ReportStack/Job/Run');
+  });
+
+  test('several runs: --run chooses one, by its path or a unique part of it; without it, the runs are listed', () => {
+    const outdir = synth((stack, cluster, taskDefinition) => {
+      new RetryableEcsRunTask(stack, 'NightlyReportJob', { cluster, taskDefinition, maxAttempts: 2 });
+      const extract = new RetryableEcsRunTaskFragment(stack, 'Extract', { cluster, taskDefinition, resultPath: '$.extract' });
+      const load = new RetryableEcsRunTaskFragment(stack, 'Load', { cluster, taskDefinition, resultPath: '$.load', maxAttempts: 5 });
+      const map = new sfn.Map(stack, 'Each partition', { itemsPath: '$.partitions' }).itemProcessor(extract.next(load));
+      new sfn.StateMachine(stack, 'Pipeline', { definitionBody: sfn.DefinitionBody.fromChainable(map) });
+    });
+    const runs = readTemplateRuns(outdir);
+
+    expect(runs.map((r) => r.run).sort()).toEqual(['ReportStack/Extract', 'ReportStack/Load', 'ReportStack/NightlyReportJob/Run']);
+    expect(selectRun(runs, 'ReportStack/Load', outdir)).toMatchObject({ run: 'ReportStack/Load', state: 'Load: Decide retry', policy: { maxAttempts: 5 } });
+    expect(selectRun(runs, 'NightlyReportJob', outdir).run).toBe('ReportStack/NightlyReportJob/Run');
+    expect(inputError(() => selectRun(runs, undefined, outdir))).toMatch(
+      /^expected --run CONSTRUCT_PATH to choose a run, found 3 runs in .*: ReportStack\/NightlyReportJob\/Run, ReportStack\/Extract, ReportStack\/Load$/);
+    expect(inputError(() => selectRun(runs, 'Transform', outdir))).toMatch(/^expected --run to name one of the runs in .* \(ReportStack\/NightlyReportJob\/Run, .*\), found "Transform"$/);
+    expect(inputError(() => selectRun(runs, 'ReportStack', outdir))).toMatch(/found "ReportStack", which matches 3: /);
+  });
+
+  test('a value only deploy knows stays a placeholder, and is named', () => {
+    const outdir = synth((stack, cluster, taskDefinition) => {
+      const attempts = new CfnParameter(stack, 'MaxAttempts', { type: 'Number', default: 3 });
+      new RetryableEcsRunTask(stack, 'Job', { cluster, taskDefinition, maxAttempts: attempts.valueAsNumber });
+    });
+    const run = onlyRun(outdir);
+    expect(run.policy).toMatchObject({ maxAttempts: '<Ref MaxAttempts>' });
+    expect(run.unresolved).toEqual(['<Ref MaxAttempts>']);
+    expect(renderPolicy(explainPolicy(run, failure('spot-interruption')), 120)).toContain('Only deploy knows <Ref MaxAttempts>');
+  });
+
+  test('bad templates', () => {
+    const dir = scratchDirectory('explain-bad-');
+    const file = (name: string, text: string) => {
+      fs.writeFileSync(path.join(dir, name), text);
+      return path.join(dir, name);
+    };
+    expect(inputError(() => readTemplateRuns(path.join(dir, 'missing.json')))).toMatch(/^expected a synthesized template .* at ".*missing\.json", found no such file or directory$/);
+    expect(inputError(() => readTemplateRuns(dir))).toMatch(/: a directory with a manifest\.json, found ".*" without one$/);
+    expect(inputError(() => readTemplateRuns(file('list.json', '[1, 2]')))).toMatch(/: a JSON object with `Resources`, found an array of 2 numbers in /);
+    const empty = file('empty.template.json', JSON.stringify({ Resources: { Bucket: { Type: 'AWS::S3::Bucket' } } }));
+    expect(inputError(() => selectRun(readTemplateRuns(empty), undefined, empty))).toMatch(/^expected a template with a RetryableEcsRunTask run .*, found none in /);
+  });
+});
+
+describe('explain --template: the runs of the STATE_MACHINE engine', () => {
+  const STATE_MACHINE = DecisionEngine.STATE_MACHINE;
+
+  test('a standalone run: its policy from the Comment of Retry or fail, its path from its metric filters', () => {
+    const props: Partial<RetryableEcsRunTaskProps> = { maxAttempts: 4, retryableExitCodes: [75], ...adaptiveProps() };
+    const run = onlyRun(standaloneApp({ ...props, decisionEngine: STATE_MACHINE }));
+
+    expect(run).toMatchObject({
+      run: 'ReportStack/NightlyReportJob/Run',
+      runFrom: 'metric filters',
+      statePrefix: '',
+      engine: 'STATE_MACHINE',
+      state: 'Retry or fail',
+      stateMachine: expect.stringMatching(/^NightlyReportJobStateMachine/),
+      unresolved: [],
+    });
+    // The policy the state machine carries is the one the Lambda engine would send its decider.
+    expect(run.policy).toEqual(onlyRun(standaloneApp(props)).policy);
+    expect(run.policy).toMatchObject({
+      maxAttempts: 4, sizes: [{ cpu: 256, memoryMiB: 512 }, { cpu: 512, memoryMiB: 1024 }, { cpu: 1024, memoryMiB: 2048 }],
+    });
+  });
+
+  test('a template with a run of each engine: --run chooses either; both are classified by decideRetry', () => {
+    const outdir = synth((stack, cluster, taskDefinition) => {
+      new RetryableEcsRunTask(stack, 'LambdaJob', { cluster, taskDefinition, maxAttempts: 3, retryableExitCodes: [75] });
+      new RetryableEcsRunTask(stack, 'JsonataJob', { cluster, taskDefinition, maxAttempts: 3, retryableExitCodes: [75], decisionEngine: STATE_MACHINE });
+    });
+    const runs = readTemplateRuns(outdir);
+
+    expect(runs.map((r) => [r.run, r.engine, r.state])).toEqual([
+      ['ReportStack/LambdaJob/Run', 'LAMBDA', 'Decide retry'],
+      ['ReportStack/JsonataJob/Run', 'STATE_MACHINE', 'Retry or fail'],
+    ]);
+    expect(inputError(() => selectRun(runs, undefined, outdir))).toMatch(/found 2 runs in .*: ReportStack\/LambdaJob\/Run, ReportStack\/JsonataJob\/Run$/);
+    const lambda = selectRun(runs, 'ReportStack/LambdaJob/Run', outdir);
+    const jsonata = selectRun(runs, 'JsonataJob', outdir);
+    expect([lambda.engine, jsonata.engine]).toEqual(['LAMBDA', 'STATE_MACHINE']);
+    expect(jsonata.policy).toEqual(lambda.policy);
+
+    const explained = [lambda, jsonata].map((run) => explainPolicy(run, failure('sidecar-killed')));
+    expect(explained.map((e) => e.attempts.map((a) => [a.decision, a.rule]))).toEqual([0, 1].map(() => [
+      ['RETRY', 'retryableExitCode:75'], ['RETRY', 'retryableExitCode:75'], ['EXHAUSTED', 'retryableExitCode:75'],
+    ]));
+    const text = renderPolicy(explained[1], 120);
+    expect(text).toContain('Run        ReportStack/JsonataJob/Run\n');
+    expect(text).toMatch(/state\s+"Retry or fail" \(STATE_MACHINE engine\)\n\s+Its states decide in JSONata, as decideRetry does/);
+    expect(renderPolicy(explained[0], 120)).not.toContain('JSONata');
+  });
+
+  test('fragments in a workflow: named by their metric filters, or else inferred from their state names beside the state machine', () => {
+    const outdir = synth((stack, cluster, taskDefinition) => {
+      const logGroup = new logs.LogGroup(stack, 'PipelineLogs');
+      // In a construct of its own, which only its metric filters tell.
+      const extract = new RetryableEcsRunTaskFragment(new Construct(stack, 'Etl'), 'Extract', {
+        cluster, taskDefinition, decisionEngine: STATE_MACHINE, resultPath: '$.extract', stateMachineLogGroup: logGroup, maxAttempts: 2,
+      });
+      const load = new RetryableEcsRunTaskFragment(stack, 'Load', { cluster, taskDefinition, decisionEngine: STATE_MACHINE, resultPath: '$.load', maxAttempts: 5 });
+      const map = new sfn.Map(stack, 'Each partition', { itemsPath: '$.partitions' }).itemProcessor(extract);
+      new sfn.StateMachine(stack, 'Pipeline', {
+        logs: { destination: logGroup, level: sfn.LogLevel.ALL }, definitionBody: sfn.DefinitionBody.fromChainable(map.next(load)),
+      });
+    });
+    const runs = readTemplateRuns(outdir);
+
+    expect(runs.map((r) => [r.run, r.runFrom, r.statePrefix, r.state, (r.policy as any).maxAttempts])).toEqual([
+      ['ReportStack/Etl/Extract', 'metric filters', 'Extract: ', 'Extract: Retry or fail', 2],
+      ['ReportStack/Load', 'state machine path', 'Load: ', 'Load: Retry or fail', 5],
+    ]);
+    // By the prefix of its state names, as explain names a run in a history.
+    expect(selectRun(runs, 'Extract: ', outdir).run).toBe('ReportStack/Etl/Extract');
+    expect(selectRun(runs, 'Load', outdir).run).toBe('ReportStack/Load');
+    expect(selectRun(runs, 'ReportStack/Load', outdir).run).toBe('ReportStack/Load');
+    const text = renderPolicy(explainPolicy(selectRun(runs, 'Load', outdir), failure('spot-interruption')), 120);
+    expect(text.split('\n')[0]).toBe('Run        ReportStack/Load (inferred: the fragment of the states "Load: …", taken to be beside its state machine)');
+
+    // A template alone, without its cloud assembly and without construct path metadata: the
+    // metric filters' namespace, and the state names.
+    const alone = path.join(scratchDirectory('explain-template-alone-'), 'ReportStack.template.json');
+    fs.copyFileSync(path.join(outdir, 'ReportStack.template.json'), alone);
+    const aloneRuns = readTemplateRuns(alone);
+    expect(aloneRuns.map((r) => [r.run, r.runFrom])).toEqual([['ReportStack/Etl/Extract', 'metric filters'], ['Load', 'state names']]);
+    expect(selectRun(aloneRuns, 'Load: ', alone).runFrom).toBe('state names');
+    expect(renderPolicy(explainPolicy(aloneRuns[1], failure('spot-interruption')), 120).split('\n')[0])
+      .toBe('Run        Load (named by its states "Load: …": the template does not name the run)');
+  });
+
+  test('a value only deploy knows: a number token in the Comment stays a placeholder', () => {
+    const outdir = synth((stack, cluster, taskDefinition) => {
+      const attempts = new CfnParameter(stack, 'MaxAttempts', { type: 'Number', default: 3 });
+      new RetryableEcsRunTask(stack, 'Job', { cluster, taskDefinition, decisionEngine: STATE_MACHINE, maxAttempts: attempts.valueAsNumber });
+    });
+    const run = onlyRun(outdir);
+    expect(run).toMatchObject({ run: 'ReportStack/Job/Run', engine: 'STATE_MACHINE', policy: { maxAttempts: '<Ref MaxAttempts>' }, unresolved: ['<Ref MaxAttempts>'] });
+  });
+
+  test('construct path metadata (cdk synth writes it) names the state machine', () => {
+    const outdir = synth((stack, cluster, taskDefinition) => {
+      const job = new RetryableEcsRunTaskFragment(stack, 'Job', { cluster, taskDefinition, decisionEngine: STATE_MACHINE });
+      new sfn.StateMachine(stack, 'Workflow', { definitionBody: sfn.DefinitionBody.fromChainable(job) });
+    });
+    const file = path.join(outdir, 'ReportStack.template.json');
+    const template = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const machine = Object.keys(template.Resources).find((id) => template.Resources[id].Type === 'AWS::StepFunctions::StateMachine')!;
+    template.Resources[machine].Metadata = { 'aws:cdk:path': 'ReportStack/Jobs/Workflow/Resource' };
+    const alone = path.join(scratchDirectory('explain-template-metadata-'), 'ReportStack.template.json');
+    fs.writeFileSync(alone, JSON.stringify(template));
+
+    expect(onlyRun(alone)).toMatchObject({ run: 'ReportStack/Jobs/Job', runFrom: 'state machine path', statePrefix: 'Job: ' });
+  });
+});
+
+describe('explain --template --failure: what the policy does with a failure', () => {
+  test('a retryable failure: RETRY until the last attempt, which is EXHAUSTED; the wait schedule with full jitter', () => {
+    const run = onlyRun(standaloneApp({
+      maxAttempts: 4, interval: Duration.seconds(20), backoffRate: 2, maxDelay: Duration.seconds(60), retryableExitCodes: [75],
+    }));
+
+    const explanation = explainPolicy(run, failure('sidecar-killed'));
+
+    expect(explanation.reads).toMatchObject({ stopCode: 'EssentialContainerExited', exitCodes: [{ name: 'app', exitCode: 75 }, { name: 'log-router', exitCode: 137 }] });
+    expect(explanation.attempts.map((a) => [a.attempt, a.reached, a.decision, a.rule, a.wait])).toEqual([
+      [1, true, 'RETRY', 'retryableExitCode:75', { minSeconds: 0, maxSeconds: 20 }],
+      [2, true, 'RETRY', 'retryableExitCode:75', { minSeconds: 0, maxSeconds: 40 }],
+      [3, true, 'RETRY', 'retryableExitCode:75', { minSeconds: 0, maxSeconds: 60 }],
+      [4, true, 'EXHAUSTED', 'retryableExitCode:75', undefined],
+    ]);
+    expect(explanation.waitSchedule).toEqual([
+      { beforeAttempt: 2, minSeconds: 0, maxSeconds: 20 },
+      { beforeAttempt: 3, minSeconds: 0, maxSeconds: 40 },
+      { beforeAttempt: 4, minSeconds: 0, maxSeconds: 60 },
+    ]);
+  });
+
+  test('each row is what the decider answers at that attempt', () => {
+    const run = onlyRun(standaloneApp({ maxAttempts: 3, jitterStrategy: sfn.JitterType.NONE }));
+    const explanation = explainPolicy(run, failure('resource-initialization-error'));
+    explanation.attempts.forEach((row) => {
+      const history = row.attempt === 1 ? [] : explanation.attempts.slice(0, row.attempt - 1).map(() => ({}));
+      const decision = decideRetry({ policy: run.policy, attempt: row.attempt, error: failure('resource-initialization-error'), history, random: 0 });
+      expect([row.decision, row.rule, row.wait?.minSeconds ?? 0]).toEqual([
+        decision.retry ? 'RETRY' : decision.retryable ? 'EXHAUSTED' : 'NOT_RETRYABLE', decision.rule, decision.waitSeconds,
+      ]);
+    });
+  });
+
+  test('a permanent failure: NOT_RETRYABLE at every attempt; the run ends at the first', () => {
+    const run = onlyRun(standaloneApp());
+
+    const explanation = explainPolicy(run, failure('cannot-pull-not-found'));
+
+    expect(explanation.attempts.map((a) => [a.attempt, a.reached, a.decision])).toEqual([
+      [1, true, 'NOT_RETRYABLE'], [2, false, 'NOT_RETRYABLE'], [3, false, 'NOT_RETRYABLE'],
+    ]);
+    expect(explanation.attempts[0].rule).toBe('nonRetryableStoppedReason:CannotPullContainerError:*not found*');
+    const text = renderPolicy(explanation, 120);
+    expect(text).toContain('  2 (not reached)  NOT_RETRYABLE');
+    expect(text.replace(/\s+/g, ' ')).toContain('When every attempt fails this way, the run fails at attempt 1 with RetryableEcsRunTask.NotRetryable: Attempt 1 failed with');
+  });
+
+  test('adaptive: out of memory climbs the size ladder attempt by attempt, then stops at the largest size', () => {
+    const run = onlyRun(standaloneApp(adaptiveProps()));
+
+    const explanation = explainPolicy(run, failure('oom-fargate'));
+
+    expect(explanation.attempts.map((a) => [a.attempt, a.placement, a.decision, a.rule])).toEqual([
+      [1, { sizeIndex: 0, capacity: 'primary', size: { cpu: 256, memoryMiB: 512 } }, 'RETRY', 'outOfMemory:escalate to size 1'],
+      [2, { sizeIndex: 1, capacity: 'primary', size: { cpu: 512, memoryMiB: 1024 } }, 'RETRY', 'outOfMemory:escalate to size 2'],
+      [3, { sizeIndex: 2, capacity: 'primary', size: { cpu: 1024, memoryMiB: 2048 } }, 'NOT_RETRYABLE', 'outOfMemoryAtLargestSize'],
+      [4, { sizeIndex: 2, capacity: 'primary', size: { cpu: 1024, memoryMiB: 2048 } }, 'NOT_RETRYABLE', 'outOfMemoryAtLargestSize'],
+    ]);
+    const spot = explainPolicy(run, failure('spot-interruption'));
+    expect(spot.attempts.map((a) => a.placement?.capacity)).toEqual(['primary', 'fallback', 'fallback', 'fallback']);
+  });
+
+  test('the text', () => {
+    const run = onlyRun(standaloneApp({ maxAttempts: 3, interval: Duration.seconds(10), maxDelay: Duration.seconds(30), retryableExitCodes: [75] }));
+
+    const text = renderPolicy(explainPolicy(run, failure('sidecar-killed')), 100);
+
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('Run        ReportStack/NightlyReportJob/Run');
+    expect(lines).toContain('  maxAttempts                 3');
+    expect(lines).toContain('  retryableStoppedReasons     ResourceInitializationError:*');
+    expect(lines).toContain('                              CannotPullContainerError:*');
+    expect(lines).toContain('Failure    exit app=75, log-router=137 · EssentialContainerExited · Essential container in task');
+    expect(text.replace(/\s+/g, ' ')).toContain(
+      'When every attempt fails this way, the run fails at attempt 3 with RetryableEcsRunTask.AttemptsExhausted: Attempt 3 failed with States.TaskFailed: '
+      + 'EssentialContainerExited: Essential container in task exited (exit codes: app=75, log-router=137) [rule: retryableExitCode:75]');
+    const table = lines.slice(lines.indexOf('  Attempt  Decision   Rule                  Wait before the next attempt'));
+    expect(table.slice(0, 4)).toEqual([
+      '  Attempt  Decision   Rule                  Wait before the next attempt',
+      '  1        RETRY      retryableExitCode:75  0–10 s',
+      '  2        RETRY      retryableExitCode:75  0–20 s',
+      '  3        EXHAUSTED  retryableExitCode:75',
+    ]);
+    expect(text).toContain('Wait schedule for any retried failure: before attempt 2: 0–10 s, before attempt 3: 0–20 s.');
+    lines.forEach((line) => expect(line.length).toBeLessThanOrEqual(100));
+  });
+});
+
+describe('reading a failure payload', () => {
+  const cause = failure('spot-interruption').Cause;
+
+  test.each([
+    ['a Catch payload', { Error: 'States.TaskFailed', Cause: cause }],
+    ['taskFailedEventDetails', { resourceType: 'ecs', resource: 'runTask.sync', error: 'States.TaskFailed', cause }],
+    ['a whole TaskFailed event', { timestamp: 1, type: 'TaskFailed', id: 8, previousEventId: 7, taskFailedEventDetails: { resourceType: 'ecs', resource: 'runTask.sync', error: 'States.TaskFailed', cause } }],
+  ])('%s', (_, value) => {
+    expect(readFailure(value)).toEqual({ Error: 'States.TaskFailed', Cause: cause });
+  });
+
+  test('without an error name, it is bad input', () => {
+    expect(inputError(() => readFailure({ Cause: cause }))).toBe(
+      'expected a failure payload: `{"Error": …, "Cause": …}` as a Catch receives it, or a `TaskFailed` event of a history, found an object with the keys "Cause"');
+    expect(inputError(() => readFailure([failure('spot-interruption')]))).toMatch(/found an array of 1 objects$/);
+  });
+});
