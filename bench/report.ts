@@ -525,7 +525,7 @@ function featureSynthSection(synth: SynthScalingResult): string {
       ? ` With the state machine engine an instance grows by ${bytes(sm.both.extraTemplateBytesPerInstance)} with both, to ${bytes(sm.both.marginalTemplateBytesPerInstance)}: `
         + 'the decision expression, in the definition, gains the size ladder and the fallback rules'
         + (expressionCopies(sm.both) > expressionCopies(sm.none)
-          ? `, and the definition holds ${expressionCopies(sm.both)} copies of it instead of ${expressionCopies(sm.none)} (the template has one per instance per copy)`
+          ? `, and each definition carries it ${expressionCopies(sm.both)} times instead of ${expressionCopies(sm.none)}, in the Catch of each ECS task state (the fallback's too)`
           : '')
         + `, so a stack of such jobs fits ${sm.both.maxInstancesUnderTemplateLimit} within 1 MB (${sm.both.maxInstancesUnderTemplateLimitMinified} minified).`
       : ''),
@@ -738,7 +738,7 @@ function herdSection(herd: HerdResult): string {
     ...(sm
       ? ['', 'The state machine engine against the Lambda engine, seed by seed: every number of the outcome (all but the name and the Lambda invocations, '
         + 'which the state machine engine does not make), and each decision of the expression against `decideRetry` on the same attempt, failure, history and '
-        + 'random number (retry, wait, rule and history). Without jitter no random number is drawn, so one seed shows it.',
+        + 'random number (retry, wait, rule and history). Without jitter no wait depends on the random number, so one seed shows it.',
       '',
       table(['jitter', 'seeds', 'outcome equal to the Lambda engine\'s', 'decisions compared', 'decisions that differ'], sm.map((c) => [
         c.jitter, seedsOf(c.seeds), c.identical ? 'yes, every number' : '**no**', thousands(c.decisions.compared), c.decisions.differing,
