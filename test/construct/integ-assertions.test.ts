@@ -5,6 +5,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { RetryErrors } from '../../src';
+import { ATTEMPT_VARIABLE, caseOutcomes, decode, DESCRIBE_TYPE, START_TYPE } from '../integ-support/rehearsal';
 import {
   buildRetryIntegTest,
   caseScript,
@@ -17,16 +18,12 @@ import {
   RetryCase,
   RetryIntegTest,
 } from '../integ-support/retry-cases';
-import { failure, successTask } from '../support/fixtures';
-import { executeLocally, LocalExecution, Outcome, renderedDefinition } from '../support/local-execution';
+import { executeLocally, LocalExecution, renderedDefinition } from '../support/local-execution';
 
 // The integ-tests assertion handler's base class imports the Step Functions client to start waiter
 // executions; these tests only match results locally, so a stub keeps every AWS client out.
 jest.mock('@aws-sdk/client-sfn', () => ({ SFN: class {} }), { virtual: true });
 
-const ATTEMPT_VARIABLE = 'RETRYABLE_ECS_RUN_TASK_ATTEMPT';
-const START_TYPE = 'Custom::DeployAssert@SdkCallStepFunctionsstartExecution';
-const DESCRIBE_TYPE = 'Custom::DeployAssert@SdkCallStepFunctionsdescribeExecution';
 
 /** Synthesized once: the integ app exactly as test/integ.retryable-ecs-run-task.ts builds it. */
 let built: RetryIntegTest;
@@ -41,9 +38,6 @@ beforeAll(() => {
   testTemplate = Template.fromJSON(assembly.getStackArtifact(built.testStack.artifactId).template);
   assertionTemplate = Template.fromJSON(assembly.getStackArtifact(built.assertionStack.artifactId).template);
 });
-
-/** Custom resource properties encode every SDK parameter as JSON. */
-const decode = (value: unknown) => JSON.parse(value as string);
 
 interface CaseResources {
   readonly startId: string;
@@ -290,30 +284,9 @@ describe('integ assertions against locally executed cases', () => {
   });
   afterAll(() => jest.restoreAllMocks());
 
-  /** The ECS outcome of a container exit: success, or the `{ Error, Cause }` of a stopped task. */
-  const outcomeOf = (code: number): Outcome => {
-    if (code === 0) {
-      return { succeed: successTask() };
-    }
-    const base = failure('exit-code-2');
-    const task = JSON.parse(base.Cause);
-    task.Containers = task.Containers.map((c: any) => ({ ...c, Name: CONTAINER_NAME, ExitCode: code }));
-    return { fail: { Error: base.Error, Cause: JSON.stringify(task) } };
-  };
-
-  const scriptExit = (env: Record<string, string>) =>
-    spawnSync('sh', ['-c', caseScript()], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env } }).status as number;
-
   async function executeCase(mode: RetryCase): Promise<LocalExecution> {
     // Outcomes are given up front: the script's exit for attempt 1, 2, ... until it succeeds.
-    const outcomes: Outcome[] = [];
-    for (let attempt = 1; attempt <= INTEG_POLICY.maxAttempts; attempt++) {
-      const code = scriptExit({ [MODE_VARIABLE]: mode, [ATTEMPT_VARIABLE]: String(attempt) });
-      outcomes.push(outcomeOf(code));
-      if (code === 0) {
-        break;
-      }
-    }
+    const outcomes = caseOutcomes(mode);
     const result = await executeLocally(renderedDefinition(built.testStack), { outcomes, input: { mode } });
     // The environment the state machine really passed is the one the outcomes assumed.
     result.runTaskInputs.forEach((input, i) => {

@@ -1,4 +1,3 @@
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
@@ -6,6 +5,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { DecisionEngine, RetryErrors } from '../../src';
 import { evaluateSfnJsonata } from '../engines/support/sfn-jsonata';
+import { ATTEMPT_VARIABLE, caseOutcomes, decode, DESCRIBE_TYPE, START_TYPE } from '../integ-support/rehearsal';
 import {
   buildRetryIntegTest,
   CONTAINER_NAME,
@@ -19,8 +19,7 @@ import {
   RetryIntegTest,
   STATE_MACHINE_ENGINE_INTEG_NAMES,
 } from '../integ-support/retry-cases';
-import { failure, successTask } from '../support/fixtures';
-import { Outcome, renderedDefinition } from '../support/local-execution';
+import { renderedDefinition } from '../support/local-execution';
 import { MiniStack } from '../support/ministack';
 import { deployToMiniStack, executeInMiniStack, MiniStackExecution, MiniStackScenario, runTaskMockConfig } from '../support/ministack-execution';
 
@@ -33,9 +32,6 @@ import { deployToMiniStack, executeInMiniStack, MiniStackExecution, MiniStackSce
 // executions; these tests only match results locally, so a stub keeps every AWS client out.
 jest.mock('@aws-sdk/client-sfn', () => ({ SFN: class {} }), { virtual: true });
 
-const ATTEMPT_VARIABLE = 'RETRYABLE_ECS_RUN_TASK_ATTEMPT';
-const START_TYPE = 'Custom::DeployAssert@SdkCallStepFunctionsstartExecution';
-const DESCRIBE_TYPE = 'Custom::DeployAssert@SdkCallStepFunctionsdescribeExecution';
 const FILTER_LOG_EVENTS_TYPE = 'Custom::DeployAssert@SdkCallCloudWatchLogsfilterLogEvents';
 const METRIC_NAMES = ['AttemptsExhausted', 'NotRetryable', 'Retries'];
 
@@ -58,9 +54,6 @@ beforeAll(() => {
   const lambdaBuilt = buildRetryIntegTest(lambdaApp);
   lambdaAssertionTemplate = Template.fromJSON(lambdaApp.synth().getStackArtifact(lambdaBuilt.assertionStack.artifactId).template);
 });
-
-/** Custom resource properties encode every SDK parameter as JSON. */
-const decode = (value: unknown) => JSON.parse(value as string);
 
 /** The `expected` property of each case's describe call, by case, decoded when `decoded`. */
 function describeExpectations(template: Template, decoded = true): Record<RetryCase, any> {
@@ -234,31 +227,9 @@ describe('the state machine engine\'s integ assertions against cases executed in
   });
   afterAll(() => jest.restoreAllMocks());
 
-  /** The ECS outcome of a container exit: success, or the `{ Error, Cause }` of a stopped task. */
-  const outcomeOf = (code: number): Outcome => {
-    if (code === 0) {
-      return { succeed: successTask() };
-    }
-    const base = failure('exit-code-2');
-    const task = JSON.parse(base.Cause);
-    task.Containers = task.Containers.map((c: any) => ({ ...c, Name: CONTAINER_NAME, ExitCode: code }));
-    return { fail: { Error: base.Error, Cause: JSON.stringify(task) } };
-  };
-
-  const scriptExit = (env: Record<string, string>) =>
-    spawnSync('sh', ['-c', caseScript()], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env } }).status as number;
-
   /** The outcomes of a case: the script's exit for attempt 1, 2, ... until it succeeds. */
   function scenario(mode: RetryCase): MiniStackScenario {
-    const outcomes: Outcome[] = [];
-    for (let attempt = 1; attempt <= INTEG_POLICY.maxAttempts; attempt++) {
-      const code = scriptExit({ [MODE_VARIABLE]: mode, [ATTEMPT_VARIABLE]: String(attempt) });
-      outcomes.push(outcomeOf(code));
-      if (code === 0) {
-        break;
-      }
-    }
-    return { outcomes, input: { mode } };
+    return { outcomes: caseOutcomes(mode), input: { mode } };
   }
 
   /** What DescribeExecution returns for a finished execution (SDK v3 shape). */
