@@ -5,7 +5,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { RetryErrors } from '../../src';
-import { ATTEMPT_VARIABLE, caseOutcomes, decode, DESCRIBE_TYPE, START_TYPE } from '../integ-support/rehearsal';
+import { ATTEMPT_VARIABLE, caseOutcomes, decode, DESCRIBE_TYPE, DescribeExecutionResponse, describeResponse, matches, START_TYPE } from '../integ-support/rehearsal';
 import {
   buildRetryIntegTest,
   caseScript,
@@ -294,46 +294,6 @@ describe('integ assertions against locally executed cases', () => {
       expect(env).toEqual([{ Name: MODE_VARIABLE, Value: mode }, { Name: ATTEMPT_VARIABLE, Value: String(i + 1) }]);
     });
     return result;
-  }
-
-  /** The fields of a DescribeExecution response (SDK v3 shape) that the expectations can see. */
-  interface DescribeExecutionResponse {
-    readonly executionArn: string;
-    readonly stateMachineArn: string;
-    readonly name: string;
-    readonly status: string;
-    readonly startDate: Date;
-    readonly stopDate?: Date;
-    readonly input: string;
-    readonly output?: string;
-    readonly error?: string;
-    readonly cause?: string;
-  }
-
-  /** What DescribeExecution returns for a finished execution. */
-  const describeResponse = (mode: RetryCase, result: LocalExecution): DescribeExecutionResponse => ({
-    executionArn: `arn:aws:states:us-east-1:123456789012:execution:Job:${mode}`,
-    stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:Job',
-    name: mode,
-    status: result.status,
-    startDate: new Date(0),
-    stopDate: new Date(1000),
-    input: JSON.stringify({ mode }),
-    ...(result.status === 'SUCCEEDED' ? { output: JSON.stringify(result.output) } : { error: result.error, cause: result.cause }),
-  });
-
-  /** Runs integ-tests-alpha's assertion handler, as its waiter Lambda function would. */
-  async function matches(expected: string, actual: unknown): Promise<boolean> {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { AssertionHandler } = require('@aws-cdk/integ-tests-alpha/lib/assertions/providers/lambda-handler/assertion');
-    const handler = new AssertionHandler({
-      RequestType: 'Create',
-      ResourceType: 'Custom::DeployAssert@AssertEquals',
-      LogicalResourceId: 'Assertion',
-      ResourceProperties: { ServiceToken: 'local', actual, expected },
-    }, { getRemainingTimeInMillis: () => 60_000 });
-    const result = await handler.handleIsComplete();
-    return result.failed !== true && JSON.parse(result.assertion).status === 'success';
   }
 
   let responses: Record<RetryCase, DescribeExecutionResponse>;

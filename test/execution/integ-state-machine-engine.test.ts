@@ -5,7 +5,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { DecisionEngine, RetryErrors } from '../../src';
 import { evaluateSfnJsonata } from '../engines/support/sfn-jsonata';
-import { ATTEMPT_VARIABLE, caseOutcomes, decode, DESCRIBE_TYPE, START_TYPE } from '../integ-support/rehearsal';
+import { ATTEMPT_VARIABLE, caseOutcomes, decode, DESCRIBE_TYPE, describeResponse, matches, START_TYPE } from '../integ-support/rehearsal';
 import {
   buildRetryIntegTest,
   CONTAINER_NAME,
@@ -232,18 +232,6 @@ describe('the state machine engine\'s integ assertions against cases executed in
     return { outcomes: caseOutcomes(mode), input: { mode } };
   }
 
-  /** What DescribeExecution returns for a finished execution (SDK v3 shape). */
-  const describeResponse = (mode: RetryCase, result: MiniStackExecution) => ({
-    executionArn: `arn:aws:states:us-east-1:123456789012:execution:Job:${mode}`,
-    stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:Job',
-    name: mode,
-    status: result.status,
-    startDate: new Date(0),
-    stopDate: new Date(1000),
-    input: JSON.stringify({ mode }),
-    ...(result.status === 'SUCCEEDED' ? { output: JSON.stringify(result.output) } : { error: result.error, cause: result.cause }),
-  });
-
   /**
    * The log event Step Functions writes for a history event at level ALL without execution data:
    * one JSON object with the event type in `type` and the event's details, less input and output,
@@ -275,20 +263,6 @@ describe('the state machine engine\'s integ assertions against cases executed in
     }
     const names = [...shape[2].matchAll(/\$\.details\.name = "([^"]*)"/g)].map((m) => m[1]);
     return message.type === shape[1] && names.includes(message.details?.name);
-  }
-
-  /** Runs integ-tests-alpha's assertion handler, as its waiter Lambda function would. */
-  async function matches(expected: string, actual: unknown): Promise<boolean> {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { AssertionHandler } = require('@aws-cdk/integ-tests-alpha/lib/assertions/providers/lambda-handler/assertion');
-    const handler = new AssertionHandler({
-      RequestType: 'Create',
-      ResourceType: 'Custom::DeployAssert@AssertEquals',
-      LogicalResourceId: 'Assertion',
-      ResourceProperties: { ServiceToken: 'local', actual, expected },
-    }, { getRemainingTimeInMillis: () => 60_000 });
-    const result = await handler.handleIsComplete();
-    return result.failed !== true && JSON.parse(result.assertion).status === 'success';
   }
 
   let ministack: MiniStack | undefined;

@@ -43,3 +43,47 @@ export function caseOutcomes(mode: RetryCase): Outcome[] {
   }
   return outcomes;
 }
+
+/** The fields of a DescribeExecution response (SDK v3 shape) that the expectations can see. */
+export interface DescribeExecutionResponse {
+  readonly executionArn: string;
+  readonly stateMachineArn: string;
+  readonly name: string;
+  readonly status: string;
+  readonly startDate: Date;
+  readonly stopDate?: Date;
+  readonly input: string;
+  readonly output?: string;
+  readonly error?: string;
+  readonly cause?: string;
+}
+
+/** What DescribeExecution returns for a finished execution of a case, from how it ended. */
+export function describeResponse(
+  mode: RetryCase, result: { status: string; output?: unknown; error?: string; cause?: string },
+): DescribeExecutionResponse {
+  return {
+    executionArn: `arn:aws:states:us-east-1:123456789012:execution:Job:${mode}`,
+    stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:Job',
+    name: mode,
+    status: result.status,
+    startDate: new Date(0),
+    stopDate: new Date(1000),
+    input: JSON.stringify({ mode }),
+    ...(result.status === 'SUCCEEDED' ? { output: JSON.stringify(result.output) } : { error: result.error, cause: result.cause }),
+  };
+}
+
+/** Runs integ-tests-alpha's assertion handler on `actual`, as its waiter Lambda function would. */
+export async function matches(expected: string, actual: unknown): Promise<boolean> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { AssertionHandler } = require('@aws-cdk/integ-tests-alpha/lib/assertions/providers/lambda-handler/assertion');
+  const handler = new AssertionHandler({
+    RequestType: 'Create',
+    ResourceType: 'Custom::DeployAssert@AssertEquals',
+    LogicalResourceId: 'Assertion',
+    ResourceProperties: { ServiceToken: 'local', actual, expected },
+  }, { getRemainingTimeInMillis: () => 60_000 });
+  const result = await handler.handleIsComplete();
+  return result.failed !== true && JSON.parse(result.assertion).status === 'success';
+}
