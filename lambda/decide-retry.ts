@@ -1,28 +1,18 @@
 import { globMatches } from './glob';
+import { readJson } from './json-text';
 import { salvageStoppedTask } from './truncated-cause';
+import {
+  BRIEF_NAME_LENGTH, BRIEF_RULE_LENGTH, MAX_CONTAINER_NAME_LENGTH, MAX_NAME_LENGTH, MAX_READ_CONTAINERS, MAX_REASON_LENGTH, MAX_RULE_LENGTH,
+  WHOLE_LATEST_ENTRIES,
+} from '../src/decider/history-bounds';
 import { MAX_ATTEMPTS_LIMIT, MAX_DELAY_LIMIT_SECONDS } from '../src/decider/wire';
 import type {
   AttemptRecord, Capacity, ContainerExit, Decision, DeciderPolicy, FallbackRules, NextAttempt, Placement, RenderedSize,
 } from '../src/decider/wire';
 import { backoffSeconds } from '../src/policy/backoff';
 
-/** Re-exported for the tests and the bench, which know the formula as the decider's. */
-export { backoffSeconds };
-
-/**
- * Stopped reasons and container reasons are cut to this many characters in the history and the
- * cause, which bounds the state a run of `MAX_ATTEMPTS_LIMIT` attempts carries (README, "Payload
- * bound").
- */
-export const MAX_REASON_LENGTH = 384;
-/**
- * At most this many containers' exit codes are recorded, and reasons read, per attempt (ECS allows
- * 10 per task).
- */
-export const MAX_RECORDED_CONTAINERS = 10;
-/** At most this many `Failures` of a RunTask answer are read (RunTask starts at most 10 tasks). */
-export const MAX_READ_FAILURES = 10;
-const MAX_NAME_LENGTH = 255;
+/** Re-exported for the tests and the bench, which know the formula and the bounds as the decider's. */
+export { backoffSeconds, MAX_REASON_LENGTH };
 
 /** Everything the decision depends on. `random` is a number in [0, 1) used for jitter. */
 export interface DecideRetryInput {
@@ -97,7 +87,7 @@ export function decideRetry(input: DecideRetryInput): Decision {
     ...(stoppedReason === undefined ? {} : { stoppedReason }),
     ...(containerReason === undefined ? {} : { containerReason: truncate(containerReason, reasonLength) }),
     exitCodes: task?.exits ?? [],
-    rule,
+    rule: truncate(rule, MAX_RULE_LENGTH),
     retryable,
     waitSeconds,
     ...(size === undefined ? {} : { size: { cpu: size.cpu, memoryMiB: size.memoryMiB } }),
@@ -105,9 +95,9 @@ export function decideRetry(input: DecideRetryInput): Decision {
   };
 
   // The state machine stops after maxAttempts, so the history never needs more entries than that.
-  const history = [...normalizeHistory(input.history, policy.maxAttempts - 1), record];
+  const history = shapeHistory([...normalizeHistory(input.history, policy.maxAttempts - 1), record]);
   const cause = describe(record, input.error, task, placed ? placement : undefined);
-  const decision = { retryable, retry, waitSeconds, rule, history, cause };
+  const decision = { retryable, retry, waitSeconds, rule: record.rule, history, cause };
   if (!placed) {
     return decision;
   }
@@ -233,16 +223,16 @@ function matchReasons(patterns: string[], task: StoppedTask): ReasonMatch | unde
 function errorCauseTexts(cause: unknown): string[] {
   let parsed: unknown = cause;
   if (typeof cause === 'string') {
-    try {
-      parsed = JSON.parse(cause);
-    } catch {
+    const json = readJson(cause);
+    if (json === undefined) {
       return [cause];
     }
+    parsed = json.value;
   }
   // Step Functions writes RunTask's answer in PascalCase; the ECS API itself uses camelCase.
   const failures = field(parsed, 'Failures') ?? field(parsed, 'failures');
   if (Array.isArray(failures)) {
-    return failures.slice(0, MAX_READ_FAILURES).flatMap((failure) =>
+    return failures.slice(0, MAX_READ_CONTAINERS).flatMap((failure) =>
       ['Reason', 'reason', 'Detail', 'detail'].map((key) => stringField(failure, key)).filter((text): text is string => text !== undefined));
   }
   return typeof cause === 'string' ? [cause] : [];
@@ -255,9 +245,8 @@ function errorCauseTexts(cause: unknown): string[] {
 function parseStoppedTask(cause: unknown): StoppedTask | undefined {
   let parsed: unknown = cause;
   if (typeof cause === 'string') {
-    try {
-      parsed = JSON.parse(cause);
-    } catch {
+    const json = readJson(cause);
+    if (json === undefined) {
       const salvaged = salvageStoppedTask(cause);
       return salvaged && {
         stopCode: salvaged.stopCode,
@@ -266,6 +255,7 @@ function parseStoppedTask(cause: unknown): StoppedTask | undefined {
         exits: containerExits(salvaged.containers),
       };
     }
+    parsed = json.value;
   }
   if (!isRecord(parsed)) {
     return undefined;
@@ -280,30 +270,27 @@ function parseStoppedTask(cause: unknown): StoppedTask | undefined {
   return { stopCode, stoppedReason, containerReasons: containerReasons(containers), exits: containerExits(containers) };
 }
 
+/** The non-empty reasons of the first `MAX_READ_CONTAINERS` containers. */
 function containerReasons(containers: unknown): string[] {
   if (!Array.isArray(containers)) {
     return [];
   }
-  return containers.slice(0, MAX_RECORDED_CONTAINERS)
+  return containers.slice(0, MAX_READ_CONTAINERS)
     .map((container) => stringField(container, 'Reason'))
     .filter((reason): reason is string => reason !== undefined && reason !== '');
 }
 
+/** The integer exit codes of the first `MAX_READ_CONTAINERS` containers, by container name. */
 function containerExits(containers: unknown): ContainerExit[] {
   if (!Array.isArray(containers)) {
     return [];
   }
-  const exits: ContainerExit[] = [];
-  for (const container of containers) {
+  return containers.slice(0, MAX_READ_CONTAINERS).flatMap((container) => {
     const exitCode = field(container, 'ExitCode');
-    if (typeof exitCode === 'number' && Number.isInteger(exitCode)) {
-      exits.push({ name: truncate(stringField(container, 'Name') ?? '', MAX_NAME_LENGTH), exitCode });
-      if (exits.length === MAX_RECORDED_CONTAINERS) {
-        break;
-      }
-    }
-  }
-  return exits;
+    return typeof exitCode === 'number' && Number.isInteger(exitCode)
+      ? [{ name: truncate(stringField(container, 'Name') ?? '', MAX_CONTAINER_NAME_LENGTH), exitCode }]
+      : [];
+  });
 }
 
 function describe(record: AttemptRecord, error: unknown, task: StoppedTask | undefined, placement: Placement | undefined): string {
@@ -421,15 +408,43 @@ function normalizeHistory(raw: unknown, keep: number): AttemptRecord[] {
       ...(containerReason === undefined ? {} : { containerReason: truncate(containerReason, reasonLength) }),
       exitCodes: listOf(entry.exitCodes, isRecord)
         .filter((e) => Number.isInteger(e.exitCode))
-        .slice(0, MAX_RECORDED_CONTAINERS)
-        .map((e) => ({ name: truncate(stringField(e, 'name') ?? '', MAX_NAME_LENGTH), exitCode: e.exitCode as number })),
-      rule: truncate(stringField(entry, 'rule') ?? 'unknown', MAX_NAME_LENGTH + 64),
+        .slice(0, MAX_READ_CONTAINERS)
+        .map((e) => ({ name: truncate(stringField(e, 'name') ?? '', MAX_CONTAINER_NAME_LENGTH), exitCode: e.exitCode as number })),
+      rule: truncate(stringField(entry, 'rule') ?? 'unknown', MAX_RULE_LENGTH),
       retryable: entry.retryable === true,
       waitSeconds: numberAtLeast(entry.waitSeconds, 0, 0),
       ...(size === undefined ? {} : { size }),
       ...(capacity === undefined ? {} : { capacity }),
+      ...(entry.shortened === true ? { shortened: true } : {}),
     };
   });
+}
+
+/**
+ * Bounds a history's total size, not only its entries': the first entry and the latest
+ * `WHOLE_LATEST_ENTRIES` stay whole, and every entry between them is made brief.
+ */
+function shapeHistory(history: AttemptRecord[]): AttemptRecord[] {
+  return history.map((entry, i) => (i === 0 || i >= history.length - WHOLE_LATEST_ENTRIES ? entry : brief(entry)));
+}
+
+/**
+ * What a history keeps of an attempt that is neither the first nor one of the latest: what
+ * decided and what followed, without the reasons and exit codes, marked `shortened`.
+ */
+function brief(entry: AttemptRecord): AttemptRecord {
+  return {
+    attempt: entry.attempt,
+    error: truncate(entry.error, BRIEF_NAME_LENGTH),
+    ...(entry.stopCode === undefined ? {} : { stopCode: truncate(entry.stopCode, BRIEF_NAME_LENGTH) }),
+    exitCodes: [],
+    rule: truncate(entry.rule, BRIEF_RULE_LENGTH),
+    retryable: entry.retryable,
+    waitSeconds: entry.waitSeconds,
+    ...(entry.size === undefined ? {} : { size: entry.size }),
+    ...(entry.capacity === undefined ? {} : { capacity: entry.capacity }),
+    shortened: true,
+  };
 }
 
 function recordedSize(raw: unknown): AttemptRecord['size'] {

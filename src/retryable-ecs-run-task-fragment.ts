@@ -15,6 +15,7 @@ import { checkJsonataSupport } from './engines/state-machine/jsonata-support';
 import { RunLogMetrics, RunMetricName, runMetricNamespace } from './engines/state-machine/log-metrics';
 import { renderRetryPolicy, wholeSeconds } from './policy/render-retry-policy';
 import { RetryDefaults } from './policy/retry-defaults';
+import { rejectPolicyTokens } from './policy/synth-time-policy';
 import { warnAboutRiskyPolicy } from './policy/risky-policy-warnings';
 import { RetryableEcsRunTaskOptions } from './retryable-ecs-run-task-options';
 import { AdaptivePlacement } from './run-task/adaptive-placement';
@@ -93,6 +94,9 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
   constructor(scope: Construct, id: string, props: RetryableEcsRunTaskFragmentProps) {
     super(scope, id);
 
+    if (props.decisionEngine === DecisionEngine.STATE_MACHINE) {
+      rejectPolicyTokens(props);
+    }
     const policy = renderRetryPolicy(props);
     const resultPath = props.resultPath ?? RetryDefaults.RESULT_PATH;
     if (!RESULT_PATH_PATTERN.test(resultPath)) {

@@ -91,6 +91,11 @@ export interface AttemptRecord {
   readonly size?: { readonly cpu: number; readonly memoryMiB: number };
   /** The launch target this attempt ran on; only with a size ladder or a fallback launch target. */
   readonly capacity?: Capacity;
+  /**
+   * True for an entry that a long history keeps brief: neither the first nor one of the latest
+   * (`history-bounds.ts`). It keeps what decided, not the reasons and exit codes.
+   */
+  readonly shortened?: boolean;
 }
 
 /** A container's exit code. */

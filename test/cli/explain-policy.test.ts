@@ -230,13 +230,11 @@ describe('explain --template: the runs of the STATE_MACHINE engine', () => {
       .toBe('Run        Load (named by its states "Load: …": the template does not name the run)');
   });
 
-  test('a value only deploy knows: a number token in the Comment stays a placeholder', () => {
-    const outdir = synth((stack, cluster, taskDefinition) => {
+  test('a value only deploy knows: the STATE_MACHINE engine refuses it at synth, naming the prop', () => {
+    expect(() => synth((stack, cluster, taskDefinition) => {
       const attempts = new CfnParameter(stack, 'MaxAttempts', { type: 'Number', default: 3 });
       new RetryableEcsRunTask(stack, 'Job', { cluster, taskDefinition, decisionEngine: STATE_MACHINE, maxAttempts: attempts.valueAsNumber });
-    });
-    const run = onlyRun(outdir);
-    expect(run).toMatchObject({ run: 'ReportStack/Job/Run', engine: 'STATE_MACHINE', policy: { maxAttempts: '<Ref MaxAttempts>' }, unresolved: ['<Ref MaxAttempts>'] });
+    })).toThrow(/^`maxAttempts` is a token, but `decisionEngine: DecisionEngine.STATE_MACHINE` compiles the retry policy/);
   });
 
   test('construct path metadata (cdk synth writes it) names the state machine', () => {

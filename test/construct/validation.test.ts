@@ -3,7 +3,7 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { RetryableEcsRunTask, RetryableEcsRunTaskProps, TaskStopCode } from '../../src';
+import { DecisionEngine, RetryableEcsRunTask, RetryableEcsRunTaskProps, TaskStopCode } from '../../src';
 import { renderedDefinition } from '../support/local-execution';
 import { testEnvironment } from '../support/stack';
 
@@ -79,6 +79,31 @@ describe('synth-time validation names the prop and the value received', () => {
   test('unresolved tokens are left alone', () => {
     const later = Token.asNumber(Lazy.number({ produce: () => 4 }));
     expect(create({ maxAttempts: later, backoffRate: later, retryableExitCodes: [later] })).not.toThrow();
+  });
+});
+
+describe('a policy given as tokens, on DecisionEngine.STATE_MACHINE', () => {
+  const later = Token.asNumber(Lazy.number({ produce: () => 4 }));
+  const laterText = Lazy.string({ produce: () => 'CannotPullContainerError:*' });
+  test.each<[string, Partial<RetryableEcsRunTaskProps>]>([
+    ['maxAttempts', { maxAttempts: later }],
+    ['backoffRate', { backoffRate: later }],
+    ['interval', { interval: Duration.seconds(later) }],
+    ['maxDelay', { maxDelay: Duration.seconds(later) }],
+    ['retryableExitCodes[1]', { retryableExitCodes: [1, later] }],
+    ['retryableStoppedReasons[0]', { retryableStoppedReasons: [laterText] }],
+    ['nonRetryableStoppedReasons[0]', { nonRetryableStoppedReasons: [laterText] }],
+    ['retryableErrors[0]', { retryableErrors: [laterText] }],
+    ['nonRetryableErrorCauses[0]', { nonRetryableErrorCauses: [laterText] }],
+    ['fallbackStoppedReasons[0]', { fallbackStoppedReasons: [laterText] }],
+    ['fallbackErrorCauses[0]', { fallbackErrorCauses: [laterText] }],
+    ['retryableErrors', { retryableErrors: Token.asList(Lazy.list({ produce: () => ['E'] })) }],
+  ])('%s fails at synth, naming the prop', (prop, props) => {
+    const escaped = prop.replace(/[[\]]/g, '\\$&');
+    expect(create({ ...props, decisionEngine: DecisionEngine.STATE_MACHINE }))
+      .toThrow(new RegExp(`^\`${escaped}\` is a token, but \`decisionEngine: DecisionEngine.STATE_MACHINE\` compiles the retry policy .* or use \`DecisionEngine.LAMBDA\``));
+    // The Lambda engine reads its policy at run time: the same props synthesize there.
+    expect(create(props)).not.toThrow();
   });
 });
 

@@ -304,6 +304,56 @@ describe('history and cause', () => {
     expect((history as any[]).map((h) => h.attempt)).toEqual([4, 5, 6]);
   });
 
+  test('a long history keeps the first and the latest two entries whole, and the others brief', () => {
+    const policy = { ...defaults, maxAttempts: 6, jitter: 'NONE' };
+    let history: unknown = [];
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      history = decideRetry({ policy, attempt, error: failure('sidecar-killed'), history, random: 0 }).history;
+    }
+    const entries = history as any[];
+    expect(entries.map((h) => h.attempt)).toEqual([1, 2, 3, 4, 5]);
+    expect(entries.map((h) => h.shortened === true)).toEqual([false, true, true, false, false]);
+    for (const whole of [entries[0], entries[3], entries[4]]) {
+      expect(whole).toMatchObject({ stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited' });
+      expect(whole.exitCodes).toHaveLength(2);
+    }
+    // What decided stays; the reasons and exit codes go.
+    expect(entries[1]).toEqual({
+      attempt: 2, error: 'States.TaskFailed', stopCode: 'EssentialContainerExited', exitCodes: [], rule: 'noRetryableMatch', retryable: false, waitSeconds: 0, shortened: true,
+    });
+  });
+
+  test('a brief entry cuts its names and rule, and stays as it is when read again', () => {
+    const long = { attempt: 2, error: `E${'e'.repeat(300)}`, stopCode: `S${'s'.repeat(300)}`, exitCodes: [{ name: 'app', exitCode: 1 }], rule: `r${'x'.repeat(400)}`, retryable: true, waitSeconds: 3 };
+    const first = { attempt: 1, error: 'E', exitCodes: [], rule: 'r', retryable: true, waitSeconds: 1 };
+    const policy = { ...defaults, maxAttempts: 10 };
+    const once = decideRetry({ policy, attempt: 4, error: failure('spot-interruption'), history: [first, long, first], random: 0 }).history;
+    expect(once[1].error).toHaveLength(32);
+    expect(once[1].stopCode).toHaveLength(32);
+    expect(once[1].rule).toHaveLength(64);
+    expect(once[1].rule).toMatch(/^rx+…\[\d+ chars cut\]…x+$/);
+    const twice = decideRetry({ policy, attempt: 5, error: failure('spot-interruption'), history: once, random: 0 }).history;
+    expect(twice[1]).toEqual(once[1]);
+  });
+
+  test('exit codes come from the first 10 containers, with names cut to 64 characters', () => {
+    const containers = [...Array(12).keys()].map((i) => ({ Name: `${'n'.repeat(100)}${i}`, ExitCode: i, LastStatus: 'STOPPED' }));
+    const error = { Error: 'States.TaskFailed', Cause: JSON.stringify({ StopCode: 'EssentialContainerExited', Containers: [{ Name: 'no-exit' }, ...containers] }) };
+    const decision = decideRetry({ policy: defaults, attempt: 1, error, random: 0 });
+    expect(decision.history[0].exitCodes.map((e) => e.exitCode)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(decision.history[0].exitCodes.every((e) => [...e.name].length === 64)).toBe(true);
+  });
+
+  test('the rule is cut to 319 characters, in the history and the decision', () => {
+    const pattern = `ResourceInitializationError:${'*x'.repeat(300)}*`;
+    const error = withStoppedReason(failure('resource-initialization-error'), `ResourceInitializationError: ${'x'.repeat(400)}`);
+    const policy = { ...defaults, retryableStopCodes: [], retryableStoppedReasons: [pattern] };
+    const decision = decideRetry({ policy, attempt: 1, error, random: 0 });
+    expect([...decision.rule]).toHaveLength(319);
+    expect(decision.history[0].rule).toBe(decision.rule);
+    expect(decision.cause).toContain(`[rule: ${decision.rule}]`);
+  });
+
   test('a cause without a task names the error and its cause text', () => {
     const decision = decideRetry({ policy: defaults, attempt: 2, error: failure('ecs-api-throttled'), random: 0 });
     expect(decision.cause).toMatch(/^Attempt 2 failed with ECS.AmazonECSException: Rate exceeded .* \[rule: retryableError:ECS.AmazonECSException\]$/);
@@ -662,7 +712,8 @@ describe('placement input', () => {
     ];
     const decision = decideRetry({ policy: { ...policy, maxAttempts: 5 }, attempt: 4, error: failure('spot-interruption'), history, random: 0 });
     expect(decision.history[0]).toEqual({ ...entry, size: { cpu: 256, memoryMiB: 512 }, capacity: 'fallback' });
-    expect(decision.history[1]).toEqual(entry);
+    // The second of four entries is neither the first nor one of the latest two: it is brief.
+    expect(decision.history[1]).toEqual({ ...entry, shortened: true });
     expect(decision.history[2]).toEqual(entry);
   });
 });

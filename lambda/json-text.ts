@@ -1,0 +1,28 @@
+import { JsonSyntax, MAX_JSON_DEPTH } from '../src/decider/cause-syntax';
+
+const STRING = new RegExp(JsonSyntax.STRING, 'g');
+const SCALAR = new RegExp(JsonSyntax.SCALAR, 'g');
+const WHITESPACE = new RegExp(JsonSyntax.WHITESPACE, 'g');
+const NOT_SKELETON = new RegExp(JsonSyntax.NOT_SKELETON);
+const COLLAPSE = new RegExp(JsonSyntax.COLLAPSE, 'g');
+
+/**
+ * The value of a JSON text, or undefined when it is not JSON that both decision engines read:
+ * what `JSON.parse` accepts, nested at most `MAX_JSON_DEPTH` deep, with no number that could
+ * overflow to infinity. The JSONata engine runs the same regular expressions (`JsonSyntax`), so
+ * the two agree on every text.
+ */
+export function readJson(text: string): { readonly value: unknown } | undefined {
+  let skeleton = text.replace(STRING, JsonSyntax.STRING_REPLACEMENT);
+  if (skeleton.includes('"')) {
+    return undefined;
+  }
+  skeleton = skeleton.replace(SCALAR, '#').replace(WHITESPACE, '');
+  if (NOT_SKELETON.test(skeleton)) {
+    return undefined;
+  }
+  for (let pass = 0; pass < MAX_JSON_DEPTH && skeleton.length > 1; pass++) {
+    skeleton = skeleton.replace(COLLAPSE, '#');
+  }
+  return skeleton === '~' || skeleton === '#' ? { value: JSON.parse(text) } : undefined;
+}

@@ -1,0 +1,111 @@
+/**
+ * How both decision engines read the Cause of a failed attempt: the regular expressions that say
+ * whether a Cause is JSON they read, and that find what survives of a Cause cut short.
+ *
+ * One source serves both engines. The Lambda decider compiles these sources with `RegExp`; the
+ * JSONata engine writes them into its decision expression as regex literals, which JSONata
+ * compiles with the same `RegExp`. So the two read every Cause alike by construction, and the
+ * differential tests check it.
+ *
+ * Every source is linear in the text it reads: no nested quantifier can match one character in
+ * two ways, so a failed match backtracks over each character a bounded number of times. Each is
+ * also safe in a JSONata regex literal, whose scanner ends the literal at an unescaped `/` and
+ * misreads a backslash before a bracket: a literal backslash, slash or bracket is written
+ * `\u005c`, `\u002f`, `\u005b` or `\u005d`, which `RegExp` reads as that character.
+ *
+ * Nothing here is part of the library's public API.
+ */
+
+/**
+ * How deeply a Cause may nest for the engines to read it as JSON. A task description nests 5
+ * levels; a deeper Cause is read the way a Cause cut short is.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * How deeply the `Containers` array of a Cause cut short may nest for the engines to read it:
+ * the array, a container, its network bindings and a binding are 4 levels.
+ */
+export const MAX_CONTAINERS_DEPTH = 6;
+
+const BACKSLASH = '\\u005c';
+const OPEN = '\\u005b';
+const CLOSE = '\\u005d';
+
+/** The body of a JSON string as `JSON.parse` accepts it. */
+const STRING_BODY = `[^"${BACKSLASH}\\u0000-\\u001f]*(?:${BACKSLASH}(?:["${BACKSLASH}\\u002fbfnrt]|u[0-9a-fA-F]{4})[^"${BACKSLASH}\\u0000-\\u001f]*)*`;
+
+/**
+ * Whether a Cause is JSON, in four steps, each one pass over the text:
+ *
+ * 1. `STRING` → `STRING_REPLACEMENT`: every valid string becomes `~`. A `"` left over means a
+ *    string that `JSON.parse` would refuse: a valid string can only start where the previous one
+ *    ended. The first string that is not valid takes the rest of the text with it (group 1, kept
+ *    after its `~`), so that the scan never starts again at each quote inside it: a Cause of
+ *    escaped quotes cut short would otherwise cost time quadratic in its length. A `~` or `#`
+ *    outside any string (group 2) is kept after a `~` too: no JSON holds one there, and the
+ *    placeholders must not be mistaken for it.
+ * 2. `SCALAR` → `#`: numbers and literals. A number that `$parse` could overflow to infinity,
+ *    which JSONata refuses, is left alone and so makes the text unreadable: more than 200 integer
+ *    digits, or a positive exponent of 3 digits unless one integer digit and an exponent of at
+ *    most 307. Every finite double below 1e308 in magnitude, as JSON writes it, is read.
+ * 3. `WHITESPACE` → nothing, then any character outside `SKELETON` means not JSON.
+ * 4. `COLLAPSE` → `#`, `MAX_JSON_DEPTH` times: each pass turns the innermost arrays and objects
+ *    that hold only placeholders into one. JSON within the depth ends as a single `~` or `#`.
+ */
+export const JsonSyntax = {
+  STRING: `"${STRING_BODY}"|("[\\s\\S]*)|([~#])`,
+  STRING_REPLACEMENT: '~$1$2',
+  SCALAR: '-?[0-9](?:\\.[0-9]+)?[eE]\\+?(?:[12][0-9]{2}|30[0-7])(?![0-9])|-?(?:0|[1-9][0-9]{0,199})(?:\\.[0-9]+)?(?:[eE](?:-[0-9]+|\\+?[0-9]{1,2}))?|true|false|null',
+  WHITESPACE: '[ \\t\\n\\r]+',
+  NOT_SKELETON: `[^~#{}${OPEN}${CLOSE},:]`,
+  COLLAPSE: `\\{(?:~:[~#](?:,~:[~#])*)?\\}|${OPEN}(?:[~#](?:,[~#])*)?${CLOSE}`,
+  /** A whole text that is the body of a valid JSON string, to decode with `$parse('"' & body & '"')`. */
+  STRING_BODY: `^${STRING_BODY}$`,
+} as const;
+
+/** Any JSON string, valid or not: what a bracket scan skips. */
+const ANY_STRING = `"[^"${BACKSLASH}]*(?:${BACKSLASH}[\\s\\S][^"${BACKSLASH}]*)*"`;
+/** Anything but a quote or a bracket. */
+const PLAIN = `[^"${OPEN}${CLOSE}{}]`;
+
+/**
+ * An array or object that closes within `depth` levels, its strings skipped: what a bracket scan
+ * from its opening bracket to the one that closes it reads. Brackets of either kind count alike,
+ * as they do for a scan; whether the result is JSON is `JsonSyntax`'s question.
+ */
+function balanced(depth: number): string {
+  let inner = '';
+  for (let level = 1; level <= depth; level++) {
+    const nested = level === 1 ? ANY_STRING : `${ANY_STRING}|${inner}`;
+    inner = `[${OPEN}{]${PLAIN}*(?:(?:${nested})${PLAIN}*)*[${CLOSE}}]`;
+  }
+  return inner;
+}
+
+/**
+ * What survives of a stopped-task description that Step Functions cut at 32,768 characters. ECS
+ * writes the fields in alphabetical order, so the stop code and the containers come before the
+ * cut in practice, and the stopped reason survives in part.
+ */
+export const CutCauseSyntax = {
+  /** A Cause that is an object: only those are salvaged. */
+  OBJECT_START: '^\\s*\\{',
+  /** The first `"StopCode": "…`: group 1 the raw value, group 2 the closing quote unless cut. */
+  STOP_CODE: stringValue('StopCode'),
+  /** The first `"StoppedReason": "…`, as `STOP_CODE`. */
+  STOPPED_REASON: stringValue('StoppedReason'),
+  /** The first `"Containers": [`: group 1 the text from its bracket on. */
+  CONTAINERS_START: `"Containers"\\s*:\\s*(${OPEN}[\\s\\S]*)`,
+  /** The containers array at the start of `CONTAINERS_START`'s group, when it closes. */
+  CONTAINERS: `^${balanced(MAX_CONTAINERS_DEPTH)}`,
+  /** A partial escape at the end of a cut string value, dropped before decoding. */
+  PARTIAL_ESCAPE: `${BACKSLASH}(u[0-9a-fA-F]{0,3})?$`,
+} as const;
+
+function stringValue(key: string): string {
+  return `"${key}"\\s*:\\s*"([^"${BACKSLASH}]*(?:${BACKSLASH}[\\s\\S][^"${BACKSLASH}]*)*)(")?`;
+}
+
+/** Marks a string value that the cut ended. */
+export const CUT_MARKER = '…[cause cut short]';

@@ -1,0 +1,55 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import { RetryPolicyProps } from './retry-policy-props';
+
+/**
+ * Rejects a retry policy that `DecisionEngine.STATE_MACHINE` cannot compile: that engine writes
+ * every policy value into the state machine at synth time, so a token (a `CfnParameter`, an
+ * imported value) would become a broken wait table or a placeholder in a regex. Each prop given
+ * as a token fails here, named; the Lambda engine reads its policy at run time and takes tokens.
+ */
+export function rejectPolicyTokens(props: RetryPolicyProps): void {
+  const numbers: Array<[string, number | undefined]> = [
+    ['maxAttempts', props.maxAttempts],
+    ['backoffRate', props.backoffRate],
+  ];
+  const durations: Array<[string, Duration | undefined]> = [
+    ['interval', props.interval],
+    ['maxDelay', props.maxDelay],
+  ];
+  const lists: Array<[string, ReadonlyArray<string | number> | undefined]> = [
+    ['retryableStoppedReasons', props.retryableStoppedReasons],
+    ['nonRetryableStoppedReasons', props.nonRetryableStoppedReasons],
+    ['retryableExitCodes', props.retryableExitCodes],
+    ['retryableErrors', props.retryableErrors],
+    ['nonRetryableErrorCauses', props.nonRetryableErrorCauses],
+    ['fallbackStoppedReasons', props.fallbackStoppedReasons],
+    ['fallbackErrorCauses', props.fallbackErrorCauses],
+  ];
+  for (const [prop, value] of numbers) {
+    if (value !== undefined && Token.isUnresolved(value)) {
+      throw tokenError(prop, 'a number');
+    }
+  }
+  for (const [prop, value] of durations) {
+    if (value !== undefined && value.isUnresolved()) {
+      throw tokenError(prop, 'a Duration of literal seconds');
+    }
+  }
+  for (const [prop, values] of lists) {
+    if (values !== undefined && Token.isUnresolved(values)) {
+      throw tokenError(prop, 'a list of literal values');
+    }
+    values?.forEach((value, i) => {
+      if (Token.isUnresolved(value)) {
+        throw tokenError(`${prop}[${i}]`, typeof value === 'number' ? 'a number' : 'a literal string');
+      }
+    });
+  }
+}
+
+function tokenError(prop: string, instead: string): Error {
+  return new Error(
+    `\`${prop}\` is a token, but \`decisionEngine: DecisionEngine.STATE_MACHINE\` compiles the retry policy into the state machine at synth time, got: a value known only at deploy. `
+    + `Pass ${instead}, or use \`DecisionEngine.LAMBDA\`, whose decider reads the policy at run time.`,
+  );
+}
