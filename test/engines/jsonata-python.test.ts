@@ -1,4 +1,5 @@
 import { spawnSync } from 'child_process';
+import * as fc from 'fast-check';
 import * as fs from 'fs';
 import * as path from 'path';
 import { decideRetry } from '../../lambda/decide-retry';
@@ -6,6 +7,7 @@ import type { DeciderPolicy, Placement } from '../../src/decider/wire';
 import { EngineVariables, renderDecisionExpression } from '../../src/engines/state-machine/decision-expression';
 import { renderFallbackRules, renderRetryPolicy } from '../../src/policy/render-retry-policy';
 import { allFailures, EcsFailure } from '../support/fixtures';
+import { adversarialCause, mostStepsTask, realisticLargeCauses, taskFailed } from './support/expression-cost';
 
 // The same decisions from a second JSONata engine that we did not write: jsonata-python, which
 // MiniStack runs its JSONata states with, with the Step Functions functions MiniStack registers.
@@ -29,6 +31,10 @@ const POLICIES: Record<string, DeciderPolicy> = {
 function failures(): Array<[string, EcsFailure]> {
   const corpus = Object.entries(allFailures());
   return [
+    // Adversarial and large Causes, as the evaluation budgets meet them.
+    ...fc.sample(adversarialCause, { numRuns: 25, seed: 16 }).map((cause, i): [string, EcsFailure] => [`adversarial Cause ${i}`, taskFailed(cause)]),
+    ...Object.entries(realisticLargeCauses()),
+    ['the costliest Cause of the default policy', mostStepsTask(renderRetryPolicy({}))],
     ...corpus,
     ...corpus.flatMap(([name, f]) => [0.4, 0.9].map((share): [string, EcsFailure] =>
       [`${name} cut at ${share * 100}%`, { Error: f.Error, Cause: f.Cause.slice(0, Math.floor(f.Cause.length * share)) }])),

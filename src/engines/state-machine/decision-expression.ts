@@ -59,7 +59,7 @@ export function renderDecisionExpression(policy: DeciderPolicy, vars: EngineVari
     "$name := $type($states.errorOutput.Error) = 'string' ? $states.errorOutput.Error : 'Unknown';",
     '$cause := $states.errorOutput.Cause;',
     `$A := ($isInt(${attempt}) and ${attempt} >= 1) ? ${attempt} : ${maxAttempts};`,
-    `$H := $type(${history}) = 'array' ? $filter(${history}, function($v, $i, $a) { $i >= $count($a) - ${maxAttempts - 1} }) : [];`,
+    `$H := $type(${history}) != 'array' ? [] : $count(${history}) <= ${maxAttempts - 1} ? ${history} : $filter(${history}, function($v, $i, $a) { $i >= $count($a) - ${maxAttempts - 1} });`,
     `$P := { 'sizeIndex': $isInt(${placement}.sizeIndex) ? (${placement}.sizeIndex < 0 ? 0 : ${placement}.sizeIndex > ${lastSize} ? ${lastSize} : ${placement}.sizeIndex) : 0, 'capacity': ${placement}.capacity = 'fallback' ? 'fallback' : 'primary' };`,
     // The Cause once: its JSON value when it is JSON the engines read, else it as it is.
     "$doc := $type($cause) = 'string' ? ($isJson($cause) ? { 'v': $parse($cause) }) : { 'v': $cause };",
@@ -95,7 +95,8 @@ export function renderDecisionExpression(policy: DeciderPolicy, vars: EngineVari
     '$all := $append($H, [$record]);',
     '$n := $count($all);',
     `$brief := function($e) { { 'attempt': $e.attempt, 'error': $trunc($e.error, ${BRIEF_NAME_LENGTH}), 'stopCode': $exists($e.stopCode) ? $trunc($e.stopCode, ${BRIEF_NAME_LENGTH}), 'exitCodes': [], 'rule': $trunc($e.rule, ${BRIEF_RULE_LENGTH}), 'retryable': $e.retryable, 'waitSeconds': $e.waitSeconds, 'size': $e.size, 'capacity': $e.capacity, 'shortened': true } };`,
-    `$hist := $n <= ${WHOLE_LATEST_ENTRIES + 1} ? $all : $append([], $map($all, function($e, $i) { ($i = 0 or $i >= $n - ${WHOLE_LATEST_ENTRIES}) ? $e : $brief($e) }));`,
+    // An entry made brief stays as it is: only the one that leaves the latest is made brief anew.
+    `$hist := $n <= ${WHOLE_LATEST_ENTRIES + 1} ? $all : $append([], $map($all, function($e, $i) { ($i = 0 or $i >= $n - ${WHOLE_LATEST_ENTRIES} or $e.shortened = true) ? $e : $brief($e) }));`,
     '$decision := {',
     "  'retryable': $cls.retryable, 'retry': $retry, 'waitSeconds': $wait, 'rule': $record.rule, 'history': $hist,",
     "  'cause': 'Attempt ' & $string($A) & ' failed with ' & $record.error & ': ' & $detail & ' [rule: ' & $record.rule & ']' & $where",
@@ -238,15 +239,17 @@ export const READING_FUNCTIONS = [
 ];
 
 /**
- * `globMatches` of `lambda/glob.ts` with string functions, which search natively: `$glob($t, $g)`
- * says whether the lowercased text `$t` matches the glob `$g`. The head must start the text, each
- * middle part is found at its earliest place after the last, and the tail must end what is left.
- * "`$r` ends with `$e`" is "`$e & $r` occurs in `$r & $r`", which holds exactly when it does and
- * needs no index arithmetic (JSONata counts code points, `globMatches` UTF-16 code units).
+ * `globMatches` of `lambda/glob.ts` with string functions, which search natively: `$glob($t, $s)`
+ * says whether the lowercased text `$t` matches the glob whose lowercased parts between stars are
+ * `$s` (`$parts($g)`). The head must start the text, each middle part is found at its earliest
+ * place after the last, and the tail must end what is left. "`$r` ends with `$e`" is "`$e & $r`
+ * occurs in `$r & $r`", which holds exactly when it does and needs no index arithmetic (JSONata
+ * counts code points, `globMatches` UTF-16 code units).
  */
 export const GLOB_FUNCTION = [
-  '$glob := function($t, $g) { (',
-  "  $s := $split($lowercase($g), '*'); $n := $count($s);",
+  "$parts := function($g) { $split($lowercase($g), '*') };",
+  '$glob := function($t, $s) { (',
+  '  $n := $count($s);',
   '  $n = 1 ? $t = $s[0] : (',
   '    $h := $s[0];',
   "    ($h = '' or ($t != '' and $substringBefore($t, $h) = '')) and (",
@@ -255,6 +258,9 @@ export const GLOB_FUNCTION = [
   '    )',
   '  )',
   ') };',
+  // Whether every part occurs somewhere in `$all`, all the texts joined: without that no text
+  // matches, and the texts need not be tried one by one. Most patterns stop here.
+  '$maybe := function($all, $s) { $not($exists($s[$not($contains($all, $))])) };',
 ];
 
 /** Glob matching over the stopped task's reasons and the cause texts, in policy order. */
@@ -262,16 +268,18 @@ const MATCHING = [
   "$isOom := function($r) { $lowercase($substring($r, 0, 16)) = 'outofmemoryerror' };",
   ...GLOB_FUNCTION,
   // The first pattern, in policy order, that matches the stopped reason or else a container's reason.
+  "$allReasons := $join($append($exists($lsr) ? [$lsr] : [], $lreasons.lower), '\\n');",
   '$matchReasons := function($gs) { (',
-  '  $hit := $reduce($gs, function($hit, $g) { $exists($hit.pattern) ? $hit : (',
-  "    ($exists($lsr) and $glob($lsr, $g)) ? { 'pattern': $g } : (",
-  "      $cr := $filter($lreasons, function($r) { $glob($r.lower, $g) })[0].reason; $exists($cr) ? { 'pattern': $g, 'containerReason': $cr } : {})",
-  '  ) }, {});',
+  '  $hit := $reduce($gs, function($hit, $g) { $exists($hit.pattern) ? $hit : ($s := $parts($g); $maybe($allReasons, $s) ? (',
+  "    ($exists($lsr) and $glob($lsr, $s)) ? { 'pattern': $g } : (",
+  "      $cr := $filter($lreasons, function($r) { $glob($r.lower, $s) })[0].reason; $exists($cr) ? { 'pattern': $g, 'containerReason': $cr } : {})",
+  '  ) : {}) }, {});',
   '  $exists($hit.pattern) ? $hit',
   ') };',
   // The first pattern that matches any of the cause texts, or ''.
   '$matchCause := function($gs) { (',
   '  $texts := $map($causeTexts(), function($t) { $lowercase($t) });',
-  "  $reduce($gs, function($hit, $g) { $hit != '' ? $hit : ($exists($texts[$glob($, $g)]) ? $g : '') }, '')",
+  "  $joined := $join($texts, '\\n');",
+  "  $reduce($gs, function($hit, $g) { $hit != '' ? $hit : ($s := $parts($g); ($maybe($joined, $s) and $exists($texts[$glob($, $s)])) ? $g : '') }, '')",
   ') };',
 ];
