@@ -13,7 +13,7 @@ import { engineVariables } from './engines/state-machine/engine-variables';
 import { JsonataEngineStates } from './engines/state-machine/jsonata-states';
 import { checkJsonataSupport } from './engines/state-machine/jsonata-support';
 import { RunLogMetrics, RunMetricName, runMetricNamespace } from './engines/state-machine/log-metrics';
-import { renderRetryPolicy, wholeSeconds } from './policy/render-retry-policy';
+import { checkPolicySize, renderRetryPolicy, wholeSeconds } from './policy/render-retry-policy';
 import { RetryDefaults } from './policy/retry-defaults';
 import { rejectPolicyTokens } from './policy/synth-time-policy';
 import { warnAboutRiskyPolicy } from './policy/risky-policy-warnings';
@@ -139,6 +139,7 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
 
     const primaryTarget = props.launchTarget ?? new tasks.EcsFargateLaunchTarget({ platformVersion: ecs.FargatePlatformVersion.LATEST });
     const placement = new AdaptivePlacement(this, props, primaryTarget);
+    checkPolicySize({ ...policy, ...placement.policy() });
     const input: EngineInput = {
       props,
       policy,

@@ -75,6 +75,40 @@ export function renderFallbackRules(props: RetryPolicyProps): FallbackRules {
   };
 }
 
+/**
+ * The most bytes a rendered policy may take. The Lambda engine sends it with every decision,
+ * beside the caught error (up to 32,768 characters) and the history (README, "Payload bound"),
+ * in a payload that Step Functions limits to 256 KiB; the state machine engine writes it into its
+ * decision expression and the `Retry or fail` comment.
+ */
+export const MAX_POLICY_BYTES = 32 * 1024;
+
+/** Rejects a policy too large to travel with a decision, naming the lists that make it so. */
+export function checkPolicySize(policy: DeciderPolicy): void {
+  const bytes = Buffer.byteLength(JSON.stringify(policy), 'utf8');
+  if (bytes <= MAX_POLICY_BYTES) {
+    return;
+  }
+  const lists: Array<[string, unknown]> = [
+    ['retryableStoppedReasons', policy.retryableStoppedReasons],
+    ['nonRetryableStoppedReasons', policy.nonRetryableStoppedReasons],
+    ['retryableErrors', policy.retryableErrors],
+    ['nonRetryableErrorCauses', policy.nonRetryableErrorCauses],
+    ['retryableExitCodes', policy.retryableExitCodes],
+    ['fallbackStoppedReasons', policy.fallback?.stoppedReasons],
+    ['fallbackErrorCauses', policy.fallback?.errorCauses],
+  ];
+  const largest = lists
+    .map(([prop, value]): [string, number] => [prop, Buffer.byteLength(JSON.stringify(value ?? []), 'utf8')])
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([prop, size]) => `\`${prop}\` (${size} bytes)`);
+  throw new Error(
+    `The retry policy must render to at most ${MAX_POLICY_BYTES} bytes of JSON, so that it fits beside the largest failure and history in a decision's 256 KiB, got: ${bytes} bytes. `
+    + `Shorten the longest lists: ${largest.join(', ')}.`,
+  );
+}
+
 /** A positive duration in whole seconds, as a Wait state needs. */
 export function wholeSeconds(prop: string, duration: Duration): number {
   if (duration.isUnresolved()) {

@@ -82,6 +82,18 @@ describe('synth-time validation names the prop and the value received', () => {
   });
 });
 
+describe('the size of the rendered policy', () => {
+  const patterns = (n: number, length: number) => [...Array(n).keys()].map((i) => `${i}:${'p'.repeat(length)}*`);
+
+  test.each([DecisionEngine.LAMBDA, DecisionEngine.STATE_MACHINE])('%s: 32 KiB fits, more fails naming the longest lists', (decisionEngine) => {
+    // The defaults take about 2 KiB; 28 patterns of 1,000 characters more stay under 32 KiB.
+    expect(create({ decisionEngine, nonRetryableStoppedReasons: patterns(28, 1_000) })).not.toThrow();
+    expect(create({ decisionEngine, nonRetryableStoppedReasons: patterns(24, 1_000), retryableErrors: patterns(20, 500) })).toThrow(
+      /^The retry policy must render to at most 32768 bytes of JSON, so that it fits beside the largest failure and history in a decision's 256 KiB, got: \d+ bytes\. Shorten the longest lists: `nonRetryableStoppedReasons` \(\d+ bytes\), `retryableErrors` \(\d+ bytes\), `nonRetryableErrorCauses` \(\d+ bytes\)\.$/,
+    );
+  });
+});
+
 describe('a policy given as tokens, on DecisionEngine.STATE_MACHINE', () => {
   const later = Token.asNumber(Lazy.number({ produce: () => 4 }));
   const laterText = Lazy.string({ produce: () => 'CannotPullContainerError:*' });
