@@ -2,19 +2,26 @@
  * Benchmark 5: payload. The largest state an execution carries, with maxAttempts 50 and a 200 KiB
  * stopped reason on every failed attempt, against Step Functions' 256 KiB limit on any state's
  * input or output. Ours carries a history of every failed attempt, so its state grows with the
- * attempts; the decider bounds each entry, and this checks that the bound holds at the extreme.
+ * attempts; the decider bounds each entry and the history's total, and this checks that the
+ * bounds hold at the extreme: also for 50 attempts that each fail in the costliest way, on both
+ * decision engines.
  */
+import { Duration } from 'aws-cdk-lib';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions' with { 'resolution-mode': 'require' };
 import { addBare, addSeedShaped, SEED_STATES, Variant } from './baselines';
 import { reportResult } from './child';
 import { LocalRunOptions, quietly, runLocally, seedHandlerFromSource } from './local-run';
 import { round } from './stats';
 import { handler as decider } from '../lambda/decider.lambda';
-import { RetryableEcsRunTask } from '../src';
+import { DecisionEngine, RetryableEcsRunTask } from '../src';
 import { MAX_ATTEMPTS_LIMIT } from '../src/decider/wire';
 import { failure, successTask, withStoppedReason } from '../test/support/fixtures';
 import { executeLocally, MAX_CAUSE_LENGTH, Outcome, renderedDefinition } from '../test/support/local-execution';
+import { MiniStack } from '../test/support/ministack';
+import { deployToMiniStack, executeInMiniStack, MiniStackExecution, runTaskMockConfig } from '../test/support/ministack-execution';
 import { testEnvironment } from '../test/support/stack';
+import { worstCasePolicyProps, worstCaseTaskFailure } from '../test/support/worst-case';
 
 /**
  * "Maximum input or output size for a task, state, or execution: 256 KiB of data as a UTF-8
@@ -40,7 +47,27 @@ export interface PayloadRow {
   readonly outputBytes?: number;
 }
 
+/** 50 attempts that each fail in the costliest way (test/support/worst-case.ts), on one engine. */
+export interface WorstCaseRow {
+  readonly engine: 'LAMBDA' | 'STATE_MACHINE';
+  readonly executor: string;
+  readonly status: string;
+  readonly runTaskCalls: number;
+  /** The user's own input, which every state carries. */
+  readonly inputBytes: number;
+  readonly peakStateBytes: number;
+  /** Peak minus the user's input: what the run itself adds. */
+  readonly addedBytes: number;
+  /** The decider's payload (the Lambda engine), or the history variable (the state machine engine). */
+  readonly otherLabel: string;
+  readonly otherBytes: number;
+}
+
 export interface PayloadResult {
+  /** Absent from results written before the worst case was measured. */
+  readonly worstCase?: WorstCaseRow[];
+  /** What the run may add to a state: 192 KiB, leaving 64 KiB for the user's input and the task result. */
+  readonly runBudgetBytes?: number;
   readonly limitBytes: number;
   readonly reasonBytes: number;
   /** Step Functions keeps this many characters of a Cause; the local runs do the same. */
@@ -135,7 +162,96 @@ export async function runPayload(log: (line: string) => void): Promise<PayloadRe
   // What the Cause cut protects against: the whole 200 KiB reason reaching the state.
   record(await measure('ours', ours, MAX_ATTEMPTS_LIMIT, false, false));
   record(await measure('seed-shaped', definitionOf('seed-shaped'), MAX_ATTEMPTS_LIMIT, false, false));
-  return { limitBytes: STATE_LIMIT_BYTES, reasonBytes: REASON_BYTES, causeCutAt: MAX_CAUSE_LENGTH, maxAttempts: MAX_ATTEMPTS_LIMIT, rows };
+  const worstCase = await measureWorstCase();
+  for (const w of worstCase) {
+    log(`  worst case, ${w.engine} (${w.executor}): ${w.status} after ${w.runTaskCalls} RunTask, peak state ${w.peakStateBytes.toLocaleString('en-US')} B, `
+      + `${w.addedBytes.toLocaleString('en-US')} B added to a ${w.inputBytes.toLocaleString('en-US')} B input; ${w.otherLabel} ${w.otherBytes.toLocaleString('en-US')} B`);
+  }
+  return {
+    worstCase,
+    runBudgetBytes: RUN_BUDGET_BYTES,
+    limitBytes: STATE_LIMIT_BYTES,
+    reasonBytes: REASON_BYTES,
+    causeCutAt: MAX_CAUSE_LENGTH,
+    maxAttempts: MAX_ATTEMPTS_LIMIT,
+    rows,
+  };
+}
+
+/** What the run may add to a state, leaving 64 KiB of the 256 KiB for the user's input and the task result. */
+export const RUN_BUDGET_BYTES = 192 * 1024;
+
+/**
+ * 50 worst-case attempts with 64 KiB of the user's input, on both engines: the Lambda engine in
+ * aws-local-stepfunctions, the state machine engine in MiniStack. The same scenario as
+ * test/execution/state-size.test.ts, which holds it to the budget.
+ */
+async function measureWorstCase(): Promise<WorstCaseRow[]> {
+  const input = { job: 'nightly-report', notes: 'n'.repeat(64 * 1024 - 40) };
+  const inputBytes = Buffer.byteLength(JSON.stringify(input));
+  const failures: Outcome[] = [...Array(MAX_ATTEMPTS_LIMIT).keys()].map((i) => ({ fail: worstCaseTaskFailure(i) }));
+  const definition = (decisionEngine: DecisionEngine) => {
+    const { stack, cluster, taskDefinition } = testEnvironment();
+    new RetryableEcsRunTask(stack, 'Job', {
+      cluster,
+      taskDefinition,
+      decisionEngine,
+      ...worstCasePolicyProps(),
+      interval: Duration.seconds(1),
+      maxDelay: Duration.seconds(1),
+      jitterStrategy: sfn.JitterType.NONE,
+    });
+    return renderedDefinition(stack);
+  };
+
+  const lambda = await quietly(() => executeLocally(definition(DecisionEngine.LAMBDA), { outcomes: failures, input }));
+  const payload = Math.max(...lambda.taskCalls.filter((c) => c.state === 'Decide retry').map((c) => Buffer.byteLength(JSON.stringify(c.input))));
+
+  const scenarios = { 'worst-case': { outcomes: failures, input } };
+  const ministack = await MiniStack.start(runTaskMockConfig('WorstCase', scenarios));
+  let execution: MiniStackExecution;
+  try {
+    const arn = await deployToMiniStack(ministack, 'WorstCase', definition(DecisionEngine.STATE_MACHINE));
+    execution = (await executeInMiniStack(ministack, arn, scenarios))['worst-case'];
+  } finally {
+    await ministack.stop();
+  }
+  let peak = 0;
+  let variable = 0;
+  for (const event of execution.events) {
+    const details = event.stateEnteredEventDetails ?? event.stateExitedEventDetails;
+    for (const data of [details?.input, details?.output]) {
+      peak = typeof data === 'string' ? Math.max(peak, Buffer.byteLength(data)) : peak;
+    }
+    if (event.stateEnteredEventDetails?.name === 'Retry or fail') {
+      const history = JSON.parse(event.stateEnteredEventDetails.input).retryableEcsRunTask.failures.history;
+      variable = Math.max(variable, Buffer.byteLength(JSON.stringify(history)));
+    }
+  }
+  return [
+    {
+      engine: 'LAMBDA',
+      executor: 'aws-local-stepfunctions',
+      status: `${lambda.status} (${lambda.error})`,
+      runTaskCalls: lambda.runTaskCalls,
+      inputBytes,
+      peakStateBytes: lambda.peakStateBytes,
+      addedBytes: lambda.peakStateBytes - inputBytes,
+      otherLabel: 'largest decider payload',
+      otherBytes: payload,
+    },
+    {
+      engine: 'STATE_MACHINE',
+      executor: 'MiniStack',
+      status: `${execution.status} (${execution.error})`,
+      runTaskCalls: execution.runTaskCalls,
+      inputBytes,
+      peakStateBytes: peak,
+      addedBytes: peak - inputBytes,
+      otherLabel: 'largest history variable',
+      otherBytes: variable,
+    },
+  ];
 }
 
 if (require.main === module) {

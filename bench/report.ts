@@ -4,6 +4,7 @@
  */
 import type { CostResult } from './cost-per-retry';
 import type { DeciderCostResult } from './decider-cost';
+import type { ExpressionResult } from './decision-expression';
 import type { HerdResult } from './herd';
 import type { PayloadResult } from './payload';
 import type { Results } from './results-shape';
@@ -38,6 +39,7 @@ export function renderResults(results: Results): string {
     results.cost && costSection(results.cost),
     results.herd && herdSection(results.herd),
     results.payload && payloadSection(results.payload),
+    results.expression && expressionSection(results.expression),
     machineSection(results),
   ];
   return `${sections.filter((s) => s).join('\n\n')}\n`;
@@ -288,6 +290,27 @@ function summary(results: Results): string {
       `${bytes(worst.peakStateBytes)} (${worst.percentOfLimit}% of the limit)`,
       verdict(worst.peakStateBytes < payload.limitBytes),
     ]);
+    for (const w of payload.worstCase ?? []) {
+      rows.push([
+        `State a run adds, ${payload.maxAttempts} worst-case attempts, ${w.engine}`,
+        `≤ ${(payload.runBudgetBytes ?? 0) / 1024} KiB`,
+        `${bytes(w.addedBytes)} (peak ${bytes(w.peakStateBytes)} with a ${bytes(w.inputBytes)} input)`,
+        verdict(w.addedBytes <= (payload.runBudgetBytes ?? 0) && w.peakStateBytes <= payload.limitBytes),
+      ]);
+    }
+  }
+  const expression = results.expression;
+  if (expression) {
+    for (const policy of ['defaults', 'adaptive (sizes and fallback)']) {
+      const of = expression.rows.filter((r) => r.policy === policy);
+      const worst = Math.max(...of.map((r) => r.worstMs));
+      rows.push([
+        `Decision expression, ${policy}: worst evaluation over every Cause measured`,
+        '≤ 50 ms',
+        `${ms(worst)} (median ${ms(Math.max(...of.map((r) => r.p50Ms)))} at most; ${thousands(Math.max(...of.map((r) => r.maxSteps)))} steps, depth ${Math.max(...of.map((r) => r.maxDepth))})`,
+        verdict(worst <= 50),
+      ]);
+    }
   }
   return ['## Summary', '', table(['Measure', 'Goal', 'Measured', 'Verdict'], rows), '', missedGoals(results)].join('\n');
 }
@@ -768,9 +791,52 @@ function payloadSection(p: PayloadResult): string {
     '',
     table(['design', 'attempts', 'result', 'peak state', '% of 256 KiB', 'output'], rows),
     '',
-    'Ours carries a history entry per failed attempt, each with its stopped reason cut to 512 characters, so its state grows by about '
+    'Ours carries a history entry per failed attempt, each with its stopped reason cut to 384 characters, so its state grows by about '
     + `${thousands(growthPerAttempt(p))} bytes per attempt and stays far below the limit. The seed-shaped rebuild stops after the first attempt here: `
     + 'its Lambda parses the Cause as JSON, and a Cause cut at 32,768 characters no longer parses, so the failure is classified as not retryable.',
+    ...(p.worstCase ? [
+      '',
+      '### The worst case, on both engines',
+      '',
+      `${p.maxAttempts} attempts, each failing in the costliest way (\`test/support/worst-case.ts\`): a stop code, a stopped reason, 10 container names `
+      + 'and a deciding container reason of control characters (6 bytes each in JSON), and the rest of the Cause\'s 32,768 characters of 3-byte '
+      + 'characters, which the Lambda engine carries in its state beside the history; with 64 KiB of the user\'s own input. What the run adds must '
+      + `stay within ${(p.runBudgetBytes ?? 0) / 1024} KiB, leaving 64 KiB for the input and the task result.`,
+      '',
+      table(['engine', 'executed in', 'result', 'peak state', 'added by the run', 'also'], p.worstCase.map((w) => [
+        w.engine, w.executor, `${w.status} after ${w.runTaskCalls} RunTask`, bytes(w.peakStateBytes), bytes(w.addedBytes), `${w.otherLabel}: ${bytes(w.otherBytes)}`,
+      ])),
+    ] : []),
+  ].join('\n');
+}
+
+function expressionSection(e: ExpressionResult): string {
+  const rows = e.rows.map((r) => [
+    r.policy,
+    `${r.inputs} (${r.count})`,
+    `${ms(r.p50Ms)} / ${ms(r.worstMs)}`,
+    `${thousands(r.p50Steps)} / ${thousands(r.maxSteps)}`,
+    r.maxDepth,
+    thousands(r.maxRegexExecutions),
+    `${mb(r.p50AllocatedBytes)} / ${mb(r.maxAllocatedBytes)}`,
+    r.python ? `${ms(r.python.p50Ms)} / ${ms(r.python.worstMs)}` : '',
+  ]);
+  return [
+    '## 6. Decision expression',
+    '',
+    `The JSONata expression that decides on \`DecisionEngine.STATE_MACHINE\`, evaluated in \`jsonata\` ${e.jsonata} (the version Step Functions documents) `
+    + 'as the Catch of a failed attempt evaluates it. AWS bounds every evaluation by time (reported as 1 second), memory and stack depth, and fails the '
+    + 'execution uncatchably when one is exceeded; the goal is a 20× margin on time. Times are warm (each input evaluated 5 times, the first not timed); '
+    + '"worst" is the slowest of all. Steps and depth are counted by JSONata\'s evaluation hooks (depth counts evaluations in progress at once, '
+    + 'side by side in constructors as well as nested); regex executions by a counting RegExp; heap is the growth across one evaluation, with a 64 MB '
+    + 'young generation so that little is collected meanwhile. jsonata-python is MiniStack\'s engine, on the same inputs, for comparison. '
+    + 'The costliest Cause holds every part of every pattern out of order in its stopped reason and 10 container reasons, so that every pattern '
+    + 'is tried against every text, and comes after a history of 49 attempts. The tests hold steps and depth to budgets '
+    + '(`test/engines/evaluation-budget.test.ts`).',
+    '',
+    table(['policy', 'expression length'], Object.entries(e.lengths).map(([policy, length]) => [policy, `${thousands(length)} characters`])),
+    '',
+    table(['policy', 'Causes', 'time, median / worst', 'steps, median / max', 'depth', 'regex executions, max', 'heap, median / max', 'jsonata-python, median / worst'], rows),
   ].join('\n');
 }
 
@@ -800,7 +866,7 @@ function machineSection(results: Results): string {
     ]),
     '',
     `Reproduce: \`${results.command}\` (bundles the decider, then runs \`ts-node --project tsconfig.dev.json bench/run.ts\`; about ${Math.ceil((results.totalSeconds ?? 0) / 60)} minutes here). `
-    + '`npx projen bench --quick` is a smoke test that prints without writing files; `--only=synth,decider,cost,herd,payload` runs some. '
+    + '`npx projen bench --quick` is a smoke test that prints without writing files; `--only=synth,decider,cost,herd,payload,expression` runs some. '
     + 'The cost benchmark runs the state machine engine in MiniStack, which `test/ministack/install.sh` installs (as `scripts/setup.sh` does). '
     + 'Wall times depend on the machine and on its other load (see the load average); counts, bytes, transitions and the simulation do not.',
   ].join('\n');

@@ -11,6 +11,7 @@
  */
 import type { CostResult } from './cost-per-retry';
 import type { DeciderCostOptions, DeciderCostResult } from './decider-cost';
+import type { ExpressionResult } from './decision-expression';
 import type { HerdResult } from './herd';
 import type { PayloadResult } from './payload';
 import type { SynthOptions, SynthScalingResult } from './synth-scaling';
@@ -45,4 +46,6 @@ export interface Results {
   cost?: CostResult;
   herd?: HerdResult;
   payload?: PayloadResult;
+  /** Absent from results written before the decision expression was measured. */
+  expression?: ExpressionResult;
 }

@@ -4,7 +4,7 @@
  *   npx projen bench             every benchmark; writes bench/results.json and bench/RESULTS.md
  *   npx projen bench --quick     fewer repetitions, prints only (a smoke test of the suite)
  *   npx projen bench --only=herd,payload
- *                                the named benchmarks (synth, decider, cost, herd, payload), prints only
+ *                                the named benchmarks (synth, decider, cost, herd, payload, expression), prints only
  *   npx projen bench --render    rewrites bench/RESULTS.md from bench/results.json, measuring nothing
  *
  * Files are written only by a full run, so every ratio in them comes from one run. Each
@@ -17,6 +17,7 @@ import * as path from 'path';
 import { runChild } from './child';
 import type { CostResult } from './cost-per-retry';
 import type { DeciderCostResult } from './decider-cost';
+import type { ExpressionResult } from './decision-expression';
 import type { HerdResult } from './herd';
 import type { PayloadResult } from './payload';
 import { renderResults } from './report';
@@ -27,7 +28,7 @@ import { runSynthScaling } from './synth-scaling';
 const BENCH = __dirname;
 /** How to reproduce a run, as RESULTS.md says. Not in results.ts: Node resolves `./results` to results.json. */
 const REPRODUCE = 'npx projen bench';
-const BENCHMARKS = ['synth', 'decider', 'cost', 'herd', 'payload'] as const;
+const BENCHMARKS = ['synth', 'decider', 'cost', 'herd', 'payload', 'expression'] as const;
 type Benchmark = typeof BENCHMARKS[number];
 
 const FULL: Settings = {
@@ -131,6 +132,10 @@ async function main(): Promise<void> {
   await step('cost', '3. Cost per retry', () => child<CostResult>('cost-per-retry.ts'));
   await step('herd', '4. Herd behaviour', () => child<HerdResult>('herd.ts'));
   await step('payload', '5. Payload', () => child<PayloadResult>('payload.ts'));
+  // A large young generation, so that the heap growth across one evaluation is what it allocated.
+  await step('expression', '6. Decision expression', () => runChild<ExpressionResult>(path.join(BENCH, 'decision-expression.ts'), [], {
+    log, nodeFlags: ['--expose-gc', '--max-semi-space-size=64'],
+  }));
 
   results.totalSeconds = round(since(started) / 1000, 1);
   results.machine.loadAverageEnd = round(os.loadavg()[0], 2);

@@ -1,5 +1,7 @@
 import { JsonSyntax, MAX_JSON_DEPTH } from '../src/decider/cause-syntax';
 
+const OPENS = new RegExp(JsonSyntax.OPENS);
+const CLOSES = new RegExp(JsonSyntax.CLOSES);
 const STRING = new RegExp(JsonSyntax.STRING, 'g');
 const SCALAR = new RegExp(JsonSyntax.SCALAR, 'g');
 const WHITESPACE = new RegExp(JsonSyntax.WHITESPACE, 'g');
@@ -13,6 +15,9 @@ const COLLAPSE = new RegExp(JsonSyntax.COLLAPSE, 'g');
  * the two agree on every text.
  */
 export function readJson(text: string): { readonly value: unknown } | undefined {
+  if (OPENS.test(text) && !CLOSES.test(text)) {
+    return undefined;
+  }
   let skeleton = text.replace(STRING, JsonSyntax.STRING_REPLACEMENT);
   if (skeleton.includes('"')) {
     return undefined;

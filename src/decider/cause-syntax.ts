@@ -11,7 +11,8 @@
  * two ways, so a failed match backtracks over each character a bounded number of times. Each is
  * also safe in a JSONata regex literal, whose scanner ends the literal at an unescaped `/` and
  * misreads a backslash before a bracket: a literal backslash, slash or bracket is written
- * `\u005c`, `\u002f`, `\u005b` or `\u005d`, which `RegExp` reads as that character.
+ * `\u005c`, `\u002f`, `\u005b` or `\u005d`, which `RegExp` reads as that character, and a brace
+ * without its partner in the same literal `\u007b` or `\u007d`.
  *
  * Nothing here is part of the library's public API.
  */
@@ -36,7 +37,9 @@ const CLOSE = '\\u005d';
 const STRING_BODY = `[^"${BACKSLASH}\\u0000-\\u001f]*(?:${BACKSLASH}(?:["${BACKSLASH}\\u002fbfnrt]|u[0-9a-fA-F]{4})[^"${BACKSLASH}\\u0000-\\u001f]*)*`;
 
 /**
- * Whether a Cause is JSON, in four steps, each one pass over the text:
+ * Whether a Cause is JSON, in four steps, each one pass over the text, after a quick look at its
+ * ends: a text that `OPENS` with a bracket is JSON only if it `CLOSES` with one, which rules out
+ * a Cause cut short at once.
  *
  * 1. `STRING` → `STRING_REPLACEMENT`: every valid string becomes `~`. A `"` left over means a
  *    string that `JSON.parse` would refuse: a valid string can only start where the previous one
@@ -54,6 +57,9 @@ const STRING_BODY = `[^"${BACKSLASH}\\u0000-\\u001f]*(?:${BACKSLASH}(?:["${BACKS
  *    that hold only placeholders into one. JSON within the depth ends as a single `~` or `#`.
  */
 export const JsonSyntax = {
+  // A lone brace would upset the bracket count of JSONata's regex scanner: it is escaped.
+  OPENS: `^[ \\t\\n\\r]*[${OPEN}\\u007b]`,
+  CLOSES: `[${CLOSE}\\u007d][ \\t\\n\\r]*$`,
   STRING: `"${STRING_BODY}"|("[\\s\\S]*)|([~#])`,
   STRING_REPLACEMENT: '~$1$2',
   SCALAR: '-?[0-9](?:\\.[0-9]+)?[eE]\\+?(?:[12][0-9]{2}|30[0-7])(?![0-9])|-?(?:0|[1-9][0-9]{0,199})(?:\\.[0-9]+)?(?:[eE](?:-[0-9]+|\\+?[0-9]{1,2}))?|true|false|null',

@@ -4,13 +4,14 @@ import { globMatches } from '../../lambda/glob';
 import { GLOB_FUNCTION } from '../../src/engines/state-machine/decision-expression';
 import { RetryDefaults } from '../../src/policy/retry-defaults';
 import { allFailures } from '../support/fixtures';
+import { assignHook } from './support/expression-cost';
 
 // The JSONata engine's `$glob` against the decider's `globMatches`: the same answer for every
 // pattern and text, in jsonata 2.0.x, with the text lowercased by `$lowercase` as the engine does.
 
 const glob = jsonata(`(\n${GLOB_FUNCTION.join('\n')}\n$t := $lowercase($s); $p := $parts($g); $m := $glob($t, $p); $maybe($t, $p) or $not($m) ? $m : 'maybe said no'\n)`);
 let steps = 0;
-glob.assign(Symbol.for('jsonata.__evaluate_entry'), () => {
+assignHook(glob, 'jsonata.__evaluate_entry', () => {
   steps++;
 });
 

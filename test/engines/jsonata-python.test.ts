@@ -1,7 +1,7 @@
 import { spawnSync } from 'child_process';
-import * as fc from 'fast-check';
 import * as fs from 'fs';
 import * as path from 'path';
+import * as fc from 'fast-check';
 import { decideRetry } from '../../lambda/decide-retry';
 import type { DeciderPolicy, Placement } from '../../src/decider/wire';
 import { EngineVariables, renderDecisionExpression } from '../../src/engines/state-machine/decision-expression';

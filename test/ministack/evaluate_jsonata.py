@@ -5,9 +5,11 @@ Reads a JSON array of cases from standard input, each
   {"expression": str, "states": object, "variables": object, "random": number}
 and writes a JSON array of results, each {"value": ...} or {"error": str}. `random` pins
 `$random()`, so that a test can compare with the Lambda decider's answer for the same jitter.
+With `--timed`, each result also has "seconds", the time its evaluation took (the bench reads it).
 """
 import json
 import sys
+import time
 
 import jsonata
 from ministack.services import stepfunctions
@@ -29,14 +31,19 @@ def evaluate(case, compiled):
 
 
 def main():
+    timed = "--timed" in sys.argv[1:]
     cases = json.load(sys.stdin)
     compiled = {}
     results = []
     for case in cases:
+        started = time.perf_counter()
         try:
-            results.append({"value": evaluate(case, compiled)})
+            result = {"value": evaluate(case, compiled)}
         except Exception as error:  # the test reports any evaluation error as a failure
-            results.append({"error": f"{type(error).__name__}: {error}"})
+            result = {"error": f"{type(error).__name__}: {error}"}
+        if timed:
+            result["seconds"] = time.perf_counter() - started
+        results.append(result)
     json.dump(results, sys.stdout)
 
 

@@ -1,10 +1,10 @@
+import type { EcsFailure } from './fixtures';
 import {
   BRIEF_NAME_LENGTH, BRIEF_RULE_LENGTH, MAX_CONTAINER_NAME_LENGTH, MAX_NAME_LENGTH, MAX_READ_CONTAINERS, MAX_REASON_LENGTH, MAX_RULE_LENGTH,
   WHOLE_LATEST_ENTRIES,
 } from '../../src/decider/history-bounds';
 import type { AttemptRecord } from '../../src/decider/wire';
 import { MAX_ATTEMPTS_LIMIT } from '../../src/decider/wire';
-import type { EcsFailure } from './fixtures';
 
 /**
  * The largest states a run can carry: failures built to cost the most bytes, and the largest

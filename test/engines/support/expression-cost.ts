@@ -40,6 +40,14 @@ class CountingRegExp extends RegExp {
 const compiled = new Map<string, jsonata.Expression>();
 
 /**
+ * Sets one of JSONata's evaluation hooks, which it looks up by a symbol (its typings admit only
+ * string names).
+ */
+export function assignHook(expression: jsonata.Expression, name: string, hook: () => void): void {
+  (expression.assign as unknown as (key: symbol, value: unknown) => void)(Symbol.for(name), hook);
+}
+
+/**
  * Evaluates the decision expression of `policy` on `error` at `attempt`, after `history`, as Step Functions would
  * (the `$parse` and `$random` it documents), and counts what it took.
  */
@@ -49,20 +57,20 @@ export async function measureDecision(
   const text = renderDecisionExpression(policy, VARS);
   let expression = compiled.get(text);
   if (!expression) {
-    expression = jsonata(text, { RegexEngine: CountingRegExp as unknown as RegExpConstructor });
+    expression = jsonata(text, { RegexEngine: CountingRegExp as unknown as RegExp });
     compiled.set(text, expression);
   }
   // jsonata keeps the regex engine in a module variable that every compile sets: set it again.
-  jsonata('0', { RegexEngine: CountingRegExp as unknown as RegExpConstructor });
+  jsonata('0', { RegexEngine: CountingRegExp as unknown as RegExp });
   let steps = 0;
   let inProgress = 0;
   let depth = 0;
-  expression.assign(Symbol.for('jsonata.__evaluate_entry'), () => {
+  assignHook(expression, 'jsonata.__evaluate_entry', () => {
     steps++;
     inProgress++;
     depth = Math.max(depth, inProgress);
   });
-  expression.assign(Symbol.for('jsonata.__evaluate_exit'), () => {
+  assignHook(expression, 'jsonata.__evaluate_exit', () => {
     inProgress--;
   });
   regexExecutions = 0;
