@@ -19,7 +19,7 @@ import { rejectPolicyTokens } from './policy/synth-time-policy';
 import { warnAboutRiskyPolicy } from './policy/risky-policy-warnings';
 import { RetryableEcsRunTaskOptions } from './retryable-ecs-run-task-options';
 import { AdaptivePlacement } from './run-task/adaptive-placement';
-import { checkLaunchTargets } from './run-task/launch-target-checks';
+import { checkLaunchTargets, warnAboutMissingCapacityProviders } from './run-task/launch-target-checks';
 import { checkRunTaskOptions } from './run-task/run-task-options';
 import { checkDefaultSubnets } from './run-task/subnets';
 import { TaskResult } from './run-task/task-result';
@@ -141,6 +141,7 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
 
     const primaryTarget = props.launchTarget ?? new tasks.EcsFargateLaunchTarget({ platformVersion: ecs.FargatePlatformVersion.LATEST });
     const placement = new AdaptivePlacement(this, props, primaryTarget);
+    warnAboutMissingCapacityProviders(this, props, primaryTarget);
     const input: EngineInput = {
       props,
       policy,

@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Annotations, Stack } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
@@ -6,6 +6,9 @@ import { RetryableEcsRunTaskOptions } from '../retryable-ecs-run-task-options';
 
 /** The launch target props of a run, by name. */
 type LaunchTargetProp = 'launchTarget' | 'fallbackLaunchTarget';
+
+/** The capacity providers every account has, which only need to be associated with a cluster. */
+const FARGATE_CAPACITY_PROVIDERS = ['FARGATE', 'FARGATE_SPOT'];
 
 /**
  * Fails, naming the prop, when a launch target cannot run the task definition: an
@@ -42,6 +45,50 @@ function checkCompatibility(prop: LaunchTargetProp, target: tasks.IEcsLaunchTarg
       + 'or a TaskDefinition with compatibility EC2_AND_FARGATE.',
     );
   }
+}
+
+/**
+ * Warns, naming the prop and the provider, when a launch target's capacity provider strategy
+ * names FARGATE or FARGATE_SPOT and the cluster has no such capacity provider: RunTask refuses a
+ * capacity provider the cluster is not associated with, so every attempt on that target would
+ * fail. Capacity providers can be enabled after the run is created, so the check waits for
+ * synthesis. A warning rather than an error: a cluster imported with `fromClusterAttributes`
+ * cannot tell (no warning), and the association may be made outside the `Cluster` construct.
+ *
+ * @see https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateCluster.html#ECS-CreateCluster-request-capacityProviders
+ */
+export function warnAboutMissingCapacityProviders(scope: Construct, props: RetryableEcsRunTaskOptions, primaryTarget: tasks.IEcsLaunchTarget): void {
+  const cluster = props.cluster;
+  if (!(cluster instanceof ecs.Cluster)) {
+    return;
+  }
+  const targets: [LaunchTargetProp, tasks.IEcsLaunchTarget][] = [['launchTarget', primaryTarget]];
+  if (props.fallbackLaunchTarget !== undefined) {
+    targets.push(['fallbackLaunchTarget', props.fallbackLaunchTarget]);
+  }
+  // A validation that only warns: it runs once the app's code, and the aspects, have run, so it
+  // sees capacity providers enabled after the run was created. Annotations skip repeated messages.
+  scope.node.addValidation({
+    validate: () => {
+      for (const [prop, target] of targets) {
+        for (const provider of capacityProviders(scope, target, props)) {
+          if (FARGATE_CAPACITY_PROVIDERS.includes(provider) && !cluster.capacityProviderNames.includes(provider)) {
+            Annotations.of(scope).addWarningV2('cdk-retryable-ecs-run-task:capacityProviderNotInCluster',
+              `\`${prop}\` runs the task on capacity provider ${provider}, but cluster ${cluster.node.path} has no ${provider} capacity provider, `
+              + 'so RunTask would refuse every attempt on it. Set `enableFargateCapacityProviders: true` on the cluster, or call '
+              + '`cluster.enableFargateCapacityProviders()`. If the capacity provider is associated with the cluster elsewhere, acknowledge this warning.');
+          }
+        }
+      }
+      return [];
+    },
+  });
+}
+
+/** The capacity providers a launch target's strategy names: none for a launch type, or a target that cannot tell. */
+function capacityProviders(scope: Construct, target: tasks.IEcsLaunchTarget, props: RetryableEcsRunTaskOptions): string[] {
+  const strategy = launchTargetParameters(scope, target, props)?.CapacityProviderStrategy;
+  return Array.isArray(strategy) ? strategy.map((s) => s?.CapacityProvider).filter((p): p is string => typeof p === 'string') : [];
 }
 
 /**
