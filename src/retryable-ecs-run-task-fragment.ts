@@ -19,6 +19,7 @@ import { warnAboutRiskyPolicy } from './policy/risky-policy-warnings';
 import { rejectPolicyTokens } from './policy/synth-time-policy';
 import { RetryableEcsRunTaskOptions } from './retryable-ecs-run-task-options';
 import { AdaptivePlacement } from './run-task/adaptive-placement';
+import { checkLaunchTargets, warnAboutMissingCapacityProviders } from './run-task/launch-target-checks';
 import { checkRunTaskOptions } from './run-task/run-task-options';
 import { checkDefaultSubnets } from './run-task/subnets';
 import { TaskResult } from './run-task/task-result';
@@ -113,6 +114,7 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
     warnAboutRiskyPolicy(this, props, policy.maxAttempts);
     checkDefaultSubnets(props.cluster, props.taskDefinition, props.subnets, props.assignPublicIp);
     checkRunTaskOptions(props);
+    checkLaunchTargets(props);
 
     this.decisionEngine = checkDecisionEngine(props.decisionEngine);
     const stateMachineEngine = this.decisionEngine === DecisionEngine.STATE_MACHINE;
@@ -140,6 +142,7 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
     const primaryTarget = props.launchTarget ?? new tasks.EcsFargateLaunchTarget({ platformVersion: ecs.FargatePlatformVersion.LATEST });
     const placement = new AdaptivePlacement(this, props, primaryTarget);
     checkPolicySize({ ...policy, ...placement.policy() });
+    warnAboutMissingCapacityProviders(this, props, primaryTarget);
     const input: EngineInput = {
       props,
       policy,

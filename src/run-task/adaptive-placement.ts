@@ -1,7 +1,8 @@
-import { Annotations, Lazy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Lazy, Token } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { launchTargetParameters } from './launch-target-checks';
 import type { FallbackRules, NextAttempt, RenderedSize } from '../decider/wire';
 import { renderFallbackRules } from '../policy/render-retry-policy';
 import { RetryableEcsRunTaskOptions } from '../retryable-ecs-run-task-options';
@@ -172,12 +173,8 @@ function sameLaunchTarget(scope: Construct, a: tasks.IEcsLaunchTarget, b: tasks.
     return true;
   }
   const render = (target: tasks.IEcsLaunchTarget) => {
-    try {
-      const options = { taskDefinition: props.taskDefinition, cluster: props.cluster };
-      return JSON.stringify(Stack.of(scope).resolve(target.bind(undefined as unknown as tasks.EcsRunTask, options).parameters ?? {}));
-    } catch {
-      return undefined;
-    }
+    const parameters = launchTargetParameters(scope, target, props);
+    return parameters && JSON.stringify(parameters);
   };
   const rendered = render(a);
   return rendered !== undefined && rendered === render(b);

@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -104,9 +105,41 @@ export function fifoOptions(
     return {};
   }
   return {
-    messageGroupId: run.length <= 128 ? run : run.slice(run.length - 128),
+    messageGroupId: messageGroupId(run),
     messageDeduplicationId: topic.contentBasedDeduplication ? undefined : freshId,
   };
+}
+
+/**
+ * SNS takes at most 128 letters, digits and ASCII punctuation as a `MessageGroupId`: every
+ * printable ASCII character but the space.
+ *
+ * @see https://docs.aws.amazon.com/sns/latest/api/API_Publish.html#API_Publish_RequestParameters
+ */
+const MAX_GROUP_ID_LENGTH = 128;
+const VALID_GROUP_ID = /^[\x21-\x7e]{1,128}$/;
+const GROUP_ID_CHARACTER = /^[\x21-\x7e]$/;
+
+/**
+ * The message group of a run's notifications, derived from its construct path: the path itself
+ * when SNS accepts it whole, so that those templates stay as they were. Otherwise each character
+ * SNS does not accept becomes `_`, the end of the path is kept (its most specific part), and a
+ * hash of the whole path is appended, so that two runs whose paths differ only in replaced or cut
+ * characters keep groups of their own.
+ *
+ * In a JSONata state, a value that starts with `{%` or ends with `%}` is taken for an expression
+ * (and rejected unless it is one whole), so such a path is one to replace too; the hash at the end
+ * takes care of `%}`.
+ */
+export function messageGroupId(runPath: string): string {
+  if (VALID_GROUP_ID.test(runPath) && !runPath.startsWith('{%') && !runPath.endsWith('%}')) {
+    return runPath;
+  }
+  // UTF-16 code units: unlike UTF-8, they tell every string apart, lone surrogates included.
+  const suffix = `-${createHash('sha256').update(runPath, 'utf16le').digest('hex').slice(0, 8)}`;
+  const replaced = Array.from(runPath, (c) => (GROUP_ID_CHARACTER.test(c) ? c : '_')).join('');
+  const kept = replaced.slice(Math.max(0, replaced.length - (MAX_GROUP_ID_LENGTH - suffix.length)));
+  return `${kept.replace(/^\{%/, '_%')}${suffix}`;
 }
 
 /**

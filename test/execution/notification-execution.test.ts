@@ -157,4 +157,26 @@ describe('FIFO topics', () => {
       expect(result.published[0].MessageDeduplicationId).toMatch(/^[0-9a-f-]{36}$/);
     }
   });
+
+  test('a run named with a space and an umlaut still publishes, in a group SNS accepts', async () => {
+    // GIVEN: SNS refuses a group id beyond 128 letters, digits and ASCII punctuation.
+    const snsPublish = async (input: any) => {
+      if (!/^[\x21-\x7e]{1,128}$/.test(input.MessageGroupId)) {
+        throw snsError('SNS.InvalidParameterException', 'Invalid parameter: MessageGroupId');
+      }
+      return { MessageId: 'm-1' };
+    };
+    const { stack, cluster, taskDefinition } = testEnvironment();
+    const topic = new sns.Topic(stack, 'Topic', { fifo: true });
+    new RetryableEcsRunTask(stack, 'Nightly report ü', { cluster, taskDefinition, successTopic: topic, failureTopic: topic });
+
+    // WHEN
+    const result = await executeLocally(renderedDefinition(stack), { outcomes: [ok], publish: snsPublish });
+
+    // THEN
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.lostNotifications).toEqual([]);
+    expect(result.published).toHaveLength(1);
+    expect(result.published[0].MessageGroupId).toMatch(/^TestStack\/Nightly_report__\/Run-[0-9a-f]{8}$/);
+  });
 });
