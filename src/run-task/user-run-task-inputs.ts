@@ -1,7 +1,7 @@
 import { IResolvable, Token, Tokenization, TokenizedStringFragments } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { embed } from '../engines/state-machine/jsonata-expressions';
+import { embed, isJsonataExpression } from '../engines/state-machine/jsonata-expressions';
 import { jsonPathToJsonata } from '../engines/state-machine/jsonpath-to-jsonata';
 import { RetryableEcsRunTaskOptions } from '../retryable-ecs-run-task-options';
 
@@ -157,7 +157,3 @@ function displayString(fragments: TokenizedStringFragments): string {
     .join({ join: (left, right) => `${left}${right}` });
 }
 
-/** A field value Step Functions evaluates as JSONata: the whole string is `{% ... %}`. */
-function isJsonataExpression(value: string): boolean {
-  return /^\{%[\s\S]*%\}$/.test(value);
-}
