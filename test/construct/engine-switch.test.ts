@@ -127,7 +127,7 @@ describe('switching decision engines with JsonPath inputs', () => {
     new sfn.StateMachine(env.stack, 'Workflow', { definitionBody: sfn.DefinitionBody.fromChainable(map) });
 
     // THEN
-    const runTask = renderedDefinition(env.stack).States['Each file'].ItemProcessor.States['Item: Run task'];
+    const runTask = (renderedDefinition(env.stack).States['Each file'] as any).ItemProcessor.States['Item: Run task'];
     expect(runTask.Arguments.Overrides.ContainerOverrides[0].Environment.slice(0, 2)).toEqual([
       { Name: 'FILE', Value: '{% $states.input.file %}' },
       { Name: 'RUN', Value: '{% $states.context.Execution.Name %}' },

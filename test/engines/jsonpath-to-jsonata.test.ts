@@ -246,8 +246,6 @@ describe('userRunTaskInputs', () => {
         [sfn.JsonPath.stateMachineId, '$states.context.StateMachine.Id'],
         [sfn.JsonPath.stateMachineName, '$states.context.StateMachine.Name'],
         [sfn.JsonPath.taskToken, '$states.context.Task.Token'],
-        [sfn.Context.stringAt('$$.Execution.Name'), '$states.context.Execution.Name'],
-        [sfn.Data.stringAt('$.mode'), '$states.input.mode'],
       ];
       const inputs = jsonata(override({ environment: getters.map(([value], i) => ({ name: `V${i}`, value })) }));
       expect(overrideOf(inputs).environment.map((e: any) => e.value)).toEqual(getters.map(([, expression]) => `{% ${expression} %}`));
