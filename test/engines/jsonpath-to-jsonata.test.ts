@@ -91,7 +91,7 @@ const UNTRANSLATABLE: Array<[string, string]> = [
   ["$['a`b']", 'the field name "a`b", whose backtick JSONata cannot quote'],
   ...["$['it\\'s']", '$["it\'s"]', '$["say \\"hi\\""]', "$['back\\\\slash']", "$['a]b']", "$['a[b']", "$['a,b']"]
     .map((path): [string, string] => [path, 'a field name in quotes with a quote, backslash, bracket or comma in it']),
-  ['$größe', 'the variable name $größe, which JSONata does not read'],
+  ['$größe', 'the variable name $größe, which is not plain ASCII letters, digits and _'],
   ['mode', 'a path that starts neither with $ nor with $$'],
 ];
 

@@ -58,7 +58,7 @@ export function jsonPathToJsonata(path: string): PathTranslation {
     const variable = SHORTHAND_NAME.exec(path.slice(1));
     if (variable) {
       if (!PLAIN_JSONATA_NAME.test(variable[0])) {
-        return { untranslatable: `the variable name $${variable[0]}, which JSONata does not read` };
+        return { untranslatable: `the variable name $${variable[0]}, which is not plain ASCII letters, digits and _` };
       }
       expression = `$${variable[0]}`;
       rest = path.slice(1 + variable[0].length);
