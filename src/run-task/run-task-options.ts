@@ -1,6 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { TaskResult } from './task-result';
+import { isJsonataExpression } from '../engines/state-machine/jsonata-expressions';
 import { RetryableEcsRunTaskOptions } from '../retryable-ecs-run-task-options';
 
 const POSITIVE_INTEGER = /^[1-9][0-9]*$/;
@@ -16,7 +17,8 @@ export function checkRunTaskOptions(props: RetryableEcsRunTaskOptions): void {
     throw new Error(`\`revisionNumber\` must be a positive integer, got: ${revisionNumber}.`);
   }
   for (const [prop, value] of [['cpu', cpu], ['memoryMiB', memoryMiB]] as const) {
-    if (value !== undefined && !Token.isUnresolved(value) && !POSITIVE_INTEGER.test(value)) {
+    // A JSONata expression is the state machine engine's to read; the Lambda engine rejects it with its own error.
+    if (value !== undefined && !Token.isUnresolved(value) && !isJsonataExpression(value) && !POSITIVE_INTEGER.test(value)) {
       throw new Error(`\`${prop}\` must be a positive whole number as a string, as in CDK's EcsRunTask, got: ${JSON.stringify(value)}.`);
     }
   }

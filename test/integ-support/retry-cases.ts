@@ -84,14 +84,12 @@ export const WAIT_FOR_LOG_EVENTS = {
 } as const;
 
 /**
- * The case from the execution input, as each engine's ECS task state reads it into `MODE`: a
- * JSONPath reference in the Lambda engine's JSONPath states, a JSONata expression in the state
- * machine engine's JSONata states. Every attempt gets the execution input: neither engine changes
- * the input between attempts.
+ * The case from the execution input, as the ECS task state reads it into `MODE`: written once,
+ * with JsonPath, for both engines; the state machine engine's JSONata states read it as
+ * `{% $states.input.mode %}`. Every attempt gets the execution input: neither engine changes the
+ * input between attempts.
  */
-export function modeFromInput(decisionEngine: DecisionEngine): string {
-  return decisionEngine === DecisionEngine.STATE_MACHINE ? '{% $states.input.mode %}' : sfn.JsonPath.stringAt('$.mode');
-}
+export const MODE_FROM_INPUT = sfn.JsonPath.stringAt('$.mode');
 
 /**
  * How many log events of each case the state machine engine's metric filters count, by metric:
@@ -259,7 +257,7 @@ export function buildRetryIntegTest(app: App, options: RetryIntegTestOptions = {
     assignPublicIp: true,
     containerOverrides: [{
       containerDefinition: container,
-      environment: [{ name: MODE_VARIABLE, value: modeFromInput(decisionEngine) }],
+      environment: [{ name: MODE_VARIABLE, value: MODE_FROM_INPUT }],
     }],
     ...INTEG_POLICY,
     retryableExitCodes: [...INTEG_POLICY.retryableExitCodes],

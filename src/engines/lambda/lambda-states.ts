@@ -10,6 +10,7 @@ import { RetryErrors } from '../../policy/retry-defaults';
 import { AdaptivePlacement } from '../../run-task/adaptive-placement';
 import { renderContainerOverrides } from '../../run-task/container-overrides';
 import { runAttempt } from '../../run-task/run-attempt';
+import { userRunTaskInputs } from '../../run-task/user-run-task-inputs';
 import { Notification } from '../../states/notifications';
 import { StatePaths } from '../../states/state-paths';
 import { EngineInput, EngineStates, INVALID_DECISION_CAUSE } from '../engine-states';
@@ -42,11 +43,13 @@ export class LambdaEngineStates implements EngineStates {
       resultPath,
     });
 
+    // The user's inputs as given, once checked for JSONata expressions that JSONPath would pass on as text.
+    const userInputs = userRunTaskInputs(props, sfn.QueryLanguage.JSON_PATH);
     const attempt = runAttempt(scope, props, placement, input.primaryTarget, input.attemptTimeout, {
-      cpu: props.cpu,
-      memoryMiB: props.memoryMiB,
+      cpu: userInputs.cpu,
+      memoryMiB: userInputs.memoryMiB,
       ...placement.taskSizeOverrides(paths.placement),
-      containerOverrides: renderContainerOverrides(scope, props.taskDefinition, props.containerOverrides ?? [], input.attemptVariable,
+      containerOverrides: renderContainerOverrides(scope, props.taskDefinition, userInputs.containerOverrides, input.attemptVariable,
         sfn.JsonPath.format('{}', sfn.JsonPath.stringAt(paths.attempt)), placement.containerMemoryOverrides(paths.placement)),
       resultSelector: input.taskResult._resultSelector(),
       resultPath: paths.task,

@@ -8,6 +8,14 @@ export function embed(expression: string): string {
   return `{% ${expression} %}`;
 }
 
+/**
+ * Whether Step Functions evaluates a field's value as JSONata: the whole string is `{% ... %}`.
+ * Text that only contains `{%` is a literal.
+ */
+export function isJsonataExpression(value: string): boolean {
+  return /^\{%[\s\S]*%\}$/.test(value);
+}
+
 /** A JSONata string literal of `text`. JSON's string syntax is JSONata's too. */
 export function stringLiteral(text: string): string {
   return JSON.stringify(text);

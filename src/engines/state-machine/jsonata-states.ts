@@ -10,6 +10,7 @@ import type { DeciderPolicy } from '../../decider/wire';
 import { RetryErrors } from '../../policy/retry-defaults';
 import { renderContainerOverrides } from '../../run-task/container-overrides';
 import { runAttempt } from '../../run-task/run-attempt';
+import { userRunTaskInputs } from '../../run-task/user-run-task-inputs';
 import { fifoOptions, PUBLISH_RETRY, TopicPublish } from '../../states/notifications';
 import { EngineInput, EngineStates, INVALID_DECISION_CAUSE } from '../engine-states';
 
@@ -72,12 +73,14 @@ export class JsonataEngineStates implements EngineStates {
       },
     });
 
+    // The user's inputs with their JsonPath tokens read as JSONata, where CDK would pass the paths on as text.
+    const userInputs = userRunTaskInputs(props, sfn.QueryLanguage.JSONATA);
     const attempt = runAttempt(scope, props, placement, input.primaryTarget, input.attemptTimeout, {
       queryLanguage: sfn.QueryLanguage.JSONATA,
-      cpu: props.cpu,
-      memoryMiB: props.memoryMiB,
+      cpu: userInputs.cpu,
+      memoryMiB: userInputs.memoryMiB,
       ...placement.taskSizeOverridesJsonata(this.placement),
-      containerOverrides: renderContainerOverrides(scope, props.taskDefinition, props.containerOverrides ?? [], input.attemptVariable,
+      containerOverrides: renderContainerOverrides(scope, props.taskDefinition, userInputs.containerOverrides, input.attemptVariable,
         embed(`$string(${this.attempt})`), placement.containerMemoryOverridesJsonata(this.placement)),
       outputs: embed(setAt('$states.input', pathFields(resultPath), this.result())),
     }, (fallback, primary) => sfn.Choice.jsonata(scope, 'Choose launch target')
