@@ -1,3 +1,4 @@
+import { Lazy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -24,6 +25,7 @@ import { checkRunTaskOptions } from './run-task/run-task-options';
 import { checkDefaultSubnets } from './run-task/subnets';
 import { TaskResult } from './run-task/task-result';
 import { rejectExpressWorkflows } from './states/composition-checks';
+import { chooseStatePrefix, overlongStateNamesError, shortenedNamesComment, stateNameLength } from './states/state-names';
 
 /** Properties of a `RetryableEcsRunTaskFragment`. */
 export interface RetryableEcsRunTaskFragmentProps extends RetryableEcsRunTaskOptions {
@@ -31,7 +33,16 @@ export interface RetryableEcsRunTaskFragmentProps extends RetryableEcsRunTaskOpt
    * Prefix of every state name in the fragment, so that several fragments can share one
    * workflow. An empty string uses the plain state names.
    *
-   * @default - the construct id followed by ': '
+   * Step Functions rejects a state name longer than 80 characters when the state machine is
+   * created. The default prefix, the construct id followed by ': ', is kept whenever the run's
+   * longest state name still fits; otherwise it is shortened to the start of the id, '…' and a
+   * hash of the fragment's construct path (`Nightly report for all regions and ac…1a2b3c: `), so
+   * that the names stay within 80 characters, unique, and the same on every synth. A prefix given
+   * here is used as it is: one that makes a state name longer than 80 characters is an error at
+   * synth, which says how long it may be. The longest state names, with a `failureTopic`, have 42
+   * characters with `DecisionEngine.LAMBDA` and 38 with `DecisionEngine.STATE_MACHINE`.
+   *
+   * @default - the construct id followed by ': ', shortened when a state name would exceed 80 characters
    */
   readonly stateNamePrefix?: string;
 
@@ -89,7 +100,7 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
 
   /**
    * @param scope the construct to define the fragment's states in
-   * @param id the fragment's id, which also prefixes its state names unless `stateNamePrefix` is set
+   * @param id the fragment's id, which also prefixes its state names unless `stateNamePrefix` is set (shortened when it is too long for them)
    * @param props what to run and how to retry it
    */
   constructor(scope: Construct, id: string, props: RetryableEcsRunTaskFragmentProps) {
@@ -139,6 +150,7 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
       this.deciderLogGroup = decider.logGroup;
     }
 
+    let startComment: string | undefined;
     const primaryTarget = props.launchTarget ?? new tasks.EcsFargateLaunchTarget({ platformVersion: ecs.FargatePlatformVersion.LATEST });
     const placement = new AdaptivePlacement(this, props, primaryTarget);
     checkPolicySize({ ...policy, ...placement.policy() });
@@ -153,6 +165,8 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
       attemptTimeout,
       taskResult: props.taskResult ?? TaskResult.SUMMARY,
       run: this.node.path,
+      // Known once the states exist: set when their prefix is shortened, see shortenedNamesComment.
+      startComment: Lazy.string({ produce: () => startComment }),
     };
     const states: EngineStates = this.decider
       ? new LambdaEngineStates(this, input, this.decider)
@@ -163,10 +177,23 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
     this.endStates = states.endStates;
     rejectExpressWorkflows(this, () => this.runTask.stateId);
 
-    const prefix = props.stateNamePrefix ?? `${id}: `;
+    // Prefixed from the run's actual states, so that its longest name decides how long the prefix may be.
+    const ownStates = this.node.findAll().filter((c): c is sfn.State => c instanceof sfn.State);
+    const longestName = ownStates.map((s) => s.stateId).reduce((a, b) => (stateNameLength(b) > stateNameLength(a) ? b : a));
+    const { prefix, shortened } = chooseStatePrefix({ id, path: this.node.path, stateNamePrefix: props.stateNamePrefix, longestName });
     if (prefix !== '') {
       this.prefixStates(prefix);
     }
+    if (shortened) {
+      startComment = shortenedNamesComment(this.node.path);
+    }
+    // A prefix added later (prefixStates() of this fragment or of one around it) could still make a name too long.
+    this.node.addValidation({
+      validate: () => {
+        const error = overlongStateNamesError(ownStates.map((s) => s.stateId), prefix);
+        return error ? [error] : [];
+      },
+    });
 
     // After prefixing: the metric filters match the states' final names.
     if (states instanceof JsonataEngineStates && props.stateMachineLogGroup) {

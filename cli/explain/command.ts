@@ -36,7 +36,9 @@ A policy
   --run       the run's construct path, e.g. MyStack/NightlyReportJob/Run; a unique part of it,
               or the prefix of its state names ('Extract: ' or Extract), will do. Optional when
               the template has one run. A STATE_MACHINE run's path comes from its metric
-              filters; a fragment without them is taken to be beside its state machine.
+              filters, or from its 'Start attempts' state when its state names were shortened
+              to fit 80 characters; a fragment without either is taken to be beside its state
+              machine.
   --failure   a file with a failure as a Catch receives it, {"Error": ..., "Cause": ...}, as
               copied from a TaskFailed event of a history (its taskFailedEventDetails or the
               whole event will do too); '-' reads standard input.

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { runOfShortenedNamesComment } from '../../src/states/state-names';
 import { describeJson, InputError } from '../input-error';
 import { parseJsonValues, readText } from '../json-input';
 
@@ -9,14 +10,16 @@ export interface TemplateRun {
   readonly run: string;
   /**
    * Where `run` comes from. `decider payload`: the `run` the `LAMBDA` engine's state machine sends
-   * its decider, exact. For the `STATE_MACHINE` engine, whose definition does not name the run:
-   * `metric filters`: the construct path of the run's metric filters (or their namespace,
+   * its decider, exact. For the `STATE_MACHINE` engine, whose definition does not name the run
+   * unless its state names were shortened: `start comment`: the construct path that a run whose
+   * prefix was cut to fit Step Functions' 80 characters writes into the Comment of its
+   * `Start attempts` state, exact; `metric filters`: the construct path of the run's metric filters (or their namespace,
    * `RetryableEcsRunTask/<path>`), exact; `state machine path`: inferred from the state names'
    * prefix (`Extract: ` for a fragment `Extract`) as a fragment beside the state machine, which
    * is right unless the fragment was created in another scope; `state names`: the prefix alone,
    * when the template holds no construct paths.
    */
-  readonly runFrom: 'decider payload' | 'metric filters' | 'state machine path' | 'state names';
+  readonly runFrom: 'decider payload' | 'start comment' | 'metric filters' | 'state machine path' | 'state names';
   /** The prefix of the run's state names: `''` standalone, `Extract: ` for a fragment `Extract`. */
   readonly statePrefix: string;
   readonly policy: unknown;
@@ -80,10 +83,13 @@ function runsInTemplate(file: string): TemplateRun[] {
       continue;
     }
     const definition = readDefinition(resource.Properties, `${file}, ${logicalId}`);
-    for (const found of findPolicies(definition)) {
+    for (const { startComment, ...found } of findPolicies(definition)) {
+      const commented = runOfShortenedNamesComment(startComment);
       const named = found.run !== undefined
         ? { run: found.run, runFrom: 'decider payload' as const }
-        : nameStateMachineRun(found.statePrefix, logicalId, resource.Properties, resources, paths);
+        : commented !== undefined
+          ? { run: commented, runFrom: 'start comment' as const }
+          : nameStateMachineRun(found.statePrefix, logicalId, resource.Properties, resources, paths);
       runs.push({ ...found, ...named, template: file, stateMachine: logicalId, unresolved: placeholdersIn(found.policy) });
     }
   }
@@ -284,8 +290,13 @@ function placeholdersIn(value: unknown): string[] {
   return [...found];
 }
 
-type FoundPolicy = Pick<TemplateRun, 'statePrefix' | 'policy' | 'engine' | 'state'> & { readonly run?: string };
+type FoundPolicy = Pick<TemplateRun, 'statePrefix' | 'policy' | 'engine' | 'state'> & {
+  readonly run?: string;
+  /** The Comment of the run's `Start attempts` state, which names the run when its state names were shortened. */
+  readonly startComment?: unknown;
+};
 
+const START_ATTEMPTS = 'Start attempts';
 const DECIDE_RETRY = 'Decide retry';
 const RETRY_OR_FAIL = 'Retry or fail';
 const POLICY_COMMENT = 'retry policy: ';
@@ -311,8 +322,10 @@ function findPolicies(definition: unknown): FoundPolicy[] {
       }
       if (state.Type === 'Choice' && name.endsWith(RETRY_OR_FAIL) && typeof state.Comment === 'string' && state.Comment.startsWith(POLICY_COMMENT)) {
         const policy = parsePolicyComment(state.Comment.slice(POLICY_COMMENT.length));
+        const statePrefix = name.slice(0, -RETRY_OR_FAIL.length);
+        const start = states[`${statePrefix}${START_ATTEMPTS}`];
         if (isRecord(policy)) {
-          found.push({ statePrefix: name.slice(0, -RETRY_OR_FAIL.length), policy, engine: 'STATE_MACHINE', state: name });
+          found.push({ statePrefix, policy, engine: 'STATE_MACHINE', state: name, startComment: isRecord(start) ? start.Comment : undefined });
         }
       }
       walkStates(state.ItemProcessor);

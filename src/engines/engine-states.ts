@@ -20,6 +20,8 @@ export interface EngineInput {
   readonly taskResult: TaskResult;
   /** The run's construct path, as notifications and metrics name it. */
   readonly run: string;
+  /** The Comment of `Start attempts`: a token that resolves to nothing unless the state names were shortened. */
+  readonly startComment: string;
 }
 
 /** The states a decision engine builds for one run. */

@@ -39,6 +39,7 @@ export class LambdaEngineStates implements EngineStates {
     this.paths = paths;
 
     const init = new sfn.Pass(scope, 'Start attempts', {
+      comment: input.startComment,
       parameters: { attempt: 1, failures: { history: [] }, ...(placement.adaptive ? { placement: placement.firstPlacement() } : {}) },
       resultPath,
     });

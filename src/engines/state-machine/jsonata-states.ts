@@ -66,6 +66,7 @@ export class JsonataEngineStates implements EngineStates {
     this.decision = this.failuresFields.reduce((object, name) => field(object, name), '$states.input');
 
     const init = sfn.Pass.jsonata(scope, 'Start attempts', {
+      comment: input.startComment,
       assign: {
         [variables.attempt]: 1,
         [variables.history]: [],
