@@ -3,6 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions' with { 'resolution-mode': 'require' };
 import { expectValidAsl } from './asl-validation';
 import type { EcsFailure } from './fixtures';
+import { renderIntrinsic } from './intrinsics';
 import { handler as decider } from '../../lambda/decider.lambda';
 import type { Decision } from '../../src/decider/wire';
 
@@ -27,25 +28,6 @@ export function renderedDefinition(stack: Stack, logicalIdPrefix?: string): Stat
   // Every definition a test looks at or runs must also be one Step Functions would accept.
   expectValidAsl(definition, `The definition of state machine ${ids[0]}`);
   return definition;
-}
-
-function renderIntrinsic(value: unknown): string {
-  if (typeof value === 'string') {
-    return value;
-  }
-  const v = value as Record<string, any>;
-  if (v['Fn::Join']) {
-    const [separator, parts] = v['Fn::Join'];
-    return parts.map(renderIntrinsic).join(separator);
-  }
-  if (v.Ref) {
-    const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': 'us-east-1', 'AWS::AccountId': '123456789012', 'AWS::URLSuffix': 'amazonaws.com' };
-    return pseudo[v.Ref] ?? `arn:aws:sns:us-east-1:123456789012:${v.Ref}`;
-  }
-  if (v['Fn::GetAtt']) {
-    return `arn:aws:lambda:us-east-1:123456789012:function:${v['Fn::GetAtt'][0]}`;
-  }
-  throw new Error(`cannot render ${JSON.stringify(value)}`);
 }
 
 /**
