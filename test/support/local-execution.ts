@@ -2,8 +2,10 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions' with { 'resolution-mode': 'require' };
 import { expectValidAsl } from './asl-validation';
+import { templateLimitViolations } from './definition-limits';
 import type { EcsFailure } from './fixtures';
 import { renderIntrinsic } from './intrinsics';
+import { StepFunctionsLimitError } from './step-functions-limits';
 import { handler as decider } from '../../lambda/decider.lambda';
 import type { Decision } from '../../src/decider/wire';
 
@@ -27,6 +29,11 @@ export function renderedDefinition(stack: Stack, logicalIdPrefix?: string): Stat
   const definition = JSON.parse(renderIntrinsic(machines[ids[0]].Properties.DefinitionString));
   // Every definition a test looks at or runs must also be one Step Functions would accept.
   expectValidAsl(definition, `The definition of state machine ${ids[0]}`);
+  // In Jest, Template.fromStack has checked the limits already (synthesis-limits.ts); bench/ has no such hook.
+  const violations = templateLimitViolations({ Resources: { [ids[0]]: machines[ids[0]] } }, stack.stackName);
+  if (violations.length > 0) {
+    throw new StepFunctionsLimitError(violations, `The definition of state machine ${ids[0]}`);
+  }
   return definition;
 }
 
