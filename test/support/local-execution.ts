@@ -3,9 +3,10 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions' with { 'resolution-mode': 'require' };
 import { expectValidAsl } from './asl-validation';
 import { templateLimitViolations } from './definition-limits';
+import { currentTestName, DataLimitExpectation, expectWithinDataLimits, localExecutionViolations } from './execution-limits';
 import type { EcsFailure } from './fixtures';
 import { renderIntrinsic } from './intrinsics';
-import { StepFunctionsLimitError } from './step-functions-limits';
+import { LimitViolation, StepFunctionsLimitError } from './step-functions-limits';
 import { handler as decider } from '../../lambda/decider.lambda';
 import type { Decision } from '../../src/decider/wire';
 
@@ -72,6 +73,8 @@ export interface LocalExecution {
   readonly eventLog: any[];
   /** Every Task state's call, in order: what it was given (after Parameters) and what it returned or threw. */
   readonly taskCalls: TaskCall[];
+  /** The data limits the execution exceeded; empty unless `expectDataLimitExceeded`, since any other violation throws. */
+  readonly dataLimitViolations: LimitViolation[];
 }
 
 /** One call of a Task state's resource. */
@@ -83,7 +86,13 @@ export interface TaskCall {
 }
 
 /** Options for `executeLocally`. */
-export interface ExecuteOptions {
+export interface ExecuteOptions extends DataLimitExpectation {
+  /**
+   * Names the execution in messages.
+   *
+   * @default - the current Jest test's name
+   */
+  readonly name?: string;
   /** Outcome of each ECS attempt, in order; running out fails the test. */
   readonly outcomes: Outcome[];
   readonly input?: unknown;
@@ -98,6 +107,10 @@ export interface ExecuteOptions {
 /**
  * Runs a definition in aws-local-stepfunctions. The ECS task state replays `outcomes`, the
  * decider state runs the real decider handler, waits take no time, and SNS publishes are recorded.
+ *
+ * Throws a `StepFunctionsLimitError` when an input, output or task's parameters or result
+ * exceeds Step Functions' data limit (`localExecutionViolations`), which Step Functions would
+ * fail with `States.DataLimitExceeded`, unless `expectDataLimitExceeded`.
  */
 export async function executeLocally(definition: StateMachineDefinition, options: ExecuteOptions): Promise<LocalExecution> {
   const prefixes = options.statePrefixes ?? [''];
@@ -190,13 +203,18 @@ export async function executeLocally(definition: StateMachineDefinition, options
     }
   })();
 
-  const common = () => ({
-    runTaskCalls: runTaskInputs.length, runTaskInputs, decisions, published, lostNotifications, transitions, peakStateBytes, eventLog, taskCalls,
-  });
+  const common = () => {
+    const name = options.name ?? currentTestName() ?? 'local execution';
+    const violations = localExecutionViolations(`execution ${JSON.stringify(name)} (aws-local-stepfunctions)`, eventLog, taskCalls);
+    const dataLimitViolations = expectWithinDataLimits(violations, 'An execution in aws-local-stepfunctions', options);
+    const runTaskCalls = runTaskInputs.length;
+    return {
+      runTaskCalls, runTaskInputs, decisions, published, lostNotifications, transitions, peakStateBytes, eventLog, taskCalls, dataLimitViolations,
+    };
+  };
+  let output: any;
   try {
-    const output = await execution.result;
-    await observed;
-    return { status: 'SUCCEEDED', output, ...common() };
+    output = await execution.result;
   } catch (e) {
     if (!(e instanceof ExecutionError)) {
       throw e;
@@ -205,4 +223,6 @@ export async function executeLocally(definition: StateMachineDefinition, options
     const cause = (e as any).cause as Error;
     return { status: 'FAILED', error: cause.name, cause: cause.message, ...common() };
   }
+  await observed;
+  return { status: 'SUCCEEDED', output, ...common() };
 }
