@@ -117,11 +117,32 @@ describe('definition size', () => {
     });
     const text = definitionOf(MAX_DEFINITION_BYTES - 100);
     const [before, after] = text.split('"Result":"');
-    // "aws" becomes 256 characters: 253 more than it renders to, and more than the 100 to spare.
+    // "aws" counts 256 characters, more than the 100 to spare.
     const template = machine([`${before}"Result":"`, { Ref: 'AWS::Partition' }, after]);
 
     expect(templateLimitViolations(template, 'TestStack')).toEqual([expect.objectContaining({ subject: 'state machine TestStack/Workflow', size: MAX_DEFINITION_BYTES - 100 + 256 })]);
     expect(templateLimitViolations(machine([text]), 'TestStack')).toEqual([]);
+  });
+
+  test('a reference outside a string (a number parameter) is measured too, and the state names still read', () => {
+    const template = {
+      Resources: {
+        Workflow: {
+          Type: 'AWS::StepFunctions::StateMachine',
+          Properties: {
+            DefinitionString: { 'Fn::Join': ['', ['{"StartAt":"A","States":{"A":{"Type":"Wait","Seconds":', { Ref: 'Delay' }, `,"Next":"${nameOf(81)}"},"${nameOf(81)}":{"Type":"Succeed"}}}`]] },
+          },
+        },
+      },
+    };
+    expect(templateLimitViolations(template, 'TestStack')).toEqual([expect.objectContaining({ state: nameOf(81), size: 81 })]);
+  });
+
+  test('a definition that is not JSON has no state names to check, and its size still counts', () => {
+    expect(definitionLimitViolations('state machine T', '{ not json')).toEqual([]);
+    expect(definitionLimitViolations('state machine T', `{ not json ${'x'.repeat(MAX_DEFINITION_BYTES)}`)).toEqual([
+      expect.objectContaining({ what: 'the definition (in UTF-8)', size: MAX_DEFINITION_BYTES + 11 }),
+    ]);
   });
 
   test('a definition the check cannot read fails rather than pass unchecked', () => {

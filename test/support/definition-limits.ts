@@ -3,17 +3,25 @@ import { formatNumber, jsonBytes, LimitViolation, MAX_DEFINITION_BYTES, MAX_STAT
 
 /**
  * Every reference (`Ref`, `Fn::GetAtt`, pseudo parameters too) counts as this many characters
- * when a definition is measured: more than the ARN or name CloudFormation puts in its place
- * (an SNS topic's name, the longest, is at most 256 characters, its ARN a little more; every
- * other reference here is a Lambda function, cluster, task definition or role ARN well under it).
- * A few dozen references then overstate a definition by a few KB, not enough to matter against 1 MB.
+ * when a definition is measured: about what CloudFormation puts in its place at most (an SNS
+ * topic's name, the longest, is at most 256 characters; a Lambda function, cluster, task
+ * definition or role ARN, or a number parameter, is shorter). A few dozen references then
+ * overstate a definition by a few KB, which does not matter against 1 MB.
  */
 export const MEASURED_REFERENCE_LENGTH = 256;
 
 /**
+ * What a reference is measured as: digits, which JSON accepts both inside a string (an ARN in a
+ * `Resource`) and as a bare value (a number parameter in `"MaxAttempts": {"Ref": …}`).
+ */
+const MEASURED_REFERENCE = '9'.repeat(MEASURED_REFERENCE_LENGTH);
+
+/**
  * The limits a state machine definition (JSON text, with references already rendered) exceeds:
  * its size in UTF-8 bytes, and the length of every state name, those inside Map item processors
- * (`ItemProcessor`, `Iterator`) and Parallel branches (`Branches`) included.
+ * (`ItemProcessor`, `Iterator`) and Parallel branches (`Branches`) included. A text that is not
+ * JSON has no states to name (Step Functions rejects it as an invalid definition, asl-validator
+ * too); only its size is checked.
  *
  * @param subject names the state machine in messages, e.g. `state machine TestStack/Workflow`
  * @param measured says in messages how the text was measured
@@ -22,8 +30,8 @@ export function definitionLimitViolations(subject: string, definitionText: strin
   let definition: any;
   try {
     definition = JSON.parse(definitionText);
-  } catch (e) {
-    throw new Error(`the definition of ${subject} is not JSON, so its limits cannot be checked: ${(e as Error).message}`);
+  } catch {
+    definition = {};
   }
   const violations: LimitViolation[] = [];
   const bytes = utf8Bytes(definitionText);
@@ -33,7 +41,7 @@ export function definitionLimitViolations(subject: string, definitionText: strin
       .reduce((a, b) => (b[1] > a[1] ? b : a), ['', 0] as const);
     violations.push({
       subject,
-      what: `the definition (${measured}; its largest state, ${JSON.stringify(largest)}, is ${formatNumber(largestBytes)} bytes)`,
+      what: `the definition (${measured}${largest ? `; its largest state, ${JSON.stringify(largest)}, is ${formatNumber(largestBytes)} bytes` : ''})`,
       size: bytes,
       limit: MAX_DEFINITION_BYTES,
       unit: 'bytes',
@@ -85,7 +93,7 @@ export function templateLimitViolations(
 
 /** The definition text CloudFormation would hand to Step Functions, references rendered long. */
 function deployedDefinition(subject: string, properties: Record<string, any>): string {
-  const render = (value: unknown) => renderIntrinsic(value, { minReferenceLength: MEASURED_REFERENCE_LENGTH });
+  const render = (value: unknown) => renderIntrinsic(value, { reference: () => MEASURED_REFERENCE });
   let text: string;
   if (properties.DefinitionString !== undefined) {
     text = render(properties.DefinitionString);

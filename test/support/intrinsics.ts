@@ -9,12 +9,11 @@ const PSEUDO_PARAMETERS: Record<string, string> = {
 /** How `renderIntrinsic` renders references. */
 export interface RenderIntrinsicOptions {
   /**
-   * Pads every `Ref` and `Fn::GetAtt` to at least this many characters, to measure a definition
-   * conservatively: the names CloudFormation generates are longer than the logical IDs rendered here.
+   * Renders every `Ref` and `Fn::GetAtt` instead, e.g. to measure a definition conservatively.
    *
-   * @default 0 - as rendered
+   * @default - pseudo parameters as in the test account, other references as ARNs
    */
-  readonly minReferenceLength?: number;
+  readonly reference?: (intrinsic: Record<string, unknown>) => string;
 }
 
 /**
@@ -24,7 +23,6 @@ export interface RenderIntrinsicOptions {
  * intrinsic function, which CDK's state machine definitions do not use.
  */
 export function renderIntrinsic(value: unknown, options: RenderIntrinsicOptions = {}): string {
-  const reference = (rendered: string) => rendered.padEnd(options.minReferenceLength ?? 0, '_');
   if (typeof value === 'string') {
     return value;
   }
@@ -33,11 +31,14 @@ export function renderIntrinsic(value: unknown, options: RenderIntrinsicOptions 
     const [separator, parts] = v['Fn::Join'];
     return parts.map((part: unknown) => renderIntrinsic(part, options)).join(separator);
   }
+  if ((v.Ref || v['Fn::GetAtt']) && options.reference) {
+    return options.reference(v);
+  }
   if (v.Ref) {
-    return reference(PSEUDO_PARAMETERS[v.Ref] ?? `arn:aws:sns:us-east-1:123456789012:${v.Ref}`);
+    return PSEUDO_PARAMETERS[v.Ref] ?? `arn:aws:sns:us-east-1:123456789012:${v.Ref}`;
   }
   if (v['Fn::GetAtt']) {
-    return reference(`arn:aws:lambda:us-east-1:123456789012:function:${v['Fn::GetAtt'][0]}`);
+    return `arn:aws:lambda:us-east-1:123456789012:function:${v['Fn::GetAtt'][0]}`;
   }
   throw new Error(`cannot render ${JSON.stringify(value)}`);
 }
