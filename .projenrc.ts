@@ -75,6 +75,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // Snapshots change only on purpose (`npx projen test:update`), and an empty run fails.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     passWithNoTests: false,
+    jestConfig: {
+      // Every test, whatever it imports: Step Functions' limits on each definition synthesized and
+      // each local execution (test/support/step-functions-limits.ts).
+      setupFilesAfterEnv: ['<rootDir>/test/support/setup-limit-checks.ts'],
+    },
   },
 
   gitignore: [

@@ -46,6 +46,11 @@ export interface LocalRun {
   readonly output?: unknown;
 }
 
+/**
+ * Unlike `executeLocally`, this does not fail an execution over Step Functions' data limits
+ * (test/support/execution-limits.ts): it runs the baselines and the what-ifs that bench/payload.ts
+ * measures against the limit, some beyond it on purpose, and reports `peakStateBytes` instead.
+ */
 export async function runLocally(definition: StateMachineDefinition, options: LocalRunOptions): Promise<LocalRun> {
   const outcomes = [...options.outcomes];
   let runTaskCalls = 0;

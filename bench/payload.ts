@@ -21,13 +21,11 @@ import { executeLocally, MAX_CAUSE_LENGTH, Outcome, renderedDefinition } from '.
 import { MiniStack } from '../test/support/ministack';
 import { deployToMiniStack, executeInMiniStack, MiniStackExecution, runTaskMockConfig } from '../test/support/ministack-execution';
 import { testEnvironment } from '../test/support/stack';
+import { MAX_PAYLOAD_BYTES } from '../test/support/step-functions-limits';
 import { worstCasePolicyProps, worstCaseTaskFailure } from '../test/support/worst-case';
 
-/**
- * "Maximum input or output size for a task, state, or execution: 256 KiB of data as a UTF-8
- * encoded string." https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html
- */
-export const STATE_LIMIT_BYTES = 256 * 1024;
+/** Step Functions' limit on a state's input or output, as the test harness checks it on every execution. */
+export const STATE_LIMIT_BYTES = MAX_PAYLOAD_BYTES;
 /** The stopped reason of every failed attempt: 200 KiB. */
 export const REASON_BYTES = 200 * 1024;
 

@@ -2,9 +2,11 @@ import { Duration } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { RetryableEcsRunTaskFragment, TaskResult } from '../../src';
+import type { DataLimitExpectation } from '../support/execution-limits';
 import { failure, successTask, taskSummary } from '../support/fixtures';
 import { executeLocally, renderedDefinition } from '../support/local-execution';
 import { testEnvironment } from '../support/stack';
+import { MAX_PAYLOAD_BYTES } from '../support/step-functions-limits';
 
 // The decider logs one line per decision; keep test output readable.
 beforeAll(() => jest.spyOn(process.stdout, 'write').mockImplementation(() => true));
@@ -93,8 +95,6 @@ describe('RetryableEcsRunTaskFragment embedded in a workflow, executed locally',
 });
 
 describe('a Map of 100 retrying runs and the 256 KiB payload limit', () => {
-  /** Step Functions' limit on a state's input or output, in bytes. */
-  const PAYLOAD_LIMIT = 256 * 1024;
 
   /** A task description the size real ones have (2 to 10 KB): a sidecar, ENI details, tags, overrides. */
   function realisticTask(): Record<string, any> {
@@ -134,7 +134,7 @@ describe('a Map of 100 retrying runs and the 256 KiB payload limit', () => {
     return task;
   }
 
-  async function runMap(taskResult: TaskResult) {
+  async function runMap(taskResult: TaskResult, expectation: DataLimitExpectation = {}) {
     const { stack, cluster, taskDefinition } = testEnvironment();
     const job = new RetryableEcsRunTaskFragment(stack, 'Job', { cluster, taskDefinition, taskResult, resultPath: '$.run' });
     const map = new sfn.Map(stack, 'Each partition', { itemsPath: '$.partitions', maxConcurrency: 1 }).itemProcessor(job);
@@ -142,10 +142,10 @@ describe('a Map of 100 retrying runs and the 256 KiB payload limit', () => {
     const partitions = Array.from({ length: 100 }, (_, i) => ({ partition: i }));
     // Every item retries once: a history entry each, as on a bad night.
     const outcomes = partitions.flatMap(() => [{ fail: failure('resource-initialization-error') }, { succeed: realisticTask() }]);
-    const result = await executeLocally(renderedDefinition(stack), { input: { partitions }, statePrefixes: ['Job: '], outcomes });
+    const result = await executeLocally(renderedDefinition(stack), { input: { partitions }, statePrefixes: ['Job: '], outcomes, ...expectation });
     expect(result.status).toBe('SUCCEEDED');
     expect(result.output).toHaveLength(100);
-    return Buffer.byteLength(JSON.stringify(result.output));
+    return { bytes: Buffer.byteLength(JSON.stringify(result.output)), violations: result.dataLimitViolations };
   }
 
   test('a realistic task description is 2 to 10 KB', () => {
@@ -155,12 +155,18 @@ describe('a Map of 100 retrying runs and the 256 KiB payload limit', () => {
   });
 
   test('with the summary (the fragment default) the Map output stays under half the limit', async () => {
-    const bytes = await runMap(TaskResult.SUMMARY);
-    expect(bytes).toBeLessThan(PAYLOAD_LIMIT / 2);
+    const { bytes } = await runMap(TaskResult.SUMMARY);
+    expect(bytes).toBeLessThan(MAX_PAYLOAD_BYTES / 2);
   }, 60_000);
 
   test('with the whole task description the same Map passes the limit', async () => {
-    const bytes = await runMap(TaskResult.FULL);
-    expect(bytes).toBeGreaterThan(PAYLOAD_LIMIT);
+    // On purpose: Step Functions would fail this execution with States.DataLimitExceeded at the
+    // Map's output. Locally it runs on; the harness finds where the limit is passed, and nowhere else.
+    const { bytes, violations } = await runMap(TaskResult.FULL, { expectDataLimitExceeded: true });
+    expect(bytes).toBeGreaterThan(MAX_PAYLOAD_BYTES);
+    expect(violations.map((v) => [v.state, v.what, v.size])).toEqual([
+      ['Each partition', 'the output', bytes],
+      [undefined, 'the execution output', bytes],
+    ]);
   }, 60_000);
 });

@@ -2,7 +2,11 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions' with { 'resolution-mode': 'require' };
 import { expectValidAsl } from './asl-validation';
+import { templateLimitViolations } from './definition-limits';
+import { currentTestName, DataLimitExpectation, expectWithinDataLimits, localExecutionViolations } from './execution-limits';
 import type { EcsFailure } from './fixtures';
+import { renderIntrinsic } from './intrinsics';
+import { LimitViolation, StepFunctionsLimitError } from './step-functions-limits';
 import { handler as decider } from '../../lambda/decider.lambda';
 import type { Decision } from '../../src/decider/wire';
 
@@ -26,26 +30,12 @@ export function renderedDefinition(stack: Stack, logicalIdPrefix?: string): Stat
   const definition = JSON.parse(renderIntrinsic(machines[ids[0]].Properties.DefinitionString));
   // Every definition a test looks at or runs must also be one Step Functions would accept.
   expectValidAsl(definition, `The definition of state machine ${ids[0]}`);
+  // In Jest, Template.fromStack has checked the limits already (synthesis-limits.ts); bench/ has no such hook.
+  const violations = templateLimitViolations({ Resources: { [ids[0]]: machines[ids[0]] } }, stack.stackName);
+  if (violations.length > 0) {
+    throw new StepFunctionsLimitError(violations, `The definition of state machine ${ids[0]}`);
+  }
   return definition;
-}
-
-function renderIntrinsic(value: unknown): string {
-  if (typeof value === 'string') {
-    return value;
-  }
-  const v = value as Record<string, any>;
-  if (v['Fn::Join']) {
-    const [separator, parts] = v['Fn::Join'];
-    return parts.map(renderIntrinsic).join(separator);
-  }
-  if (v.Ref) {
-    const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': 'us-east-1', 'AWS::AccountId': '123456789012', 'AWS::URLSuffix': 'amazonaws.com' };
-    return pseudo[v.Ref] ?? `arn:aws:sns:us-east-1:123456789012:${v.Ref}`;
-  }
-  if (v['Fn::GetAtt']) {
-    return `arn:aws:lambda:us-east-1:123456789012:function:${v['Fn::GetAtt'][0]}`;
-  }
-  throw new Error(`cannot render ${JSON.stringify(value)}`);
 }
 
 /**
@@ -83,6 +73,8 @@ export interface LocalExecution {
   readonly eventLog: any[];
   /** Every Task state's call, in order: what it was given (after Parameters) and what it returned or threw. */
   readonly taskCalls: TaskCall[];
+  /** The data limits the execution exceeded; empty unless `expectDataLimitExceeded`, since any other violation throws. */
+  readonly dataLimitViolations: LimitViolation[];
 }
 
 /** One call of a Task state's resource. */
@@ -94,7 +86,13 @@ export interface TaskCall {
 }
 
 /** Options for `executeLocally`. */
-export interface ExecuteOptions {
+export interface ExecuteOptions extends DataLimitExpectation {
+  /**
+   * Names the execution in messages.
+   *
+   * @default - the current Jest test's name
+   */
+  readonly name?: string;
   /** Outcome of each ECS attempt, in order; running out fails the test. */
   readonly outcomes: Outcome[];
   readonly input?: unknown;
@@ -109,6 +107,10 @@ export interface ExecuteOptions {
 /**
  * Runs a definition in aws-local-stepfunctions. The ECS task state replays `outcomes`, the
  * decider state runs the real decider handler, waits take no time, and SNS publishes are recorded.
+ *
+ * Throws a `StepFunctionsLimitError` when an input, output or task's parameters or result
+ * exceeds Step Functions' data limit (`localExecutionViolations`), which Step Functions would
+ * fail with `States.DataLimitExceeded`, unless `expectDataLimitExceeded`.
  */
 export async function executeLocally(definition: StateMachineDefinition, options: ExecuteOptions): Promise<LocalExecution> {
   const prefixes = options.statePrefixes ?? [''];
@@ -201,13 +203,18 @@ export async function executeLocally(definition: StateMachineDefinition, options
     }
   })();
 
-  const common = () => ({
-    runTaskCalls: runTaskInputs.length, runTaskInputs, decisions, published, lostNotifications, transitions, peakStateBytes, eventLog, taskCalls,
-  });
+  const common = () => {
+    const name = options.name ?? currentTestName() ?? 'local execution';
+    const violations = localExecutionViolations(`execution ${JSON.stringify(name)} (aws-local-stepfunctions)`, eventLog, taskCalls);
+    const dataLimitViolations = expectWithinDataLimits(violations, 'An execution in aws-local-stepfunctions', options);
+    const runTaskCalls = runTaskInputs.length;
+    return {
+      runTaskCalls, runTaskInputs, decisions, published, lostNotifications, transitions, peakStateBytes, eventLog, taskCalls, dataLimitViolations,
+    };
+  };
+  let output: any;
   try {
-    const output = await execution.result;
-    await observed;
-    return { status: 'SUCCEEDED', output, ...common() };
+    output = await execution.result;
   } catch (e) {
     if (!(e instanceof ExecutionError)) {
       throw e;
@@ -216,4 +223,6 @@ export async function executeLocally(definition: StateMachineDefinition, options
     const cause = (e as any).cause as Error;
     return { status: 'FAILED', error: cause.name, cause: cause.message, ...common() };
   }
+  await observed;
+  return { status: 'SUCCEEDED', output, ...common() };
 }

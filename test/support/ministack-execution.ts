@@ -1,8 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions' with { 'resolution-mode': 'require' };
+import { DataLimitExpectation, expectWithinDataLimits, historyLimitViolations } from './execution-limits';
 import { MAX_CAUSE_LENGTH, Outcome } from './local-execution';
 import { MockedResponse, MiniStack, SfnMockConfig } from './ministack';
+import type { LimitViolation } from './step-functions-limits';
 import type { Decision } from '../../src/decider/wire';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -15,8 +17,11 @@ const RUN_TASK_STATE = 'Run task';
 const DECIDE_STATE = 'Decide retry';
 const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
 
-/** One execution to run in MiniStack: what each ECS attempt does, and the execution input. */
-export interface MiniStackScenario {
+/**
+ * One execution to run in MiniStack: what each ECS attempt does, and the execution input. Set
+ * `expectDataLimitExceeded` only for an execution that exceeds a Step Functions data limit on purpose.
+ */
+export interface MiniStackScenario extends DataLimitExpectation {
   readonly outcomes: Outcome[];
   readonly input?: unknown;
   /**
@@ -50,6 +55,8 @@ export interface MiniStackExecution {
   readonly statesEntered: string[];
   /** MiniStack's execution history, as `GetExecutionHistory` returns it. */
   readonly events: any[];
+  /** The data limits the execution exceeded; empty unless `expectDataLimitExceeded`, since any other violation throws. */
+  readonly dataLimitViolations: LimitViolation[];
 }
 
 /**
@@ -112,6 +119,11 @@ export async function deployToMiniStack(
 /**
  * Runs the scenarios in MiniStack, all at once, each as the test case of its name in the mock
  * configuration MiniStack was started with, and waits for every execution to end.
+ *
+ * Throws a `StepFunctionsLimitError` when an execution's history shows an input, output, task's
+ * parameters or result, or variable over Step Functions' limits (`historyLimitViolations`),
+ * unless its scenario has `expectDataLimitExceeded`. MiniStack records no state events inside a
+ * Map or Parallel state, so only their tasks' parameters and results are checked there.
  */
 export async function executeInMiniStack(
   ministack: MiniStack, stateMachineArn: string, scenarios: Record<string, MiniStackScenario>, runTaskStates: string[] = [RUN_TASK_STATE],
@@ -123,7 +135,9 @@ export async function executeInMiniStack(
     executions: names.map((testCase) => ({ testCase, input: scenarios[testCase].input ?? {} })),
   });
   return Object.fromEntries(names.map((name, i) => {
-    const execution = summarize(answer.executions[i], new Set(runTaskStates));
+    const summary = summarize(answer.executions[i], new Set(runTaskStates));
+    const violations = historyLimitViolations(`execution ${JSON.stringify(name)} (MiniStack)`, summary.events);
+    const execution = { ...summary, dataLimitViolations: expectWithinDataLimits(violations, 'An execution in MiniStack', scenarios[name]) };
     const { outcomes, outcomesByState } = scenarios[name];
     const given = outcomes.length + Object.values(outcomesByState ?? {}).reduce((sum, o) => sum + o.length, 0);
     if (execution.runTaskCalls > given) {
@@ -162,7 +176,7 @@ export async function publishedMessages(ministack: MiniStack, topics: string[]):
   return ministack.call({ command: 'messages', topics });
 }
 
-function summarize(execution: any, runTaskStates: Set<string>): MiniStackExecution {
+function summarize(execution: any, runTaskStates: Set<string>): Omit<MiniStackExecution, 'dataLimitViolations'> {
   let state = '';
   let runTaskCalls = 0;
   const statesEntered: string[] = [];

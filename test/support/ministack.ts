@@ -8,6 +8,8 @@ const ROOT = path.join(__dirname, '..', '..');
 /** The venv that `test/ministack/install.sh` fills from `test/ministack/requirements.txt`. */
 const VENV_PYTHON = path.join(ROOT, '.tools', 'ministack-venv', 'bin', 'python');
 const DRIVER = path.join(ROOT, 'test', 'ministack', 'sfn_driver.py');
+/** MiniStack, with the history details AWS records that the limit checks read (task parameters, assigned variables). */
+const SERVER = path.join(ROOT, 'test', 'ministack', 'ministack_server.py');
 /** The account the rendered definitions name; MiniStack takes a 12-digit access key as the account. */
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
@@ -33,7 +35,9 @@ export type MockedResponse =
 /**
  * MiniStack, a local AWS emulator we did not write, on a free loopback port. Its Step Functions
  * interpreter runs the state machine; its Lambda service runs functions in local Node.js workers.
- * It reads the mock configuration once, at start.
+ * It reads the mock configuration once, at start. It runs through `test/ministack/ministack_server.py`,
+ * which adds to its execution histories the task parameters and assigned variables that AWS
+ * records, for the limit checks (`execution-limits.ts`).
  */
 export class MiniStack {
   /**
@@ -62,7 +66,7 @@ export class MiniStack {
   }
 
   private static async launch(port: number, mockConfigFile: string, dir: string): Promise<MiniStack> {
-    const child = spawn(VENV_PYTHON, ['-m', 'ministack'], {
+    const child = spawn(VENV_PYTHON, [SERVER], {
       cwd: dir,
       env: {
         ...pythonEnvironment(),
