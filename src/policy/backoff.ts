@@ -9,7 +9,8 @@ import type { DeciderPolicy } from '../decider/wire';
  * time, and applies the same jitter.
  */
 export function backoffSeconds(policy: DeciderPolicy, attempt: number, random: number): number {
-  const exponential = policy.intervalSeconds * Math.pow(policy.backoffRate, Math.max(0, attempt - 1));
+  // No interval is no wait, however the rate grows: 0 × Infinity would be NaN.
+  const exponential = policy.intervalSeconds === 0 ? 0 : policy.intervalSeconds * Math.pow(policy.backoffRate, Math.max(0, attempt - 1));
   const capped = Math.min(Math.floor(policy.maxDelaySeconds), Math.round(exponential));
   if (policy.jitter !== 'FULL') {
     return capped;

@@ -276,6 +276,19 @@ describe('attempts and backoff', () => {
   });
 });
 
+describe('backoff at the extremes', () => {
+  test('a zero interval with a rate that overflows waits 0 seconds, never NaN', () => {
+    const policy = { ...defaults, intervalSeconds: 0, backoffRate: 1.04e22, maxDelaySeconds: 60, maxAttempts: 20, jitter: 'FULL' };
+    expect(backoffSeconds(policy, 15, 0)).toBe(0);
+    expect(decideRetry({ policy, attempt: 15, error: failure('spot-interruption'), random: 0 }).waitSeconds).toBe(0);
+  });
+
+  test('a rate that overflows to infinity waits maxDelay', () => {
+    const policy = { ...defaults, intervalSeconds: 1, backoffRate: 1.04e22, maxDelaySeconds: 60, jitter: 'NONE' };
+    expect(backoffSeconds(policy, 15, 0)).toBe(60);
+  });
+});
+
 describe('history and cause', () => {
   test('records the attempt, stop code, reason, exit codes, rule and wait', () => {
     const policy = { ...defaults, jitter: 'NONE', intervalSeconds: 7, retryableExitCodes: [75] };
