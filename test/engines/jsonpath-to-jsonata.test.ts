@@ -2,17 +2,13 @@ import { Stack, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { StateMachineDefinition } from 'aws-local-stepfunctions' with { 'resolution-mode': 'require' };
 import jsonataEngine from 'jsonata';
 import { jsonPathToJsonata } from '../../src/engines/state-machine/jsonpath-to-jsonata';
 import { RetryableEcsRunTaskOptions } from '../../src/retryable-ecs-run-task-options';
 import { userRunTaskInputs } from '../../src/run-task/user-run-task-inputs';
+import { executeLocally } from '../support/local-execution';
 import { testEnvironment } from '../support/stack';
-
-// The package declares ESM-only types, so a plain import does not type-check from CommonJS; its
-// CommonJS build is what runs.
-type LocalStepFunctions = typeof import('aws-local-stepfunctions', { with: { 'resolution-mode': 'require' } });
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { StateMachine }: LocalStepFunctions = require('aws-local-stepfunctions');
 
 /** Every path form that translates, and its JSONata. */
 const TRANSLATED: Array<[string, string]> = [
@@ -102,8 +98,8 @@ const UNTRANSLATABLE: Array<[string, string]> = [
 type JsonPathRead = { value: unknown; context: Record<string, unknown> };
 async function readJsonPath(path: string, input: unknown, context: Record<string, unknown>): Promise<JsonPathRead> {
   const definition = { StartAt: 'Read', States: { Read: { Type: 'Pass', Parameters: { 'value.$': path, 'context.$': '$$' }, End: true } } };
-  const machine = new StateMachine(definition as ConstructorParameters<typeof StateMachine>[0]);
-  return await machine.run(input as Parameters<typeof machine.run>[0], { context }).result as JsonPathRead;
+  const execution = await executeLocally(definition as StateMachineDefinition, { outcomes: [], input, context, name: `reading ${path}` });
+  return execution.output as JsonPathRead;
 }
 
 /** What the JSONata expression reads, given the state input and the context object as Step Functions binds them. */

@@ -102,6 +102,12 @@ export interface ExecuteOptions extends DataLimitExpectation {
   readonly decider?: (payload: any) => Promise<unknown>;
   /** Replaces SNS publishing, e.g. to throw; the default records the message and succeeds. */
   readonly publish?: (input: any) => Promise<unknown>;
+  /**
+   * The context object (`$$`).
+   *
+   * @default - an execution id
+   */
+  readonly context?: Record<string, unknown>;
 }
 
 /**
@@ -160,7 +166,7 @@ export async function executeLocally(definition: StateMachineDefinition, options
   // renderedDefinition() has validated the definition with asl-validator; validating again costs 0.2–0.5 s a run.
   const machine = new StateMachine(definition, { validationOptions: { noValidate: true } });
   const execution = machine.run((options.input ?? {}) as Parameters<typeof machine.run>[0], {
-    context: { Execution: { Id: 'arn:aws:states:us-east-1:123456789012:execution:test:local' } },
+    context: options.context ?? { Execution: { Id: 'arn:aws:states:us-east-1:123456789012:execution:test:local' } },
     overrides: {
       taskResourceLocalHandlers: {
         ...Object.fromEntries(prefixes.flatMap((prefix) => [
