@@ -16,7 +16,7 @@ import { checkJsonataSupport } from './engines/state-machine/jsonata-support';
 import { RunLogMetrics, RunMetricName, runMetricNamespace } from './engines/state-machine/log-metrics';
 import { checkPolicySize, renderRetryPolicy, wholeSeconds } from './policy/render-retry-policy';
 import { RetryDefaults } from './policy/retry-defaults';
-import { warnAboutRiskyPolicy } from './policy/risky-policy-warnings';
+import { warnAboutRiskyPolicy, warnAboutSlowDecision } from './policy/risky-policy-warnings';
 import { rejectPolicyTokens } from './policy/synth-time-policy';
 import { RetryableEcsRunTaskOptions } from './retryable-ecs-run-task-options';
 import { AdaptivePlacement } from './run-task/adaptive-placement';
@@ -154,6 +154,9 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
     const primaryTarget = props.launchTarget ?? new tasks.EcsFargateLaunchTarget({ platformVersion: ecs.FargatePlatformVersion.LATEST });
     const placement = new AdaptivePlacement(this, props, primaryTarget);
     checkPolicySize({ ...policy, ...placement.policy() });
+    if (stateMachineEngine) {
+      warnAboutSlowDecision(this, { ...policy, ...placement.policy() });
+    }
     warnAboutMissingCapacityProviders(this, props, primaryTarget);
     const input: EngineInput = {
       props,

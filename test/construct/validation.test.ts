@@ -3,7 +3,7 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { DecisionEngine, RetryableEcsRunTask, RetryableEcsRunTaskProps, TaskStopCode } from '../../src';
+import { DecisionEngine, RetryableEcsRunTask, RetryableEcsRunTaskProps, RetryDefaults, TaskStopCode } from '../../src';
 import { renderedDefinition } from '../support/local-execution';
 import { testEnvironment } from '../support/stack';
 
@@ -91,6 +91,28 @@ describe('the size of the rendered policy', () => {
     expect(create({ decisionEngine, nonRetryableStoppedReasons: patterns(24, 1_000), retryableErrors: patterns(20, 500) })).toThrow(
       /^The retry policy must render to at most 32768 bytes of JSON, so that it fits beside the largest failure and history in a decision's 256 KiB, got: \d+ bytes\. Shorten the longest lists: `nonRetryableStoppedReasons` \(\d+ bytes\), `retryableErrors` \(\d+ bytes\), `nonRetryableErrorCauses` \(\d+ bytes\)\.$/,
     );
+  });
+});
+
+describe('a policy of many patterns, on DecisionEngine.STATE_MACHINE', () => {
+  const warned = (decisionEngine: DecisionEngine, extra: number) => {
+    const { stack, cluster, taskDefinition } = testEnvironment();
+    const patterns = [...RetryDefaults.NON_RETRYABLE_STOPPED_REASONS, ...[...Array(extra).keys()].map((i) => `Permanent ${i}:*`)];
+    new RetryableEcsRunTask(stack, 'Job', { cluster, taskDefinition, decisionEngine, nonRetryableStoppedReasons: patterns });
+    return Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('patterns\\. With `decisionEngine: DecisionEngine.STATE_MACHINE`'));
+  };
+  const defaults = RetryDefaults.RETRYABLE_STOPPED_REASONS.length + RetryDefaults.NON_RETRYABLE_STOPPED_REASONS.length
+    + RetryDefaults.NON_RETRYABLE_ERROR_CAUSES.length;
+
+  test('up to 100 patterns: no warning; one more: a warning that says how many and what to do', () => {
+    expect(warned(DecisionEngine.STATE_MACHINE, 100 - defaults)).toHaveLength(0);
+    const found = warned(DecisionEngine.STATE_MACHINE, 101 - defaults);
+    expect(found).toHaveLength(1);
+    expect(JSON.stringify(found[0].entry.data)).toContain('The retry policy holds 101 stopped-reason and cause patterns.');
+  });
+
+  test('the Lambda engine, whose decider reads the policy natively, does not warn', () => {
+    expect(warned(DecisionEngine.LAMBDA, 200)).toHaveLength(0);
   });
 });
 
