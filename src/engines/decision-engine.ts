@@ -18,7 +18,7 @@ export class DecisionEngine {
    * for fewer transitions: a retry costs 3 (the Choice, the Wait, the task again), the success
    * path 2 (`fallbackLaunchTarget` adds 1 to each attempt, as with the Lambda engine). Its states
    * use the JSONata query language state by state, so they also run inside a JSONPath workflow,
-   * and need aws-cdk-lib 2.178.0 or later. The metrics are counted from the state machine's own
+   * and need aws-cdk-lib 2.180.0 or later. The metrics are counted from the state machine's own
    * log at level ALL, which costs log ingestion: the standalone construct sets that log up; a
    * fragment needs `stateMachineLogGroup`.
    */

@@ -39,6 +39,25 @@ describe('adaptive retries in the synthesized state machine', () => {
     Template.fromStack(stack).resourcePropertiesCountIs('AWS::EC2::SecurityGroup', { GroupDescription: Match.stringLikeRegexp('Job') }, 1);
   });
 
+  test('before aws-cdk-lib 2.234 (no CapacityProviderOptions): a launch target of your own gives the same states', () => {
+    // What README suggests for older aws-cdk-lib: bind() returns the capacity provider strategy itself.
+    class CapacityProviderTarget implements tasks.IEcsLaunchTarget {
+      constructor(private readonly capacityProvider: string) {}
+      public bind(): tasks.EcsLaunchTargetConfig {
+        return { parameters: { CapacityProviderStrategy: [{ CapacityProvider: this.capacityProvider, Weight: 1 }], PlatformVersion: 'LATEST' } };
+      }
+    }
+    const own = renderedDefinition(synth({
+      launchTarget: new CapacityProviderTarget('FARGATE_SPOT'), fallbackLaunchTarget: new CapacityProviderTarget('FARGATE'),
+    }).stack).States as any;
+    const cdks = renderedDefinition(synth({ launchTarget: fargate('FARGATE_SPOT'), fallbackLaunchTarget: fargate('FARGATE') }).stack).States as any;
+    for (const state of ['Run task', 'Run task on fallback']) {
+      expect(own[state].Parameters.CapacityProviderStrategy).toEqual(cdks[state].Parameters.CapacityProviderStrategy);
+      expect(own[state].Parameters.PlatformVersion).toEqual(cdks[state].Parameters.PlatformVersion);
+      expect(own[state].Parameters.LaunchType).toBeUndefined();
+    }
+  });
+
   test('IAM: RunTask and PassRole stay scoped to the one task definition on both targets', () => {
     const { stack } = synth({ launchTarget: fargate('FARGATE_SPOT'), fallbackLaunchTarget: fargate('FARGATE'), outOfMemorySizes: [{ memoryMiB: 1024 }] });
     const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^JobStateMachineRole') }] } });

@@ -488,8 +488,8 @@ describe('DecisionEngine.STATE_MACHINE', () => {
       const version = jest.spyOn(cdkCapabilities, 'version').mockReturnValue('2.170.0');
       try {
         expect(() => standalone()).toThrow(
-          '`decisionEngine: DecisionEngine.STATE_MACHINE` needs aws-cdk-lib 2.178.0 or later, for JSONata states, got: aws-cdk-lib 2.170.0. '
-          + 'Upgrade aws-cdk-lib, or use `DecisionEngine.LAMBDA`.');
+          '`decisionEngine: DecisionEngine.STATE_MACHINE` needs aws-cdk-lib 2.180.0 or later, for JSONata states whose Catch keeps its Output, '
+          + 'got: aws-cdk-lib 2.170.0. Upgrade aws-cdk-lib, or use `DecisionEngine.LAMBDA`.');
         version.mockReturnValue(undefined);
         expect(() => standalone({}, 'Other')).toThrow(/got: aws-cdk-lib \(version unknown\)/);
         // The Lambda engine needs no JSONata.
@@ -500,8 +500,21 @@ describe('DecisionEngine.STATE_MACHINE', () => {
       }
     });
 
-    test('the installed aws-cdk-lib has JSONata states, and its version is read', () => {
+    test('aws-cdk-lib 2.178 and 2.179, whose JSONata Catch loses its Output, are refused too', () => {
+      // Rendered by aws-cdk-lib 2.179.0: `[{"ErrorEquals":["States.ALL"],"Next":"Handler"}]`, no Output.
+      const catchOutput = jest.spyOn(cdkCapabilities, 'jsonataCatchOutput').mockReturnValue(false);
+      const version = jest.spyOn(cdkCapabilities, 'version').mockReturnValue('2.179.0');
+      try {
+        expect(() => standalone()).toThrow(/^`decisionEngine: DecisionEngine.STATE_MACHINE` needs aws-cdk-lib 2\.180\.0 or later, .* got: aws-cdk-lib 2\.179\.0\./);
+      } finally {
+        catchOutput.mockRestore();
+        version.mockRestore();
+      }
+    });
+
+    test('the installed aws-cdk-lib has JSONata states whose Catch keeps its Output, and its version is read', () => {
       expect(cdkCapabilities.jsonataStates()).toBe(true);
+      expect(cdkCapabilities.jsonataCatchOutput()).toBe(true);
       expect(cdkCapabilities.version()).toMatch(/^2\.\d+\.\d+/);
     });
 
