@@ -20,7 +20,7 @@ import { median, quantile, round } from './stats';
 import { decideRetry } from '../lambda/decide-retry';
 import type { AttemptRecord, DeciderPolicy } from '../src/decider/wire';
 import { MAX_ATTEMPTS_LIMIT } from '../src/decider/wire';
-import { renderDecisionExpression } from '../src/engines/state-machine/decision-expression';
+import { policyDocument, renderDecisionExpression } from '../src/engines/state-machine/decision-expression';
 import {
   adversarialCause, adversarialFailuresCause, MEASURED_POLICIES, measureDecision, mostStepsTask, realisticLargeCauses, taskFailed, VARS,
   withLongLists,
@@ -124,7 +124,12 @@ function pythonTimes(policy: DeciderPolicy, inputs: Input[]): number[] | undefin
     const c = {
       expression,
       states: { errorOutput: input.error },
-      variables: { [VARS.attempt]: input.attempt, [VARS.history]: input.history, [VARS.placement]: { sizeIndex: 0, capacity: 'primary' } },
+      variables: {
+        [VARS.attempt]: input.attempt,
+        [VARS.history]: input.history,
+        [VARS.placement]: { sizeIndex: 0, capacity: 'primary' },
+        [VARS.policy]: policyDocument({ ...policy, maxAttempts: MAX_ATTEMPTS_LIMIT }),
+      },
       random: 0.5,
     };
     return [c, c];

@@ -21,7 +21,7 @@ import { DEFAULT_RETRIES, seedWaitSeconds } from './baselines';
 import { reportResult } from './child';
 import { median, quantile, round, thousands } from './stats';
 import { backoffSeconds, decideRetry } from '../lambda/decide-retry';
-import { EngineVariables, renderDecisionExpression } from '../src/engines/state-machine/decision-expression';
+import { EngineVariables, policyDocument, renderDecisionExpression } from '../src/engines/state-machine/decision-expression';
 import { renderRetryPolicy } from '../src/policy/render-retry-policy';
 import { evaluateSfnJsonata } from '../test/engines/support/sfn-jsonata';
 import { failure } from '../test/support/fixtures';
@@ -96,7 +96,7 @@ function ours(jitter: sfn.JitterType): HerdDesign {
 }
 
 /** The run's variables the decision expression reads (names of our choosing: each run has its own). */
-const VARIABLES = { attempt: 'run_attempt', history: 'run_history', placement: 'run_placement' } as EngineVariables;
+const VARIABLES: EngineVariables = { attempt: 'run_attempt', history: 'run_history', placement: 'run_placement', policy: 'run_policy' };
 
 /** How the state machine engine's decisions compared with the decider's on the same inputs. */
 export interface DecisionComparison {
@@ -122,7 +122,7 @@ function oursStateMachine(jitter: sfn.JitterType, comparison: DecisionComparison
       const r = random();
       const decision: any = await evaluateSfnJsonata(expression, {
         states: { errorOutput: ERRORS[kind] },
-        variables: { [VARIABLES.attempt]: execution.attempt, [VARIABLES.history]: execution.history },
+        variables: { [VARIABLES.attempt]: execution.attempt, [VARIABLES.history]: execution.history, [VARIABLES.policy]: policyDocument(policy) },
         random: r,
       });
       const reference = decideRetry({ policy, attempt: execution.attempt, error: ERRORS[kind], history: execution.history, random: r });

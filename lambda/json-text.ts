@@ -1,7 +1,6 @@
 import { JsonSyntax, MAX_JSON_DEPTH } from '../src/decider/cause-syntax';
 
-const OPENS = new RegExp(JsonSyntax.OPENS);
-const CLOSES = new RegExp(JsonSyntax.CLOSES);
+const UNCLOSED = new RegExp(JsonSyntax.UNCLOSED);
 const STRING = new RegExp(JsonSyntax.STRING, 'g');
 const SCALAR = new RegExp(JsonSyntax.SCALAR, 'g');
 const WHITESPACE = new RegExp(JsonSyntax.WHITESPACE, 'g');
@@ -15,7 +14,7 @@ const COLLAPSE = new RegExp(JsonSyntax.COLLAPSE, 'g');
  * the two agree on every text.
  */
 export function readJson(text: string): { readonly value: unknown } | undefined {
-  if (OPENS.test(text) && !CLOSES.test(text)) {
+  if (UNCLOSED.test(text)) {
     return undefined;
   }
   let skeleton = text.replace(STRING, JsonSyntax.STRING_REPLACEMENT);

@@ -27,7 +27,7 @@ export const MAX_JSON_DEPTH = 64;
  * How deeply the `Containers` array of a Cause cut short may nest for the engines to read it:
  * the array, a container, its network bindings and a binding are 4 levels.
  */
-export const MAX_CONTAINERS_DEPTH = 6;
+export const MAX_CONTAINERS_DEPTH = 5;
 
 const BACKSLASH = '\\u005c';
 const OPEN = '\\u005b';
@@ -38,8 +38,8 @@ const STRING_BODY = `[^"${BACKSLASH}\\u0000-\\u001f]*(?:${BACKSLASH}(?:["${BACKS
 
 /**
  * Whether a Cause is JSON, in four steps, each one pass over the text, after a quick look at its
- * ends: a text that `OPENS` with a bracket is JSON only if it `CLOSES` with one, which rules out
- * a Cause cut short at once.
+ * ends: a text that opens with a bracket is JSON only if it closes with one (`UNCLOSED` finds
+ * those that do not), which rules out a Cause cut short at once.
  *
  * 1. `STRING` → `STRING_REPLACEMENT`: every valid string becomes `~`. A `"` left over means a
  *    string that `JSON.parse` would refuse: a valid string can only start where the previous one
@@ -50,19 +50,18 @@ const STRING_BODY = `[^"${BACKSLASH}\\u0000-\\u001f]*(?:${BACKSLASH}(?:["${BACKS
  *    placeholders must not be mistaken for it.
  * 2. `SCALAR` → `#`: numbers and literals. A number that `$parse` could overflow to infinity,
  *    which JSONata refuses, is left alone and so makes the text unreadable: more than 200 integer
- *    digits, or a positive exponent of 3 digits unless one integer digit and an exponent of at
- *    most 307. Every finite double below 1e308 in magnitude, as JSON writes it, is read.
+ *    digits, or a positive exponent of 3 digits or more. ECS writes no exponents at all.
  * 3. `WHITESPACE` → nothing, then any character outside `SKELETON` means not JSON.
  * 4. `COLLAPSE` → `#`, `MAX_JSON_DEPTH` times: each pass turns the innermost arrays and objects
  *    that hold only placeholders into one. JSON within the depth ends as a single `~` or `#`.
  */
 export const JsonSyntax = {
-  // A lone brace would upset the bracket count of JSONata's regex scanner: it is escaped.
-  OPENS: `^[ \\t\\n\\r]*[${OPEN}\\u007b]`,
-  CLOSES: `[${CLOSE}\\u007d][ \\t\\n\\r]*$`,
+  // A lone brace would upset the bracket count of JSONata's regex scanner: it is escaped. `\s`
+  // takes more than JSON's whitespace, which only sends more texts on to the whole check.
+  UNCLOSED: `^\\s*[${OPEN}\\u007b](?![\\s\\S]*[${CLOSE}\\u007d]\\s*$)`,
   STRING: `"${STRING_BODY}"|("[\\s\\S]*)|([~#])`,
   STRING_REPLACEMENT: '~$1$2',
-  SCALAR: '-?[0-9](?:\\.[0-9]+)?[eE]\\+?(?:[12][0-9]{2}|30[0-7])(?![0-9])|-?(?:0|[1-9][0-9]{0,199})(?:\\.[0-9]+)?(?:[eE](?:-[0-9]+|\\+?[0-9]{1,2}))?|true|false|null',
+  SCALAR: '-?(?:0|[1-9][0-9]{0,199})(?:\\.[0-9]+)?(?:[eE](?:-[0-9]+|\\+?[0-9]{1,2}))?|true|false|null',
   WHITESPACE: '[ \\t\\n\\r]+',
   NOT_SKELETON: `[^~#{}${OPEN}${CLOSE},:]`,
   COLLAPSE: `\\{(?:~:[~#](?:,~:[~#])*)?\\}|${OPEN}(?:[~#](?:,[~#])*)?${CLOSE}`,
@@ -70,8 +69,8 @@ export const JsonSyntax = {
   STRING_BODY: `^${STRING_BODY}$`,
 } as const;
 
-/** Any JSON string, valid or not: what a bracket scan skips. */
-const ANY_STRING = `"[^"${BACKSLASH}]*(?:${BACKSLASH}[\\s\\S][^"${BACKSLASH}]*)*"`;
+/** Any JSON string, valid or not: what a bracket scan skips. Each alternative starts apart, so it cannot backtrack into itself. */
+const ANY_STRING = `"(?:[^"${BACKSLASH}]|${BACKSLASH}[\\s\\S])*"`;
 /** Anything but a quote or a bracket. */
 const PLAIN = `[^"${OPEN}${CLOSE}{}]`;
 
@@ -83,8 +82,8 @@ const PLAIN = `[^"${OPEN}${CLOSE}{}]`;
 function balanced(depth: number): string {
   let inner = '';
   for (let level = 1; level <= depth; level++) {
-    const nested = level === 1 ? ANY_STRING : `${ANY_STRING}|${inner}`;
-    inner = `[${OPEN}{]${PLAIN}*(?:(?:${nested})${PLAIN}*)*[${CLOSE}}]`;
+    // One character or token per repetition; the alternatives start with a quote, a bracket, or neither.
+    inner = `[${OPEN}{](?:${ANY_STRING}|${PLAIN}${level === 1 ? '' : `|${inner}`})*[${CLOSE}}]`;
   }
   return inner;
 }
@@ -110,7 +109,7 @@ export const CutCauseSyntax = {
 } as const;
 
 function stringValue(key: string): string {
-  return `"${key}"\\s*:\\s*"([^"${BACKSLASH}]*(?:${BACKSLASH}[\\s\\S][^"${BACKSLASH}]*)*)(")?`;
+  return `"${key}"\\s*:\\s*"((?:[^"${BACKSLASH}]|${BACKSLASH}[\\s\\S])*)(")?`;
 }
 
 /** Marks a string value that the cut ended. */

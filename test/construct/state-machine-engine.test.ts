@@ -10,8 +10,10 @@ import {
   DecisionEngine, RetryableEcsRunTask, RetryableEcsRunTaskFragment, RetryableEcsRunTaskFragmentProps, RetryableEcsRunTaskProps,
   RetryErrors, TaskResult,
 } from '../../src';
+import { policyDocument } from '../../src/engines/state-machine/decision-expression';
 import { cdkCapabilities } from '../../src/engines/state-machine/jsonata-support';
 import { runMetricNamespace, stateEnteredPattern } from '../../src/engines/state-machine/log-metrics';
+import { renderRetryPolicy } from '../../src/policy/render-retry-policy';
 import { successTask, taskSummary } from '../support/fixtures';
 import { renderedDefinition } from '../support/local-execution';
 import { testEnvironment, TestEnvironment } from '../support/stack';
@@ -173,13 +175,19 @@ describe('DecisionEngine.STATE_MACHINE', () => {
       const variables = Object.keys(states()['First: Start attempts'].Assign);
       const others = Object.keys(states()['Second: Start attempts'].Assign);
 
-      expect(variables).toEqual([expect.stringMatching(/^retry_[0-9a-f]{8}_attempt$/), expect.stringMatching(/^retry_[0-9a-f]{8}_history$/)]);
+      expect(variables).toEqual([
+        expect.stringMatching(/^retry_[0-9a-f]{8}_attempt$/), expect.stringMatching(/^retry_[0-9a-f]{8}_history$/), expect.stringMatching(/^retry_[0-9a-f]{8}_policy$/),
+      ]);
       expect(others).not.toEqual(variables);
       expect(JSON.stringify(states()['Second: Run task'])).not.toContain(variables[0]);
 
       const single = testEnvironment();
       new RetryableEcsRunTask(single.stack, 'Job', { cluster: single.cluster, taskDefinition: single.taskDefinition, decisionEngine: STATE_MACHINE });
-      expect(Object.keys((renderedDefinition(single.stack).States as any)['Start attempts'].Assign)).toEqual(['retry_attempt', 'retry_history']);
+      const start = (renderedDefinition(single.stack).States as any)['Start attempts'];
+      expect(Object.keys(start.Assign)).toEqual(['retry_attempt', 'retry_history', 'retry_policy']);
+      // The policy the decision reads, as data: the lists and the wait after each attempt.
+      expect(start.Assign.retry_policy).toEqual(policyDocument(renderRetryPolicy({})));
+      expect(start.Assign.retry_policy.waits).toEqual([30, 60]);
     });
 
     test('stateNamePrefix and the fallback launch target keep working', () => {

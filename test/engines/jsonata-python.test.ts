@@ -4,7 +4,7 @@ import * as path from 'path';
 import * as fc from 'fast-check';
 import { decideRetry } from '../../lambda/decide-retry';
 import type { DeciderPolicy, Placement } from '../../src/decider/wire';
-import { EngineVariables, renderDecisionExpression } from '../../src/engines/state-machine/decision-expression';
+import { EngineVariables, policyDocument, renderDecisionExpression } from '../../src/engines/state-machine/decision-expression';
 import { renderFallbackRules, renderRetryPolicy } from '../../src/policy/render-retry-policy';
 import { allFailures, EcsFailure } from '../support/fixtures';
 import { adversarialCause, mostStepsTask, realisticLargeCauses, taskFailed } from './support/expression-cost';
@@ -16,7 +16,7 @@ import { adversarialCause, mostStepsTask, realisticLargeCauses, taskFailed } fro
 
 const VENV_PYTHON = path.join(__dirname, '..', '..', '.tools', 'ministack-venv', 'bin', 'python');
 const EVALUATE = path.join(__dirname, '..', 'ministack', 'evaluate_jsonata.py');
-const VARS: EngineVariables = { attempt: 'job_attempt', history: 'job_history', placement: 'job_placement' };
+const VARS: EngineVariables = { attempt: 'job_attempt', history: 'job_history', placement: 'job_placement', policy: 'job_policy' };
 
 const POLICIES: Record<string, DeciderPolicy> = {
   defaults: renderRetryPolicy({}),
@@ -57,7 +57,7 @@ test('jsonata-python gives the decider\'s decision for the corpus and Causes cut
       input: {
         expression: renderDecisionExpression(policy, VARS),
         states: { errorOutput: error },
-        variables: { [VARS.attempt]: attempt, [VARS.history]: [], [VARS.placement]: placement },
+        variables: { [VARS.attempt]: attempt, [VARS.history]: [], [VARS.placement]: placement, [VARS.policy]: policyDocument(policy) },
         random,
       },
     };

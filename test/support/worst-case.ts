@@ -36,8 +36,8 @@ export const MAX_CAUSE_BYTES = MAX_CAUSE_LENGTH * 3 + 2;
 /** The most bytes an error name takes: Step Functions allows 256 characters. */
 export const MAX_ERROR_NAME_BYTES = 256 * 6 + 2;
 
-/** An integer exit code that JSON writes with the most characters, among those the engines read (below 1e308). */
-export const LONGEST_EXIT_CODE = -9.999999999999999e307;
+/** An integer exit code that JSON writes with the most characters, among those the engines read (exponents of 2 digits). */
+export const LONGEST_EXIT_CODE = -9.999999999999999e99;
 
 /**
  * A stopped task that costs the most in a history entry: a stop code, a stopped reason, ten

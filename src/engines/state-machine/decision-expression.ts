@@ -1,4 +1,5 @@
 import { Token } from 'aws-cdk-lib';
+import { compactJsonata } from './compact-jsonata';
 import { CUT_MARKER, CutCauseSyntax, JsonSyntax, MAX_JSON_DEPTH } from '../../decider/cause-syntax';
 import {
   BRIEF_NAME_LENGTH, BRIEF_RULE_LENGTH, MAX_CONTAINER_NAME_LENGTH, MAX_NAME_LENGTH, MAX_READ_CONTAINERS, MAX_REASON_LENGTH, MAX_RULE_LENGTH,
@@ -18,6 +19,31 @@ export interface EngineVariables {
   readonly history: string;
   /** Where the current attempt runs: `NextAttempt` (adaptive runs only). */
   readonly placement: string;
+  /** The policy the decision reads: `policyDocument(policy)`, set when the run starts. */
+  readonly policy: string;
+}
+
+/**
+ * The part of a rendered policy that the decision expression reads at run time, as data: the
+ * lists, the jitter-free wait after each attempt (computed by the decider's own
+ * `backoffSeconds`), and the size ladder and fallback rules when the run has them. The run's
+ * first state assigns it to the run's policy variable. As data, the lists cost the expression no
+ * length and no evaluation depth: JSONata evaluates the items of an array constructor side by side.
+ */
+export function policyDocument(policy: DeciderPolicy): Record<string, unknown> {
+  const sizes = policy.sizes && policy.sizes.length >= 2 ? policy.sizes : undefined;
+  const document = {
+    retryableStopCodes: policy.retryableStopCodes,
+    retryableStoppedReasons: policy.retryableStoppedReasons,
+    nonRetryableStoppedReasons: policy.nonRetryableStoppedReasons,
+    retryableExitCodes: policy.retryableExitCodes,
+    retryableErrors: policy.retryableErrors,
+    nonRetryableErrorCauses: policy.nonRetryableErrorCauses,
+    waits: backoffSchedule(policy),
+    ...(sizes ? { sizes } : {}),
+    ...(policy.fallback ? { fallback: policy.fallback } : {}),
+  };
+  return JSON.parse(JSON.stringify(document, (_, value) => requireResolved(value)));
 }
 
 /**
@@ -25,11 +51,10 @@ export interface EngineVariables {
  * the `Decision` that the Lambda decider's `decideRetry` returns for `$states.errorOutput`, the
  * run's variables, and `$random()` as its `random`.
  *
- * The policy is the decider's own policy document, written into the expression as one JSON text
- * that `$parse` reads, with the jitter-free wait after each attempt computed at synth time by the
- * decider's own `backoffSeconds`; the expression applies the same full jitter. Everything else
- * mirrors `lambda/decide-retry.ts` step by step, with the same rule names and the same history,
- * and the differential tests hold the two to the same answers.
+ * The policy's lists and waits are data in the run's policy variable (`policyDocument`); its
+ * numbers are written into the expression. Everything else mirrors `lambda/decide-retry.ts` step
+ * by step, with the same rule names and the same history, and the differential tests hold the
+ * two to the same answers. The expression is written compactly (`compactJsonata`).
  *
  * Bounded, whatever the Cause (README, "Limits"):
  * - It never raises an evaluation error: JSONata has no try/catch, and an error in a Catch's Output
@@ -39,9 +64,8 @@ export interface EngineVariables {
  *   native passes of linear regular expressions (`cause-syntax.ts`), and the expression's own
  *   steps run over at most 10 containers, 10 RunTask failures and the policy's lists, never over
  *   the Cause's characters or tokens.
- * - Its evaluation depth does not grow with the policy: JSONata evaluates the items of an array or
- *   object constructor concurrently, so the policy's lists are data in the `$parse`d document,
- *   never constructors, and globs are matched with string functions instead of a list of regexes.
+ * - Its evaluation depth does not grow with the policy: the lists are data, never constructors,
+ *   and globs are matched with string functions instead of a list of regexes.
  */
 export function renderDecisionExpression(policy: DeciderPolicy, vars: EngineVariables): string {
   const sizes = policy.sizes && policy.sizes.length >= 2 ? policy.sizes : undefined;
@@ -49,39 +73,50 @@ export function renderDecisionExpression(policy: DeciderPolicy, vars: EngineVari
   const placed = sizes !== undefined || fallback !== undefined;
   const maxAttempts = requireResolved(policy.maxAttempts);
   const lastSize = sizes ? sizes.length - 1 : 0;
-  const attempt = `$${vars.attempt}`;
-  const history = `$${vars.history}`;
-  const placement = `$${vars.placement}`;
+  // Each variable read once, into a local name that the compact form shortens.
+  const attempt = '$attemptVar';
+  const history = '$historyVar';
+  const placement = '$placementVar';
+  const p = '$policy';
+  // Cause patterns are matched only for failures without a task: for the non-retryable causes, and the fallback's.
+  const causePatterns = policy.nonRetryableErrorCauses.length > 0 || (fallback?.errorCauses.length ?? 0) > 0;
 
   const lines = [
-    `$p := $parse(${documentLiteral({ ...policy, waits: backoffSchedule(policy) })});`,
+    `${attempt} := $${vars.attempt}; ${history} := $${vars.history}; ${p} := $${vars.policy};`,
+    ...(placed ? [`${placement} := $${vars.placement};`] : []),
     ...READING_FUNCTIONS,
-    "$name := $type($states.errorOutput.Error) = 'string' ? $states.errorOutput.Error : 'Unknown';",
-    '$cause := $states.errorOutput.Cause;',
+    '$failure := $states.errorOutput;',
+    "$name := $isStr($failure.Error) ? $failure.Error : 'Unknown';",
+    '$cause := $failure.Cause;',
     `$A := ($isInt(${attempt}) and ${attempt} >= 1) ? ${attempt} : ${maxAttempts};`,
-    `$H := $type(${history}) != 'array' ? [] : $count(${history}) <= ${maxAttempts - 1} ? ${history} : $filter(${history}, function($v, $i, $a) { $i >= $count($a) - ${maxAttempts - 1} });`,
-    `$P := { 'sizeIndex': $isInt(${placement}.sizeIndex) ? (${placement}.sizeIndex < 0 ? 0 : ${placement}.sizeIndex > ${lastSize} ? ${lastSize} : ${placement}.sizeIndex) : 0, 'capacity': ${placement}.capacity = 'fallback' ? 'fallback' : 'primary' };`,
+    `$H := $type(${history}) = 'array' ? $filter(${history}, function($v, $i, $a) { $i >= $count($a) - ${maxAttempts - 1} }) : [];`,
+    ...(placed
+      ? [`$P := { 'sizeIndex': $isInt(${placement}.sizeIndex) ? (${placement}.sizeIndex < 0 ? 0 : ${placement}.sizeIndex > ${lastSize} ? ${lastSize} : ${placement}.sizeIndex) : 0, 'capacity': ${placement}.capacity = 'fallback' ? 'fallback' : 'primary' };`]
+      : []),
     // The Cause once: its JSON value when it is JSON the engines read, else it as it is.
-    "$doc := $type($cause) = 'string' ? ($isJson($cause) ? { 'v': $parse($cause) }) : { 'v': $cause };",
-    "$task := $name = 'States.TaskFailed' ? ($exists($doc) ? $parsedTask($doc.v) : ($s := $salvage($cause); $exists($s) ? $taskOf($s.sc, $s.sr, $s.cs)));",
-    "$lsr := $type($task.stoppedReason) = 'string' ? $lowercase($task.stoppedReason);",
-    "$lreasons := $append([], $map($task.reasons, function($r) { { 'reason': $r, 'lower': $lowercase($r) } }));",
-    ...MATCHING,
-    `$taskRule := function() { ${taskRule(sizes)} };`,
-    `$otherRule := function() { ${otherRule(policy)} };`,
+    "$doc := $isStr($cause) ? ($isJson($cause) ? { 'v': $parse($cause) }) : { 'v': $cause };",
+    "$taskFailed := $name = 'States.TaskFailed';",
+    '$task := $taskFailed ? ($exists($doc) ? $parsedTask($doc.v) : ($s := $salvage($cause); $exists($s) ? $taskOf($s.sc, $s.sr, $s.cs)));',
+    '$lsr := $isStr($task.sr) ? $lowercase($task.sr);',
+    "$lreasons := $append([], $map($task.rs, function($r) { { 'r': $r, 'l': $lowercase($r) } }));",
+    "$rule := function($ok, $name, $cr) { { 'ok': $ok, 'rule': $name, 'cr': $cr } };",
+    ...(causePatterns ? CAUSE_TEXTS : []),
+    ...matching(sizes !== undefined, causePatterns),
+    `$taskRule := function() { ${taskRule(p, sizes)} };`,
+    `$otherRule := function() { ${otherRule(p, policy)} };`,
     '$cls := $exists($task) ? $taskRule();',
     '$cls := $exists($cls) ? $cls : $otherRule();',
-    `$retry := $cls.retryable and $A < ${maxAttempts};`,
-    '$capped := $p.waits[$A - 1];',
+    `$retry := $cls.ok and $A < ${maxAttempts};`,
+    `$capped := ${p}.waits[$A - 1];`,
     `$wait := $retry ? ${policy.jitter === 'FULL' ? '($j := $floor($random() * ($capped + 1)); $j < $capped ? $j : $capped)' : '$capped'} : 0;`,
-    `$rl := $exists($cls.containerReason) ? ${MAX_REASON_LENGTH / 2} : ${MAX_REASON_LENGTH};`,
+    `$rl := $exists($cls.cr) ? ${MAX_REASON_LENGTH / 2} : ${MAX_REASON_LENGTH};`,
     '$record := {',
     `  'attempt': $A, 'error': $trunc($name, ${MAX_NAME_LENGTH}),`,
-    `  'stopCode': $exists($task.stopCode) ? $trunc($task.stopCode, ${MAX_NAME_LENGTH}),`,
-    "  'stoppedReason': $exists($task.stoppedReason) ? $trunc($task.stoppedReason, $rl),",
-    "  'containerReason': $exists($cls.containerReason) ? $trunc($cls.containerReason, $rl),",
-    `  'exitCodes': $append([], $task.exits), 'rule': $trunc($cls.rule, ${MAX_RULE_LENGTH}), 'retryable': $cls.retryable, 'waitSeconds': $wait`,
-    ...(sizes ? [",  'size': ($z := $p.sizes[$P.sizeIndex]; { 'cpu': $z.cpu, 'memoryMiB': $z.memoryMiB })"] : []),
+    `  'stopCode': $trunc($task.sc, ${MAX_NAME_LENGTH}),`,
+    "  'stoppedReason': $trunc($task.sr, $rl),",
+    "  'containerReason': $trunc($cls.cr, $rl),",
+    `  'exitCodes': $append([], $task.ex), 'rule': $trunc($cls.rule, ${MAX_RULE_LENGTH}), 'retryable': $cls.ok, 'waitSeconds': $wait`,
+    ...(sizes ? [`,  'size': ($z := ${p}.sizes[$P.sizeIndex]; { 'cpu': $z.cpu, 'memoryMiB': $z.memoryMiB })`] : []),
     ...(placed ? [",  'capacity': $P.capacity"] : []),
     '};',
     '$exits := $join($map($record.exitCodes, function($x) { $x.name & \'=\' & $string($x.exitCode) }), \', \');',
@@ -89,78 +124,75 @@ export function renderDecisionExpression(policy: DeciderPolicy, vars: EngineVari
     "  ? $join([$record.stopCode, $exists($record.stoppedReason) ? $record.stoppedReason : '(no stopped reason)'], ': ')",
     "    & ($exists($record.containerReason) ? ' (container reason: ' & $record.containerReason & ')' : '')",
     "    & ($exists($exits) ? ' (exit codes: ' & $exits & ')' : '')",
-    `  : ($type($cause) = 'string' ? $trunc($cause, ${MAX_REASON_LENGTH}) : '(no cause)');`,
-    `$where := ${placed ? `' [ran on ' & $P.capacity${sizes ? " & ', size ' & $string($P.sizeIndex) & ': ' & $string($record.size.cpu) & ' CPU, ' & $string($record.size.memoryMiB) & ' MiB'" : ''} & ']'` : "''"};`,
+    `  : ($isStr($cause) ? $trunc($cause, ${MAX_REASON_LENGTH}) : '(no cause)');`,
     // The history's total is bounded: the first and the latest entries whole, the rest brief.
     '$all := $append($H, [$record]);',
     '$n := $count($all);',
-    `$brief := function($e) { { 'attempt': $e.attempt, 'error': $trunc($e.error, ${BRIEF_NAME_LENGTH}), 'stopCode': $exists($e.stopCode) ? $trunc($e.stopCode, ${BRIEF_NAME_LENGTH}), 'exitCodes': [], 'rule': $trunc($e.rule, ${BRIEF_RULE_LENGTH}), 'retryable': $e.retryable, 'waitSeconds': $e.waitSeconds, 'size': $e.size, 'capacity': $e.capacity, 'shortened': true } };`,
+    `$brief := function($e) { { 'attempt': $e.attempt, 'error': $trunc($e.error, ${BRIEF_NAME_LENGTH}), 'stopCode': $trunc($e.stopCode, ${BRIEF_NAME_LENGTH}), 'exitCodes': [], 'rule': $trunc($e.rule, ${BRIEF_RULE_LENGTH}), 'retryable': $e.retryable, 'waitSeconds': $e.waitSeconds${placed ? ", 'size': $e.size, 'capacity': $e.capacity" : ''}, 'shortened': true } };`,
     // An entry made brief stays as it is: only the one that leaves the latest is made brief anew.
     `$hist := $n <= ${WHOLE_LATEST_ENTRIES + 1} ? $all : $append([], $map($all, function($e, $i) { ($i = 0 or $i >= $n - ${WHOLE_LATEST_ENTRIES} or $e.shortened = true) ? $e : $brief($e) }));`,
     '$decision := {',
-    "  'retryable': $cls.retryable, 'retry': $retry, 'waitSeconds': $wait, 'rule': $record.rule, 'history': $hist,",
-    "  'cause': 'Attempt ' & $string($A) & ' failed with ' & $record.error & ': ' & $detail & ' [rule: ' & $record.rule & ']' & $where",
+    "  'retryable': $cls.ok, 'retry': $retry, 'waitSeconds': $wait, 'rule': $record.rule, 'history': $hist,",
+    "  'cause': 'Attempt ' & $string($A) & ' failed with ' & $record.error & ': ' & $detail & ' [rule: ' & $record.rule & ']'",
+    ...(placed
+      ? [`    & ' [ran on ' & $P.capacity${sizes ? " & ', size ' & $string($P.sizeIndex) & ': ' & $string($record.size.cpu) & ' CPU, ' & $string($record.size.memoryMiB) & ' MiB'" : ''} & ']'`]
+      : []),
     '};',
   ];
   if (placed) {
     const fallbackMatch = fallback
-      ? '($exists($task) ? ($task.stopCode in $p.fallback.stopCodes or $exists($matchReasons($p.fallback.stoppedReasons))) : $matchCause($p.fallback.errorCauses) != \'\')'
+      ? `($exists($task) ? ($task.sc in ${p}.fallback.stopCodes or $exists($matchReasons(${p}.fallback.stoppedReasons))) : ${fallback.errorCauses.length > 0 ? `$matchCause(${p}.fallback.errorCauses) != ''` : 'false'})`
       : 'false';
     lines.push(
       '$next := $retry',
-      `  ? { 'sizeIndex': $cls.escalate = true ? $P.sizeIndex + 1 : $P.sizeIndex, 'capacity': ($P.capacity = 'fallback' or ${fallbackMatch}) ? 'fallback' : 'primary' }`,
+      `  ? { 'sizeIndex': $cls.up = true ? $P.sizeIndex + 1 : $P.sizeIndex, 'capacity': ($P.capacity = 'fallback' or ${fallbackMatch}) ? 'fallback' : 'primary' }`,
       '  : $P;',
-      `$merge([$decision, { 'next': ${sizes ? "$merge([$next, { 'size': $p.sizes[$next.sizeIndex] }])" : '$next'} }])`,
+      `$merge([$decision, { 'next': ${sizes ? `$merge([$next, { 'size': ${p}.sizes[$next.sizeIndex] }])` : '$next'} }])`,
     );
   } else {
     lines.push('$decision');
   }
-  // One line: no literal spans lines, so a line break and the indentation after it are a space.
-  return `(${lines.map((line) => line.trim()).join(' ')})`.replace(/\s*\n\s*/g, ' ');
+  // Compact: no optional whitespace, and short names for the expression's own variables.
+  return compactJsonata(`(${lines.join('\n')})`, [vars.attempt, vars.history, vars.placement, vars.policy]);
 }
 
-/** The classification of a failure that carries a stopped task, or undefined to fall through. */
-function taskRule(sizes: DeciderPolicy['sizes']): string {
+/**
+ * The classification of a failure that carries a stopped task, or undefined to fall through.
+ * A classification is `$rule(retryable, rule, containerReason)`: `{ ok, rule, cr }`, and `up`
+ * when the next attempt runs one size up.
+ */
+function taskRule(p: string, sizes: DeciderPolicy['sizes']): string {
   const outOfMemory = sizes
-    ? `$oom := ($exists($task.stoppedReason) and $isOom($task.stoppedReason)) ? {} : ($cr := $task.reasons[$isOom($)][0]; $exists($cr) ? { 'containerReason': $cr });
+    ? `$oom := ($exists($task.sr) and $isOom($task.sr)) ? {} : ($cr := $task.rs[$isOom($)][0]; $exists($cr) ? { 'c': $cr });
     $exists($oom) ? ($P.sizeIndex < ${sizes.length - 1}
-      ? { 'retryable': true, 'rule': 'outOfMemory:escalate to size ' & $string($P.sizeIndex + 1), 'containerReason': $oom.containerReason, 'escalate': true }
-      : { 'retryable': false, 'rule': 'outOfMemoryAtLargestSize', 'containerReason': $oom.containerReason }) :`
+      ? $merge([$rule(true, 'outOfMemory:escalate to size ' & $string($P.sizeIndex + 1), $oom.c), { 'up': true }])
+      : $rule(false, 'outOfMemoryAtLargestSize', $oom.c)) :`
     : '';
   return `(
-    $permanent := $matchReasons($p.nonRetryableStoppedReasons);
-    $exists($permanent) ? { 'retryable': false, 'rule': 'nonRetryableStoppedReason:' & $permanent.pattern, 'containerReason': $permanent.containerReason } : (
+    $permanent := $matchReasons(${p}.nonRetryableStoppedReasons);
+    $exists($permanent) ? $rule(false, 'nonRetryableStoppedReason:' & $permanent.p, $permanent.c) : (
     ${outOfMemory}
-    $task.stopCode in $p.retryableStopCodes ? { 'retryable': true, 'rule': 'retryableStopCode:' & $task.stopCode } : (
-    $transient := $matchReasons($p.retryableStoppedReasons);
-    $exists($transient) ? { 'retryable': true, 'rule': 'retryableStoppedReason:' & $transient.pattern, 'containerReason': $transient.containerReason } : (
-    $exit := $task.exits[exitCode in $p.retryableExitCodes][0];
-    $exists($exit) ? { 'retryable': true, 'rule': 'retryableExitCode:' & $string($exit.exitCode) })))
+    $task.sc in ${p}.retryableStopCodes ? $rule(true, 'retryableStopCode:' & $task.sc) : (
+    $transient := $matchReasons(${p}.retryableStoppedReasons);
+    $exists($transient) ? $rule(true, 'retryableStoppedReason:' & $transient.p, $transient.c) : (
+    $exit := $task.ex[exitCode in ${p}.retryableExitCodes][0];
+    $exists($exit) ? $rule(true, 'retryableExitCode:' & $string($exit.exitCode)))))
   )`;
 }
 
 /** The classification by error name and cause, after a stopped task matched no rule. */
-function otherRule(policy: DeciderPolicy): string {
+function otherRule(p: string, policy: DeciderPolicy): string {
   const causeRule = policy.nonRetryableErrorCauses.length > 0
-    ? `$permanent := $not($exists($task)) ? $matchCause($p.nonRetryableErrorCauses) : '';
-    $permanent != '' ? { 'retryable': false, 'rule': 'nonRetryableErrorCause:' & $permanent } :`
+    ? `$permanent := $not($exists($task)) ? $matchCause(${p}.nonRetryableErrorCauses) : '';
+    $permanent != '' ? $rule(false, 'nonRetryableErrorCause:' & $permanent) :`
     : '';
   return `(
     ${causeRule}
-    $name in $p.retryableErrors ? { 'retryable': true, 'rule': 'retryableError:' & $trunc($name, ${MAX_NAME_LENGTH}) }
-    : $exists($task) ? { 'retryable': false, 'rule': 'noRetryableMatch' }
-    : $name = 'States.TaskFailed' ? { 'retryable': false, 'rule': 'unparseableCause' }
-    : { 'retryable': false, 'rule': 'errorNotRetryable:' & $trunc($name, ${MAX_NAME_LENGTH}) }
+    $name in ${p}.retryableErrors ? $rule(true, 'retryableError:' & $trunc($name, ${MAX_NAME_LENGTH}))
+    : $exists($task) ? $rule(false, 'noRetryableMatch')
+    : $taskFailed ? $rule(false, 'unparseableCause')
+    : $rule(false, 'errorNotRetryable:' & $trunc($name, ${MAX_NAME_LENGTH}))
   )`;
-}
-
-/**
- * A JSON document as a JSONata string literal for `$parse`: single-quoted, so that its double
- * quotes stay as they are, with `\`, `'` and `%` escaped (no `%}` may end the expression).
- */
-function documentLiteral(value: unknown): string {
-  const json = JSON.stringify(value, (_, v) => requireResolved(v));
-  return `'${json.replace(/\\/g, '\\\\').replace(/'/g, '\\u0027').replace(/%/g, '\\u0025')}'`;
 }
 
 function requireResolved<T>(value: T): T {
@@ -183,15 +215,19 @@ function re(source: string): string {
  * `lambda/truncated-cause.ts` and `lambda/decide-retry.ts` read it.
  */
 export const READING_FUNCTIONS = [
-  "$isInt := function($n) { $type($n) = 'number' and $n <= 1.7976931348623157e308 and $n >= -1.7976931348623157e308 and $n = $floor($n) };",
-  '$trunc := function($t, $max) { $length($t) <= $max ? $t : (',
-  "  $marker := '…[' & $string($length($t) - $max) & ' chars cut]…';",
-  '  $keep := $max - $length($marker); $keep := $keep < 0 ? 0 : $keep; $head := $ceil($keep / 2);',
+  // JSON holds no infinite numbers, so a number equal to its floor is an integer.
+  "$isInt := function($n) { $type($n) = 'number' and $n = $floor($n) };",
+  "$isStr := function($x) { $type($x) = 'string' };",
+  // Undefined in, undefined out: a comparison with nothing is false.
+  '$trunc := function($t, $limit) { $length($t) > $limit ? (',
+  "  $marker := '…[' & $string($length($t) - $limit) & ' chars cut]…';",
+  '  $keep := $limit - $length($marker); $keep := $keep < 0 ? 0 : $keep; $head := $ceil($keep / 2);',
   '  $substring($t, 0, $head) & $marker & $substring($t, $length($t) - ($keep - $head))',
-  ') };',
+  ') : $t };',
+  `$stringRe := ${re(JsonSyntax.STRING)};`,
   '$isJson := function($s) { (',
-  `  ($contains($s, ${re(JsonSyntax.OPENS)}) and $not($contains($s, ${re(JsonSyntax.CLOSES)}))) ? false : (`,
-  `    $t := $replace($s, ${re(JsonSyntax.STRING)}, '${JsonSyntax.STRING_REPLACEMENT}');`,
+  `  $contains($s, ${re(JsonSyntax.UNCLOSED)}) ? false : (`,
+  `    $t := $replace($s, $stringRe, '${JsonSyntax.STRING_REPLACEMENT}');`,
   '    $contains($t, \'"\') ? false : (',
   `      $t := $replace($replace($t, ${re(JsonSyntax.SCALAR)}, '#'), ${re(JsonSyntax.WHITESPACE)}, '');`,
   `      $contains($t, ${re(JsonSyntax.NOT_SKELETON)}) ? false : (`,
@@ -201,8 +237,8 @@ export const READING_FUNCTIONS = [
   '    )',
   '  )',
   ') };',
-  // The body of a JSON string, decoded when it is valid, else kept as it is.
-  `$text := function($raw) { $contains($raw, ${re(JsonSyntax.STRING_BODY)}) ? $parse('"' & $raw & '"') : $raw };`,
+  // The body of a JSON string, decoded when it is valid (as a string, it is one valid string), else kept as it is.
+  `$text := function($raw) { $replace('"' & $raw & '"', $stringRe, '${JsonSyntax.STRING_REPLACEMENT}') = '~' ? $parse('"' & $raw & '"') : $raw };`,
   // The first "key": "value" of a Cause cut short; an unterminated value is marked as cut.
   '$str := function($s, $re) { (',
   '  $m := $match($s, $re, 1);',
@@ -221,22 +257,26 @@ export const READING_FUNCTIONS = [
   `$firstOf := function($xs) { $type($xs) = 'array' ? $zip($xs, [1..${MAX_READ_CONTAINERS}]) : [] };`,
   '$taskOf := function($sc, $sr, $cs) { (',
   "  $read := $map($firstOf($cs), function($p) { ($c := $p[0]; $type($c) = 'object' ? {",
-  "    'r': ($type($c.Reason) = 'string' and $c.Reason != '') ? $c.Reason,",
-  `    'e': $isInt($c.ExitCode) ? { 'name': $trunc($type($c.Name) = 'string' ? $c.Name : '', ${MAX_CONTAINER_NAME_LENGTH}), 'exitCode': $c.ExitCode }`,
+  "    'r': ($isStr($c.Reason) and $c.Reason != '') ? $c.Reason,",
+  `    'e': $isInt($c.ExitCode) ? { 'name': $trunc($isStr($c.Name) ? $c.Name : '', ${MAX_CONTAINER_NAME_LENGTH}), 'exitCode': $c.ExitCode }`,
   '  }) });',
-  "  { 'stopCode': $sc, 'stoppedReason': $sr, 'reasons': $append([], $read.r), 'exits': $append([], $read.e) }",
+  // The stopped task, as the decider's `StoppedTask`: stop code, stopped reason, container reasons, exits.
+  "  { 'sc': $sc, 'sr': $sr, 'rs': $append([], $read.r), 'ex': $append([], $read.e) }",
   ') };',
   "$parsedTask := function($v) { $type($v) = 'object' ? (",
-  "  $sc := $type($v.StopCode) = 'string' ? $v.StopCode;",
-  "  $sr := $type($v.StoppedReason) = 'string' ? $v.StoppedReason;",
-  "  ($exists($sc) or $exists($sr) or $type($v.Containers) = 'array' or $type($v.TaskArn) = 'string') ? $taskOf($sc, $sr, $v.Containers)",
+  '  $sc := $isStr($v.StopCode) ? $v.StopCode;',
+  '  $sr := $isStr($v.StoppedReason) ? $v.StoppedReason;',
+  "  ($exists($sc) or $exists($sr) or $type($v.Containers) = 'array' or $isStr($v.TaskArn)) ? $taskOf($sc, $sr, $v.Containers)",
   ') };',
-  // The texts a cause pattern is matched against: RunTask's Failures[].Reason and .Detail, else the Cause.
+];
+
+/** The texts a cause pattern is matched against: RunTask's Failures[].Reason and .Detail, else the Cause. */
+const CAUSE_TEXTS = [
   '$causeTexts := function() { (',
   "  $v := $doc.v; $f := $type($v) = 'object' ? (($exists($v.Failures) and $type($v.Failures) != 'null') ? $v.Failures : $v.failures);",
   "  $type($f) = 'array'",
-  "    ? $reduce($map($firstOf($f), function($p) { ($x := $p[0]; $type($x) = 'object' ? $map(['Reason', 'reason', 'Detail', 'detail'], function($k) { ($y := $lookup($x, $k); $type($y) = 'string' ? $y) })) }), function($a, $b) { $append($a, $b) }, [])",
-  "    : ($type($cause) = 'string' ? [$cause] : [])",
+  "    ? $reduce($map($firstOf($f), function($q) { ($x := $q[0]; $type($x) = 'object' ? $map(['Reason', 'reason', 'Detail', 'detail'], function($k) { ($y := $lookup($x, $k); $isStr($y) ? $y) })) }), function($a, $b) { $append($a, $b) }, [])",
+  '    : ($isStr($cause) ? [$cause] : [])',
   ') };',
 ];
 
@@ -265,23 +305,32 @@ export const GLOB_FUNCTION = [
   '$maybe := function($all, $s) { $not($exists($s[$not($contains($all, $))])) };',
 ];
 
-/** Glob matching over the stopped task's reasons and the cause texts, in policy order. */
-const MATCHING = [
-  "$isOom := function($r) { $lowercase($substring($r, 0, 16)) = 'outofmemoryerror' };",
-  ...GLOB_FUNCTION,
-  // The first pattern, in policy order, that matches the stopped reason or else a container's reason.
-  "$allReasons := $join($append($exists($lsr) ? [$lsr] : [], $lreasons.lower), '\\n');",
-  '$matchReasons := function($gs) { (',
-  '  $hit := $reduce($gs, function($hit, $g) { $exists($hit.pattern) ? $hit : ($s := $parts($g); $maybe($allReasons, $s) ? (',
-  "    ($exists($lsr) and $glob($lsr, $s)) ? { 'pattern': $g } : (",
-  "      $cr := $filter($lreasons, function($r) { $glob($r.lower, $s) })[0].reason; $exists($cr) ? { 'pattern': $g, 'containerReason': $cr } : {})",
-  '  ) : {}) }, {});',
-  '  $exists($hit.pattern) ? $hit',
-  ') };',
-  // The first pattern that matches any of the cause texts, or ''.
-  '$matchCause := function($gs) { (',
-  '  $texts := $map($causeTexts(), function($t) { $lowercase($t) });',
-  "  $joined := $join($texts, '\\n');",
-  "  $reduce($gs, function($hit, $g) { $hit != '' ? $hit : ($s := $parts($g); ($maybe($joined, $s) and $exists($texts[$glob($, $s)])) ? $g : '') }, '')",
-  ') };',
-];
+/**
+ * Glob matching over the stopped task's reasons and, when the policy has cause patterns
+ * (`causes`), the cause texts, in policy order; the out-of-memory check with a size ladder.
+ */
+function matching(sizes: boolean, causes: boolean): string[] {
+  return [
+    ...(sizes ? ["$isOom := function($r) { $lowercase($substring($r, 0, 16)) = 'outofmemoryerror' };"] : []),
+    ...GLOB_FUNCTION,
+    // The first pattern, in policy order, that matches the stopped reason or else a container's reason.
+    // An array constructor leaves out what is undefined: a stopped task without a stopped reason, or without container reasons.
+    "$allReasons := $join([$lsr, $lreasons.l], '\\n');",
+    '$matchReasons := function($gs) { (',
+    // A hit is `{ p: the pattern, c: the container reason it matched, if not the stopped reason }`.
+    '  $hit := $reduce($gs, function($hit, $g) { $exists($hit.p) ? $hit : ($s := $parts($g); $maybe($allReasons, $s) ? (',
+    "    ($exists($lsr) and $glob($lsr, $s)) ? { 'p': $g } : (",
+    "      $cr := $filter($lreasons, function($r) { $glob($r.l, $s) })[0].r; $exists($cr) ? { 'p': $g, 'c': $cr } : {})",
+    '  ) : {}) }, {});',
+    '  $exists($hit.p) ? $hit',
+    ') };',
+    // The first pattern that matches any of the cause texts, or ''.
+    ...(causes ? [
+      '$matchCause := function($gs) { (',
+      '  $texts := $map($causeTexts(), function($t) { $lowercase($t) });',
+      "  $joined := $join($texts, '\\n');",
+      "  $reduce($gs, function($hit, $g) { $hit != '' ? $hit : ($s := $parts($g); ($maybe($joined, $s) and $exists($texts[$glob($, $s)])) ? $g : '') }, '')",
+      ') };',
+    ] : []),
+  ];
+}

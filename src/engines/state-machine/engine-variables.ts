@@ -27,5 +27,6 @@ export function engineVariables(fragment: IConstruct): EngineVariables {
     attempt: `${prefix}_attempt`,
     history: `${prefix}_history`,
     placement: `${prefix}_placement`,
+    policy: `${prefix}_policy`,
   };
 }

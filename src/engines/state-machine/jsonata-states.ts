@@ -3,7 +3,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { EngineVariables, renderDecisionExpression } from './decision-expression';
+import { EngineVariables, policyDocument, renderDecisionExpression } from './decision-expression';
 import { allOf, embed, field, pathFields, setAt, stringLiteral } from './jsonata-expressions';
 import { CountedStates } from './log-metrics';
 import type { DeciderPolicy } from '../../decider/wire';
@@ -65,12 +65,15 @@ export class JsonataEngineStates implements EngineStates {
     this.failuresFields = [...pathFields(resultPath), 'failures'];
     this.decision = this.failuresFields.reduce((object, name) => field(object, name), '$states.input');
 
+    const fullPolicy: DeciderPolicy = { ...input.policy, ...placement.policy() };
     const init = sfn.Pass.jsonata(scope, 'Start attempts', {
       comment: input.startComment,
       assign: {
         [variables.attempt]: 1,
         [variables.history]: [],
         ...(placement.adaptive ? { [variables.placement]: placement.firstPlacement() } : {}),
+        // What the decision reads of the policy; its numbers are in the expression.
+        [variables.policy]: policyDocument(fullPolicy),
       },
     });
 
@@ -90,7 +93,6 @@ export class JsonataEngineStates implements EngineStates {
     this.runTask = attempt.runTask;
     this.fallbackRunTask = attempt.fallbackRunTask;
 
-    const fullPolicy: DeciderPolicy = { ...input.policy, ...placement.policy() };
     const retryOrFail = this.retryOrFail(fullPolicy, attempt.start);
     attempt.runTasks.forEach((run) => run.addCatch(retryOrFail.choice, {
       errors: [sfn.Errors.ALL],

@@ -1,7 +1,7 @@
 import * as fc from 'fast-check';
 import jsonata from 'jsonata';
 import type { DeciderPolicy } from '../../../src/decider/wire';
-import { EngineVariables, renderDecisionExpression } from '../../../src/engines/state-machine/decision-expression';
+import { EngineVariables, policyDocument, renderDecisionExpression } from '../../../src/engines/state-machine/decision-expression';
 import { renderFallbackRules, renderRetryPolicy } from '../../../src/policy/render-retry-policy';
 import { TaskStopCode } from '../../../src/policy/task-stop-code';
 import { failure } from '../../support/fixtures';
@@ -26,7 +26,7 @@ export interface ExpressionCost {
 }
 
 /** The variable names the measured expressions use. */
-export const VARS: EngineVariables = { attempt: 'run_attempt', history: 'run_history', placement: 'run_placement' };
+export const VARS: EngineVariables = { attempt: 'run_attempt', history: 'run_history', placement: 'run_placement', policy: 'run_policy' };
 
 let regexExecutions = 0;
 /** A `RegExp` that counts its executions, for JSONata's `RegexEngine` option. */
@@ -79,6 +79,7 @@ export async function measureDecision(
     [VARS.attempt]: attempt,
     [VARS.history]: history,
     [VARS.placement]: { sizeIndex: 0, capacity: 'primary' },
+    [VARS.policy]: policyDocument(policy),
     parse: (t: string) => JSON.parse(t),
     random: () => 0.5,
   });
