@@ -36,7 +36,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   tsconfigDevFile: 'tsconfig.dev.json',
   eslintOptions: {
     dirs: ['src'],
-    devdirs: ['test', 'lambda', 'cli', 'bench', 'projenrc', '.projenrc.ts'],
+    devdirs: ['test', 'lambda', 'cli', 'bench', 'rosetta', 'projenrc', '.projenrc.ts'],
     tsconfigPath: './tsconfig.dev.json',
     projectService: false,
   },
@@ -139,7 +139,7 @@ project.addBins({ 'cdk-retryable-ecs-run-task': CLI_BUNDLE });
 project.compileTask.reset('jsii --silence-warnings=reserved-word --silence-warnings=metadata/missing-dev-dependency');
 
 // Sources that only the build needs stay out of the npm tarball; the bundle in assets/ ships.
-project.npmignore?.exclude('/lambda/', '/cli/', '/scripts/', '/.tools/', '/.ci/', '/.node-version', '/DEVELOPERS.md', '/consumers/', '/bench/');
+project.npmignore?.exclude('/lambda/', '/cli/', '/scripts/', '/.tools/', '/.ci/', '/.node-version', '/DEVELOPERS.md', '/consumers/', '/bench/', '/rosetta/');
 
 // The dev tsconfig covers src, test, lambda and the projen config, for tests and lint alike.
 project.tsconfigDev.addInclude('.projenrc.ts');
@@ -170,8 +170,14 @@ project.addTask('integ:deploy', {
   receiveArgs: true,
 });
 
-// README's TypeScript examples must compile in strict mode, so Construct Hub's translations are right.
+// README's TypeScript examples must compile in strict mode, against the real assemblies, so that
+// jsii-rosetta translates them with their types into the tablet (.jsii.tabl.json) that jsii-pacmak
+// writes the PyPI README from and Construct Hub shows. Rosetta then spells some Python names
+// otherwise than jsii-pacmak's Python API does (`memory_limit_mi_b` for `memory_limit_mib`), and
+// imports some names twice: rosetta/python-translations.ts corrects its Python in the tablet.
+// test/rosetta/ checks the tablet; the Python and Java consumer apps run and compile it.
 project.postCompileTask.exec('jsii-rosetta extract --strict');
+project.postCompileTask.exec('ts-node --project tsconfig.dev.json rosetta/python-translations.ts .jsii.tabl.json');
 
 // The packaged library installed into fresh TypeScript, Python, Java and Go apps, which synthesize
 // and check their own templates. Needs dist/ (reused when current, built otherwise).

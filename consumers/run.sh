@@ -9,11 +9,18 @@
 #   bash consumers/run.sh                      # typescript, python, java and go
 #   bash consumers/run.sh python [go ...]      # some of them
 #
+# The Python and Java consumers also check jsii-rosetta's translations of README's TypeScript
+# examples, which PyPI and Construct Hub show: every Python translation byte-compiles, runs with
+# the names it declares bound to real objects, and synthesizes (readme_translations.py); every
+# Java translation compiles against the jar and aws-cdk-lib (readme-translations.mjs writes them
+# as classes). They read the tablet, .jsii.tabl.json, which `npx projen post-compile` writes;
+# this runs it first when the tablet is missing or older than .jsii.
+#
 # dist/ is reused when every package needed is there and newer than .jsii (jsii's assembly);
 # otherwise this runs `npx projen package-all` first (and, in a fresh clone, `npm ci` and the
 # compile that package-all needs). Inside the repository it writes only what those build steps
-# write (node_modules/, assets/, lib/, .jsii, dist/, and .tools/ when Node has to be installed):
-# the consumers run in a temporary directory, removed at the end.
+# write (node_modules/, assets/, lib/, .jsii, .jsii.tabl.json, API.md, dist/, and .tools/ when
+# Node has to be installed): the consumers run in a temporary directory, removed at the end.
 #
 # Environment:
 #   PYTHON                       Python 3.10 or later for the virtual environment (default python3)
@@ -98,6 +105,16 @@ package_of() {
   esac
 }
 
+# jsii-rosetta's tablet of README's translations (.jsii.tabl.json), which the packages carry and
+# the Python and Java consumers check: written by post-compile, after every compile.
+tablet="$repo/.jsii.tabl.json"
+ensure_tablet() {
+  if [ ! -s "$tablet" ] || [ "$tablet" -ot .jsii ]; then
+    echo "consumers: $tablet is missing or older than .jsii; translating README's examples"
+    npx projen post-compile # API.md, and the tablet
+  fi
+}
+
 # True when every package the chosen languages need is in dist/ and newer than .jsii.
 packages_current() {
   local language package
@@ -125,6 +142,7 @@ else
   if [ ! -e .jsii ]; then
     npx projen compile # jsii: lib/ and .jsii
   fi
+  ensure_tablet
   npx projen package-all
   if ! packages_current; then
     echo "consumers: 'npx projen package-all' did not produce the packages in dist/" >&2
@@ -132,6 +150,10 @@ else
   fi
   echo "consumers: packages built in $(($(date +%s) - build_started))s"
 fi
+
+case " ${languages[*]} " in
+  *" python "*|*" java "*) ensure_tablet ;;
+esac
 
 # ---------------------------------------------------------------------------------------------
 # The consumers. Each runs in a subshell with `set -e`, in its own directory under $work.
@@ -156,13 +178,15 @@ run_python() {
     return 1
   fi
   mkdir -p "$dir"
-  cp "$consumers/python/app.py" "$consumers/python/requirements.txt" "$dir/"
+  cp "$consumers/python/app.py" "$consumers/python/readme_translations.py" "$consumers/python/requirements.txt" "$dir/"
   cd "$dir"
   "$python" -m venv venv
   # --no-compile: byte-compiling all of aws-cdk-lib takes longer than the synth, which compiles
   # only what it imports.
   venv/bin/pip install --quiet --disable-pip-version-check --no-input --no-compile -r requirements.txt "$wheel"
   CDK_OUTDIR="$dir/cdk.out" venv/bin/python app.py
+  # The Python that PyPI and Construct Hub show for README's TypeScript examples.
+  venv/bin/python readme_translations.py "$tablet" "$dir/readme-translations"
 }
 
 run_java() {
@@ -193,6 +217,13 @@ run_java() {
     return 1
   fi
   CDK_OUTDIR="$dir/cdk.out" java -cp "target/classes:$(cat classpath.txt)" com.example.nightlyreport.ConsumerApp
+  # The Java that Construct Hub shows for README's TypeScript examples, compiled against the same
+  # jar and aws-cdk-lib.
+  cp "$consumers/java/readme-translations.mjs" "$dir/"
+  node readme-translations.mjs "$tablet" readme-translations/src
+  mkdir -p readme-translations/classes
+  javac -nowarn --release 17 -encoding UTF-8 -d readme-translations/classes -cp "$(cat classpath.txt)" readme-translations/src/*.java
+  echo "java translations: $(find readme-translations/src -name '*.java' | wc -l) compile"
 }
 
 run_go() {
