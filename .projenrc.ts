@@ -187,6 +187,14 @@ project.addTask('test:consumers', {
   receiveArgs: true,
 });
 
+// No public name of ours that is not deprecated is renamed by a jsii target (Python, Java, Go):
+// reads the generated code in the packages in dist/, so consumers/run.sh runs it once dist/ is current.
+project.addTask('test:jsii-names', {
+  description: 'Check that no jsii target renames a public name that is not deprecated (reads the packages in dist/)',
+  exec: 'ts-node --project tsconfig.dev.json test/jsii-names/check-jsii-names.ts',
+  receiveArgs: true,
+});
+
 // Benchmarks print numbers and write bench/RESULTS.md; they are not part of `test`.
 const benchTask = project.addTask('bench', {
   description: 'Run the benchmark suite and write bench/RESULTS.md and bench/results.json',

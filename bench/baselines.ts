@@ -2,7 +2,7 @@
  * The three designs every benchmark compares, built in the same run:
  *
  * - `ours`: `RetryableEcsRunTask` with its defaults (3 attempts, 30 s, rate 2, 5 min cap, full jitter),
- *   on the default decision engine, `DecisionEngine.LAMBDA`; and `ours-state-machine`, the same with
+ *   on the default decision engine, `DecisionEngine.LAMBDA_FUNCTION`; and `ours-state-machine`, the same with
  *   `decisionEngine: DecisionEngine.STATE_MACHINE` (see `DESIGNS`).
  * - `bare`: a plain `tasks.EcsRunTask` (RUN_JOB) with native `addRetry` on `States.TaskFailed`,
  *   configured like our defaults. It retries every failure, transient or not.
@@ -26,7 +26,7 @@ export const VARIANTS = ['ours', 'bare', 'seed-shaped'] as const;
 export type Variant = typeof VARIANTS[number];
 
 /**
- * Ours comes with two decision engines: `ours` is the default, `DecisionEngine.LAMBDA` (the
+ * Ours comes with two decision engines: `ours` is the default, `DecisionEngine.LAMBDA_FUNCTION` (the
  * stack's shared decider function), and `ours-state-machine` is `DecisionEngine.STATE_MACHINE`
  * (JSONata states, no Lambda function). aws-local-stepfunctions cannot run JSONata, so the
  * benchmarks that execute state machines there (cost, payload) loop over `VARIANTS`; synth
@@ -40,7 +40,7 @@ export type OurEngine = typeof OUR_ENGINES[number];
 
 /** The `decisionEngine` of each of ours. */
 export function decisionEngineOf(engine: OurEngine): DecisionEngine {
-  return engine === 'ours-state-machine' ? DecisionEngine.STATE_MACHINE : DecisionEngine.LAMBDA;
+  return engine === 'ours-state-machine' ? DecisionEngine.STATE_MACHINE : DecisionEngine.LAMBDA_FUNCTION;
 }
 
 /** Retries after the first attempt, matching our default of 3 attempts. */

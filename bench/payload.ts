@@ -202,7 +202,7 @@ async function measureWorstCase(): Promise<WorstCaseRow[]> {
     return renderedDefinition(stack);
   };
 
-  const lambda = await quietly(() => executeLocally(definition(DecisionEngine.LAMBDA), { outcomes: failures, input }));
+  const lambda = await quietly(() => executeLocally(definition(DecisionEngine.LAMBDA_FUNCTION), { outcomes: failures, input }));
   const payload = Math.max(...lambda.taskCalls.filter((c) => c.state === 'Decide retry').map((c) => Buffer.byteLength(JSON.stringify(c.input))));
 
   const scenarios = { 'worst-case': { outcomes: failures, input } };

@@ -55,7 +55,7 @@ function header(results: Results): string {
     + `[aws-samples/retryable-ecs-run-task-step-functions](${SEED_SAMPLE}) from its README, in our own code (bench/baselines.ts): `
     + 'one Lambda function per instance classifies the error and counts retries, a Choice checks the count, a Wait of '
     + '2^retryCount seconds, and a loop back to RunTask. **ours** is `RetryableEcsRunTask` with its defaults, on either decision engine: '
-    + '**ours (LAMBDA)**, the default `DecisionEngine.LAMBDA` (the stack\'s one shared decider function), and **ours (STATE_MACHINE)**, '
+    + '**ours (LAMBDA)**, the default `DecisionEngine.LAMBDA_FUNCTION` (the stack\'s one shared decider function), and **ours (STATE_MACHINE)**, '
     + '`decisionEngine: DecisionEngine.STATE_MACHINE` (JSONata states, no Lambda function; standalone, each run logs at level ALL to a log group '
     + 'of its own, with metric filters for its metrics). A goal that names ours without an engine is the default\'s.',
   ].join('\n');

@@ -8,7 +8,7 @@
  * a fresh App after a forced GC, as "warm". The order of children is interleaved across variants,
  * so that load from other processes on the machine falls on all variants alike.
  *
- * Ours is measured with each decision engine: `ours` (the default, `DecisionEngine.LAMBDA`) and
+ * Ours is measured with each decision engine: `ours` (the default, `DecisionEngine.LAMBDA_FUNCTION`) and
  * `ours-state-machine` (`DecisionEngine.STATE_MACHINE`), both with their defaults.
  *
  * Then ours, on each engine, with its adaptive retries (`outOfMemorySizes`, `fallbackLaunchTarget`,

@@ -4,7 +4,8 @@
 # Python wheel in a new virtual environment, Maven jar from dist/java as a file:// repository, Go
 # module from dist/go through a replace directive) with aws-cdk-lib from the public registry,
 # synthesizes the app and lets it check its own cloud assembly. Nothing is deployed and no AWS
-# credentials are needed.
+# credentials are needed. First it checks the Python, Java and Go packages' generated code: no
+# public name that is not deprecated may be renamed by jsii (`npx projen test:jsii-names`).
 #
 #   bash consumers/run.sh                      # typescript, python, java and go
 #   bash consumers/run.sh python [go ...]      # some of them
@@ -245,6 +246,28 @@ run_go() {
 passed=0
 failed=0
 summary=()
+
+# ---------------------------------------------------------------------------------------------
+# The names users get: no public name of ours that is not deprecated is renamed by a jsii target
+# (test/jsii-names/check-jsii-names.ts reads the generated code inside each package in dist/).
+# TypeScript users get the names as written.
+name_targets=()
+for language in "${languages[@]}"; do
+  [ "$language" = typescript ] || name_targets+=("$language")
+done
+names_failed=0
+if [ "${#name_targets[@]}" -gt 0 ]; then
+  echo
+  echo "== jsii names: ${name_targets[*]}"
+  if npx projen test:jsii-names "${name_targets[@]}"; then
+    summary+=("jsii names (${name_targets[*]}): passed")
+  else
+    names_failed=1
+    summary+=("jsii names (${name_targets[*]}): FAILED, a public name is renamed (see above)")
+  fi
+  echo "== ${summary[-1]}"
+fi
+
 for language in "${languages[@]}"; do
   echo
   echo "== $language consumer"
@@ -270,4 +293,4 @@ done
 echo
 printf '%s\n' "${summary[@]}"
 echo "consumers: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+[ "$failed" -eq 0 ] && [ "$names_failed" -eq 0 ]

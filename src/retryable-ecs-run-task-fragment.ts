@@ -40,7 +40,7 @@ export interface RetryableEcsRunTaskFragmentProps extends RetryableEcsRunTaskOpt
    * that the names stay within 80 characters, unique, and the same on every synth. A prefix given
    * here is used as it is: one that makes a state name longer than 80 characters is an error at
    * synth, which says how long it may be. The longest state names, with a `failureTopic`, have 42
-   * characters with `DecisionEngine.LAMBDA` and 38 with `DecisionEngine.STATE_MACHINE`.
+   * characters with `DecisionEngine.LAMBDA_FUNCTION` and 38 with `DecisionEngine.STATE_MACHINE`.
    *
    * @default - the construct id followed by ': ', shortened when a state name would exceed 80 characters
    */
@@ -92,7 +92,7 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
    */
   public readonly deciderLogGroup?: logs.ILogGroup;
 
-  /** The engine that decides on the retries: `DecisionEngine.LAMBDA` or `DecisionEngine.STATE_MACHINE`. */
+  /** The engine that decides on the retries: `DecisionEngine.LAMBDA_FUNCTION` or `DecisionEngine.STATE_MACHINE`. */
   public readonly decisionEngine: DecisionEngine;
 
   /** Where the `STATE_MACHINE` engine's metrics are: the namespace, when there are metric filters. */
@@ -138,7 +138,7 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
     }
     if (!stateMachineEngine && props.stateMachineLogGroup !== undefined) {
       throw new Error(
-        `\`stateMachineLogGroup\` feeds the metrics of \`decisionEngine: DecisionEngine.STATE_MACHINE\`, but this run uses DecisionEngine.${this.decisionEngine.name}, whose metrics come from its decider's log, got: ${props.stateMachineLogGroup.node.path}. `
+        `\`stateMachineLogGroup\` feeds the metrics of \`decisionEngine: DecisionEngine.STATE_MACHINE\`, but this run uses DecisionEngine.LAMBDA_FUNCTION, whose metrics come from its decider's log, got: ${props.stateMachineLogGroup.node.path}. `
         + 'Remove it, or set `decisionEngine: DecisionEngine.STATE_MACHINE`.',
       );
     }
@@ -208,7 +208,7 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
   /**
    * Retries this run scheduled: attempts that failed in a retryable way with attempts left.
    *
-   * With `DecisionEngine.LAMBDA`, counted from the decider's log in the namespace
+   * With `DecisionEngine.LAMBDA_FUNCTION`, counted from the decider's log in the namespace
    * `RetryableEcsRunTask`, with dimension `Run` (the run's construct path). With
    * `DecisionEngine.STATE_MACHINE`, counted from the state machine's log (`stateMachineLogGroup`)
    * in the namespace `RetryableEcsRunTask/<the run's construct path>`, without a dimension; the
@@ -272,8 +272,8 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
 }
 
 function checkDecisionEngine(engine: DecisionEngine | undefined): DecisionEngine {
-  if (engine !== undefined && engine !== DecisionEngine.LAMBDA && engine !== DecisionEngine.STATE_MACHINE) {
-    throw new Error(`\`decisionEngine\` must be DecisionEngine.LAMBDA or DecisionEngine.STATE_MACHINE, got: ${JSON.stringify(engine)}.`);
+  if (engine !== undefined && engine !== DecisionEngine.LAMBDA_FUNCTION && engine !== DecisionEngine.STATE_MACHINE) {
+    throw new Error(`\`decisionEngine\` must be DecisionEngine.LAMBDA_FUNCTION or DecisionEngine.STATE_MACHINE, got: ${JSON.stringify(engine)}.`);
   }
-  return engine ?? DecisionEngine.LAMBDA;
+  return engine ?? DecisionEngine.LAMBDA_FUNCTION;
 }

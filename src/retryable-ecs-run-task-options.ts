@@ -158,12 +158,12 @@ export interface RetryableEcsRunTaskOptions extends RetryPolicyProps {
   readonly failureTopic?: sns.ITopic;
 
   /**
-   * Where the retry decisions are made: `DecisionEngine.LAMBDA`, the stack's shared decider
+   * Where the retry decisions are made: `DecisionEngine.LAMBDA_FUNCTION`, the stack's shared decider
    * function, or `DecisionEngine.STATE_MACHINE`, JSONata states with no Lambda function. Both
    * apply the same policy and give the same result, history, error names and causes; see
    * `DecisionEngine` for when to choose which.
    *
-   * @default DecisionEngine.LAMBDA
+   * @default DecisionEngine.LAMBDA_FUNCTION
    */
   readonly decisionEngine?: DecisionEngine;
 

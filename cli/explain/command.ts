@@ -12,7 +12,8 @@ export const EXPLAIN_HELP = `Usage:
   cdk-retryable-ecs-run-task explain --template FILE_OR_CDK_OUT_DIR [--run CONSTRUCT_PATH] --failure FILE [--json] [--width N]
 
 Explains why a run of RetryableEcsRunTask (or of a RetryableEcsRunTaskFragment) retried or did
-not, and what a policy does with a failure, for both decision engines: LAMBDA and STATE_MACHINE.
+not, and what a policy does with a failure, for both decision engines: LAMBDA and STATE_MACHINE,
+by their names (DecisionEngine.LAMBDA_FUNCTION is named LAMBDA).
 It classifies with the decider's own code, decideRetry; the STATE_MACHINE engine's JSONata
 decides as decideRetry does, which the library's differential tests hold it to.
 

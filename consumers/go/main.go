@@ -115,6 +115,7 @@ func run() (status int) {
 	assembly := app.Synth(nil)
 	check(job.StateMachine() != nil, "job.StateMachine() is set")
 	check(job.Decider() != nil, "job.Decider() is set")
+	fmt.Println(checkDecisionEngineNames(job))
 
 	outdir := *assembly.Directory()
 	templateFile := filepath.Join(outdir, *assembly.GetStackArtifact(stack.ArtifactId()).TemplateFile())
@@ -122,6 +123,16 @@ func run() (status int) {
 	hourlyTemplateFile := filepath.Join(outdir, *assembly.GetStackArtifact(hourlyStack.ArtifactId()).TemplateFile())
 	fmt.Println(checkHourlyReport(hourlyTemplateFile, hourlyJob))
 	return 0
+}
+
+// The Lambda engine has one name in every language: LAMBDA_FUNCTION. Its first name, LAMBDA, is
+// deprecated, and the same engine.
+func checkDecisionEngineNames(job cdkretryableecsruntask.RetryableEcsRunTask) string {
+	lambdaFunction := cdkretryableecsruntask.DecisionEngine_LAMBDA_FUNCTION()
+	check(cdkretryableecsruntask.DecisionEngine_LAMBDA() == lambdaFunction, "DecisionEngine_LAMBDA() is not DecisionEngine_LAMBDA_FUNCTION()")
+	check(*lambdaFunction.Name() == "LAMBDA", "DecisionEngine_LAMBDA_FUNCTION().Name(): %s", *lambdaFunction.Name())
+	check(job.Fragment().DecisionEngine() == lambdaFunction, "NightlyReportJob's engine is not DecisionEngine_LAMBDA_FUNCTION()")
+	return "go consumer: NightlyReportJob on DecisionEngine_LAMBDA_FUNCTION(), and the deprecated DecisionEngine_LAMBDA() is the same engine"
 }
 
 func checkAssembly(outdir, templateFile string) string {

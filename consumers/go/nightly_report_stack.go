@@ -82,6 +82,8 @@ func NewNightlyReportStack(scope constructs.Construct, id string, props *Nightly
 		AttemptTimeout:     awscdk.Duration_Hours(jsii.Number(2)),
 		Timeout:            awscdk.Duration_Hours(jsii.Number(8)),
 		FailureTopic:       alerts,
+		// The default engine, the stack's shared decider function; DecisionEngine_STATE_MACHINE() needs none.
+		DecisionEngine: cdkretryableecsruntask.DecisionEngine_LAMBDA_FUNCTION(),
 	})
 	return stack, job
 }

@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 from aws_cdk import assertions
-from cdk_retryable_ecs_run_task import DecisionEngine
 
 # README:start
 from aws_cdk import App, Duration, Stack
@@ -22,7 +21,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
-from cdk_retryable_ecs_run_task import RetryableEcsRunTask, RetryDefaults, TaskStopCode
+from cdk_retryable_ecs_run_task import DecisionEngine, RetryableEcsRunTask, RetryDefaults, TaskStopCode
 from constructs import Construct
 
 
@@ -77,6 +76,8 @@ class NightlyReportStack(Stack):
             attempt_timeout=Duration.hours(2),
             timeout=Duration.hours(8),
             failure_topic=alerts,
+            # The default engine, the stack's shared decider function; DecisionEngine.STATE_MACHINE needs none.
+            decision_engine=DecisionEngine.LAMBDA_FUNCTION,
         )
 
 
@@ -586,8 +587,28 @@ def check_hourly_report(template_file: Path, job: RetryableEcsRunTask) -> str:
     )
 
 
+def check_decision_engine_names() -> str:
+    # The Lambda engine has one name in every language: LAMBDA_FUNCTION. Its first name, LAMBDA, is
+    # LAMBDA_ in Python (jsii escapes a keyword, and `lambda` is one); deprecated, and the same engine.
+    # jsii's Python runtime wraps an object made in JavaScript in a new proxy on every access, so
+    # `is` fails even for one name (DecisionEngine.STATE_MACHINE is not DecisionEngine.STATE_MACHINE):
+    # the same object is the same jsii reference.
+    def ref(engine: DecisionEngine) -> str:
+        return engine.__jsii_ref__.ref
+
+    old, new = ref(DecisionEngine.LAMBDA_), ref(DecisionEngine.LAMBDA_FUNCTION)
+    check(old == new, f"DecisionEngine.LAMBDA_ is {old}, DecisionEngine.LAMBDA_FUNCTION {new}")
+    check(ref(DecisionEngine.STATE_MACHINE) != new, "DecisionEngine.STATE_MACHINE is the Lambda engine")
+    name = DecisionEngine.LAMBDA_FUNCTION.name
+    check(name == "LAMBDA", f"DecisionEngine.LAMBDA_FUNCTION.name: {name}")
+    return (
+        f"python consumer: DecisionEngine.LAMBDA_FUNCTION, and the deprecated DecisionEngine.LAMBDA_ is the same engine ({new})"
+    )
+
+
 if __name__ == "__main__":
     try:
+        print(check_decision_engine_names())
         print(check_assembly(Path(app.outdir)))
         print(check_partition_pipeline(synth_partition_pipeline(Path(app.outdir).parent / "cdk.out.pipeline")))
         print(check_monthly_report(synth_monthly_report(Path(app.outdir).parent / "cdk.out.monthly-report")))

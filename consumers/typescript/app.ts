@@ -62,6 +62,8 @@ export class NightlyReportStack extends Stack {
       attemptTimeout: Duration.hours(2),
       timeout: Duration.hours(8),
       failureTopic: alerts,
+      // The default engine, the stack's shared decider function; DecisionEngine.STATE_MACHINE needs none.
+      decisionEngine: DecisionEngine.LAMBDA_FUNCTION,
     });
   }
 }
@@ -305,6 +307,12 @@ function main(): void {
   assert.ok(stack.job.stateMachine.stateMachineArn, 'job.stateMachine is set');
   // `decider` is optional since DecisionEngine.STATE_MACHINE, which creates none; the default engine always has one.
   assert.ok(stack.job.decider?.functionArn, 'job.decider is set');
+  // The Lambda engine has one name in every language: LAMBDA_FUNCTION. Its first name, LAMBDA, is
+  // deprecated (Python has it as LAMBDA_), and the same engine.
+  assert.equal(DecisionEngine.LAMBDA, DecisionEngine.LAMBDA_FUNCTION, 'DecisionEngine.LAMBDA is DecisionEngine.LAMBDA_FUNCTION');
+  assert.equal(DecisionEngine.LAMBDA_FUNCTION.name, 'LAMBDA');
+  assert.equal(stack.job.fragment.decisionEngine, DecisionEngine.LAMBDA_FUNCTION, 'NightlyReportJob runs on DecisionEngine.LAMBDA_FUNCTION');
+  console.log('typescript consumer: NightlyReportJob on DecisionEngine.LAMBDA_FUNCTION, and the deprecated DecisionEngine.LAMBDA is the same engine');
 
   // The policy passed above is rendered into the decider's payload.
   const [stateMachine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));

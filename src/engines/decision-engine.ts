@@ -9,8 +9,18 @@ export class DecisionEngine {
    * engine of every earlier release). Choose it when you want the decision log line: one JSON line
    * per decision in the decider's log group, which feeds the run's metrics. A retry costs 5 state
    * transitions and 1 Lambda invocation; the success path invokes no Lambda function.
+   *
+   * Its `name` is `LAMBDA`, the engine's name in the output of `explain`.
    */
-  public static readonly LAMBDA = new DecisionEngine('LAMBDA');
+  public static readonly LAMBDA_FUNCTION = new DecisionEngine('LAMBDA');
+
+  /**
+   * The Lambda engine under its first name: the same object as `LAMBDA_FUNCTION`.
+   *
+   * @deprecated Use `DecisionEngine.LAMBDA_FUNCTION`, which has the same name in every language.
+   * Python, where `lambda` is a keyword, has this one as `DecisionEngine.LAMBDA_`.
+   */
+  public static readonly LAMBDA = DecisionEngine.LAMBDA_FUNCTION;
 
   /**
    * The state machine decides by itself, in JSONata expressions rendered from the policy at synth
@@ -25,7 +35,7 @@ export class DecisionEngine {
   public static readonly STATE_MACHINE = new DecisionEngine('STATE_MACHINE');
 
   /**
-   * @param name `LAMBDA` or `STATE_MACHINE`
+   * @param name `LAMBDA` (the engine `LAMBDA_FUNCTION`) or `STATE_MACHINE`
    */
   private constructor(public readonly name: string) {}
 }

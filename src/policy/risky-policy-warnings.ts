@@ -43,6 +43,6 @@ export function warnAboutSlowDecision(scope: Construct, policy: DeciderPolicy) {
     Annotations.of(scope).addWarningV2('cdk-retryable-ecs-run-task:manyPatterns',
       `The retry policy holds ${patterns} stopped-reason and cause patterns. With \`decisionEngine: DecisionEngine.STATE_MACHINE\`, each adds up to about 130 steps `
       + `to the JSONata evaluation of the costliest failure, which Step Functions bounds in time; more than ${MAX_PATTERNS_WITHOUT_WARNING} come near that bound. `
-      + 'Merge patterns into broader ones, or use `DecisionEngine.LAMBDA`.');
+      + 'Merge patterns into broader ones, or use `DecisionEngine.LAMBDA_FUNCTION`.');
   }
 }

@@ -50,6 +50,6 @@ export function rejectPolicyTokens(props: RetryPolicyProps): void {
 function tokenError(prop: string, instead: string): Error {
   return new Error(
     `\`${prop}\` is a token, but \`decisionEngine: DecisionEngine.STATE_MACHINE\` compiles the retry policy into the state machine at synth time, got: a value known only at deploy. `
-    + `Pass ${instead}, or use \`DecisionEngine.LAMBDA\`, whose decider reads the policy at run time.`,
+    + `Pass ${instead}, or use \`DecisionEngine.LAMBDA_FUNCTION\`, whose decider reads the policy at run time.`,
   );
 }

@@ -16,7 +16,7 @@ export interface UserRunTaskInputs {
  * The user's RunTask inputs (`cpu`, `memoryMiB`, `containerOverrides`) for a RunTask state in
  * `queryLanguage`, so that a run switches engines by changing `decisionEngine` alone:
  *
- * - JSONPath (`DecisionEngine.LAMBDA`): the inputs as given; CDK renders each `JsonPath` token
+ * - JSONPath (`DecisionEngine.LAMBDA_FUNCTION`): the inputs as given; CDK renders each `JsonPath` token
  *   as a `.$` field. A JSONata expression (`{% ... %}`) is an error: it would reach the task as
  *   literal text.
  * - JSONata (`DecisionEngine.STATE_MACHINE`): each `JsonPath` token becomes the JSONata
@@ -84,12 +84,12 @@ class InputReader {
         if (fragments.length > 1) {
           throw new Error(
             `\`${prop}\` puts a JsonPath inside a longer string, where neither engine reads it as a path, got: ${JSON.stringify(displayString(fragments))}. `
-            + 'Build the string with sfn.JsonPath.format(...) on DecisionEngine.LAMBDA, or with a JSONata expression (\'{% \'text\' & $states.input.field %}\') on DecisionEngine.STATE_MACHINE.',
+            + 'Build the string with sfn.JsonPath.format(...) on DecisionEngine.LAMBDA_FUNCTION, or with a JSONata expression (\'{% \'text\' & $states.input.field %}\') on DecisionEngine.STATE_MACHINE.',
           );
         }
         if (!this.jsonata && inList) {
           throw new Error(
-            `\`${prop}\` is a JsonPath inside a list, which the JSONPath states of DecisionEngine.LAMBDA cannot read, got: ${JSON.stringify(displayPath(path))}. `
+            `\`${prop}\` is a JsonPath inside a list, which the JSONPath states of DecisionEngine.LAMBDA_FUNCTION cannot read, got: ${JSON.stringify(displayPath(path))}. `
             + 'Read the whole list with sfn.JsonPath.listAt(...), or use DecisionEngine.STATE_MACHINE, whose JSONata states read each item.',
           );
         }
@@ -98,7 +98,7 @@ class InputReader {
     }
     if (!this.jsonata && isJsonataExpression(value)) {
       throw new Error(
-        `\`${prop}\` is a JSONata expression, which the JSONPath states of DecisionEngine.LAMBDA would pass to the task as literal text, got: ${JSON.stringify(value)}. `
+        `\`${prop}\` is a JSONata expression, which the JSONPath states of DecisionEngine.LAMBDA_FUNCTION would pass to the task as literal text, got: ${JSON.stringify(value)}. `
         + 'Read the state with sfn.JsonPath (e.g. sfn.JsonPath.stringAt(\'$.mode\')), which both engines read, or use DecisionEngine.STATE_MACHINE.',
       );
     }
@@ -129,7 +129,7 @@ class InputReader {
     if ('untranslatable' in translation) {
       throw new Error(
         `\`${prop}\` is a JsonPath with ${translation.untranslatable}, which the JSONata states of DecisionEngine.STATE_MACHINE cannot read, got: ${JSON.stringify(path)}. `
-        + 'Write the value as a JSONata expression (\'{% ... %}\', reading the state input as $states.input), or use DecisionEngine.LAMBDA.',
+        + 'Write the value as a JSONata expression (\'{% ... %}\', reading the state input as $states.input), or use DecisionEngine.LAMBDA_FUNCTION.',
       );
     }
     return translation.expression;

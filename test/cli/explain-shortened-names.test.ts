@@ -69,8 +69,9 @@ describe('explain --template finds a run with shortened state names', () => {
     const cluster = new ecs.Cluster(stack, 'Cluster', { vpc: new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 }) });
     const taskDefinition = new ecs.FargateTaskDefinition(stack, 'TaskDef');
     taskDefinition.addContainer('app', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:stable') });
+    const engines = { LAMBDA: DecisionEngine.LAMBDA_FUNCTION, STATE_MACHINE: DecisionEngine.STATE_MACHINE };
     for (const engine of ['LAMBDA', 'STATE_MACHINE'] as const) {
-      const run = longRun(new Construct(stack, engine), cluster, taskDefinition, { decisionEngine: DecisionEngine[engine] });
+      const run = longRun(new Construct(stack, engine), cluster, taskDefinition, { decisionEngine: engines[engine] });
       new sfn.StateMachine(stack, `${engine}Pipeline`, { definitionBody: sfn.DefinitionBody.fromChainable(run) });
     }
     app.synth();

@@ -62,7 +62,7 @@ describe('switching decision engines with JsonPath inputs', () => {
 
   test('on LAMBDA, the same inputs are JSONPath fields, as CDK renders them', () => {
     // GIVEN / WHEN
-    standalone({ decisionEngine: DecisionEngine.LAMBDA, ...jsonPathInputs() });
+    standalone({ decisionEngine: DecisionEngine.LAMBDA_FUNCTION, ...jsonPathInputs() });
 
     // THEN
     expect(states()['Run task'].Parameters.Overrides).toEqual({
@@ -163,7 +163,7 @@ describe('switching decision engines with JsonPath inputs', () => {
         }],
       })).toThrow(
         '`containerOverrides[0].environment[1].value` is a JsonPath with the intrinsic function States.Format, which the JSONata states of DecisionEngine.STATE_MACHINE cannot read, '
-        + 'got: "States.Format(\'run-{}\', $$.Execution.Name)". Write the value as a JSONata expression (\'{% ... %}\', reading the state input as $states.input), or use DecisionEngine.LAMBDA.',
+        + 'got: "States.Format(\'run-{}\', $$.Execution.Name)". Write the value as a JSONata expression (\'{% ... %}\', reading the state input as $states.input), or use DecisionEngine.LAMBDA_FUNCTION.',
       );
     });
 
@@ -175,21 +175,21 @@ describe('switching decision engines with JsonPath inputs', () => {
 
     test('on LAMBDA, a JSONata expression, which would reach the container as literal text', () => {
       expect(() => standalone({
-        decisionEngine: DecisionEngine.LAMBDA,
+        decisionEngine: DecisionEngine.LAMBDA_FUNCTION,
         containerOverrides: [{ containerDefinition: container, environment: [{ name: 'MODE', value: '{% $states.input.mode %}' }] }],
       })).toThrow(
-        '`containerOverrides[0].environment[0].value` is a JSONata expression, which the JSONPath states of DecisionEngine.LAMBDA would pass to the task as literal text, '
+        '`containerOverrides[0].environment[0].value` is a JSONata expression, which the JSONPath states of DecisionEngine.LAMBDA_FUNCTION would pass to the task as literal text, '
         + 'got: "{% $states.input.mode %}". ',
       );
     });
 
     test('on LAMBDA, a JSONata memoryMiB', () => {
-      expect(() => standalone({ decisionEngine: DecisionEngine.LAMBDA, memoryMiB: '{% $string($states.input.memory) %}' })).toThrow(
-        '`memoryMiB` is a JSONata expression, which the JSONPath states of DecisionEngine.LAMBDA would pass to the task as literal text',
+      expect(() => standalone({ decisionEngine: DecisionEngine.LAMBDA_FUNCTION, memoryMiB: '{% $string($states.input.memory) %}' })).toThrow(
+        '`memoryMiB` is a JSONata expression, which the JSONPath states of DecisionEngine.LAMBDA_FUNCTION would pass to the task as literal text',
       );
     });
 
-    test.each([DecisionEngine.LAMBDA, DecisionEngine.STATE_MACHINE])('on %p, a JsonPath inside a longer string', (decisionEngine) => {
+    test.each([DecisionEngine.LAMBDA_FUNCTION, DecisionEngine.STATE_MACHINE])('on %p, a JsonPath inside a longer string', (decisionEngine) => {
       expect(() => standalone({
         decisionEngine,
         containerOverrides: [{ containerDefinition: container, command: ['report', `--mode=${sfn.JsonPath.stringAt('$.mode')}`] }],

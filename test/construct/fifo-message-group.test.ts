@@ -138,7 +138,7 @@ describe('the message group, for any path', () => {
 
 describe('both decision engines publish with the same valid group', () => {
   test.each([
-    ['Lambda engine', DecisionEngine.LAMBDA, 'Parameters'],
+    ['Lambda engine', DecisionEngine.LAMBDA_FUNCTION, 'Parameters'],
     ['state machine engine', DecisionEngine.STATE_MACHINE, 'Arguments'],
   ])('%s: a run named with a space and an umlaut', (_, decisionEngine, field) => {
     // GIVEN
@@ -159,7 +159,7 @@ describe('both decision engines publish with the same valid group', () => {
   });
 
   test.each([
-    ['Lambda engine', DecisionEngine.LAMBDA, 'Parameters'],
+    ['Lambda engine', DecisionEngine.LAMBDA_FUNCTION, 'Parameters'],
     ['state machine engine', DecisionEngine.STATE_MACHINE, 'Arguments'],
   ])('%s: a fragment whose path ends in %}, which the JSONata definition would otherwise reject', (_, decisionEngine, field) => {
     // GIVEN

@@ -107,7 +107,7 @@ describe('a launch target the task definition cannot run on is rejected, naming 
   });
 
   test.each([
-    ['LAMBDA', DecisionEngine.LAMBDA],
+    ['LAMBDA', DecisionEngine.LAMBDA_FUNCTION],
     ['STATE_MACHINE', DecisionEngine.STATE_MACHINE],
   ])('a fragment fails when it is created, not when a state machine renders it (%s)', (_, decisionEngine) => {
     // GIVEN / WHEN
@@ -147,7 +147,7 @@ describe('a FARGATE or FARGATE_SPOT capacity provider the cluster lacks is warne
     new RetryableEcsRunTask(env.stack, 'Job', { cluster, taskDefinition: env.taskDefinition, ...props });
 
   test.each([
-    ['LAMBDA', DecisionEngine.LAMBDA],
+    ['LAMBDA', DecisionEngine.LAMBDA_FUNCTION],
     ['STATE_MACHINE', DecisionEngine.STATE_MACHINE],
   ])('a launch target on FARGATE_SPOT, on a cluster without it (%s)', (_, decisionEngine) => {
     // GIVEN / WHEN

@@ -93,7 +93,7 @@ describe('DecisionEngine.STATE_MACHINE', () => {
     test('the Lambda engine is the default, and choosing it changes nothing', () => {
       const explicit = testEnvironment();
       new RetryableEcsRunTask(env.stack, 'Job', { cluster: env.cluster, taskDefinition: env.taskDefinition });
-      new RetryableEcsRunTask(explicit.stack, 'Job', { cluster: explicit.cluster, taskDefinition: explicit.taskDefinition, decisionEngine: DecisionEngine.LAMBDA });
+      new RetryableEcsRunTask(explicit.stack, 'Job', { cluster: explicit.cluster, taskDefinition: explicit.taskDefinition, decisionEngine: DecisionEngine.LAMBDA_FUNCTION });
 
       expect(Template.fromStack(explicit.stack).toJSON()).toEqual(Template.fromStack(env.stack).toJSON());
       expect(JSON.stringify(renderedDefinition(env.stack))).not.toMatch(/JSONata/);
@@ -475,7 +475,7 @@ describe('DecisionEngine.STATE_MACHINE', () => {
       const lambdaEnv = testEnvironment();
       expect(() => new RetryableEcsRunTaskFragment(lambdaEnv.stack, 'Job', {
         cluster: lambdaEnv.cluster, taskDefinition: lambdaEnv.taskDefinition, stateMachineLogGroup: new logs.LogGroup(lambdaEnv.stack, 'L'),
-      })).toThrow(/^`stateMachineLogGroup` feeds the metrics of `decisionEngine: DecisionEngine.STATE_MACHINE`, but this run uses DecisionEngine.LAMBDA, .* got: TestStack\/L\./);
+      })).toThrow(/^`stateMachineLogGroup` feeds the metrics of `decisionEngine: DecisionEngine.STATE_MACHINE`, but this run uses DecisionEngine.LAMBDA_FUNCTION, .* got: TestStack\/L\./);
       // The standalone Lambda engine with logs of the user's keeps working: its log feeds no metric.
       const logged = testEnvironment();
       new RetryableEcsRunTask(logged.stack, 'Job', {
@@ -497,7 +497,7 @@ describe('DecisionEngine.STATE_MACHINE', () => {
       try {
         expect(() => standalone()).toThrow(
           '`decisionEngine: DecisionEngine.STATE_MACHINE` needs aws-cdk-lib 2.180.0 or later, for JSONata states whose Catch keeps its Output, '
-          + 'got: aws-cdk-lib 2.170.0. Upgrade aws-cdk-lib, or use `DecisionEngine.LAMBDA`.');
+          + 'got: aws-cdk-lib 2.170.0. Upgrade aws-cdk-lib, or use `DecisionEngine.LAMBDA_FUNCTION`.');
         version.mockReturnValue(undefined);
         expect(() => standalone({}, 'Other')).toThrow(/got: aws-cdk-lib \(version unknown\)/);
         // The Lambda engine needs no JSONata.
@@ -528,11 +528,25 @@ describe('DecisionEngine.STATE_MACHINE', () => {
 
     test('a decisionEngine that is not one of the two is an error', () => {
       expect(() => standalone({ decisionEngine: 'STATE_MACHINE' as unknown as DecisionEngine })).toThrow(
-        '`decisionEngine` must be DecisionEngine.LAMBDA or DecisionEngine.STATE_MACHINE, got: "STATE_MACHINE".');
+        '`decisionEngine` must be DecisionEngine.LAMBDA_FUNCTION or DecisionEngine.STATE_MACHINE, got: "STATE_MACHINE".');
     });
 
     test('DecisionEngine names its engines', () => {
-      expect([DecisionEngine.LAMBDA.name, DecisionEngine.STATE_MACHINE.name]).toEqual(['LAMBDA', 'STATE_MACHINE']);
+      expect([DecisionEngine.LAMBDA_FUNCTION.name, DecisionEngine.STATE_MACHINE.name]).toEqual(['LAMBDA', 'STATE_MACHINE']);
+    });
+
+    test('the deprecated DecisionEngine.LAMBDA is the Lambda engine itself', () => {
+      // GIVEN: code written before LAMBDA_FUNCTION (Python: DecisionEngine.LAMBDA_)
+      const alias = DecisionEngine.LAMBDA;
+
+      // WHEN
+      const job = standalone({ decisionEngine: alias });
+
+      // THEN: the same object, so comparisons in users' code and ours still hold
+      expect(alias).toBe(DecisionEngine.LAMBDA_FUNCTION);
+      expect(alias.name).toBe('LAMBDA');
+      expect(job.fragment.decisionEngine).toBe(DecisionEngine.LAMBDA_FUNCTION);
+      expect(job.decider).toBeDefined();
     });
   });
 });

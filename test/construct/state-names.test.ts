@@ -16,6 +16,8 @@ import { testEnvironment, TestEnvironment } from '../support/stack';
 
 const MAX = 80;
 const ENGINES = ['LAMBDA', 'STATE_MACHINE'] as const;
+/** Each engine by its `name`. */
+const ENGINE = { LAMBDA: DecisionEngine.LAMBDA_FUNCTION, STATE_MACHINE: DecisionEngine.STATE_MACHINE };
 
 /**
  * The longest state name of a run with every optional state, on each engine: a failure
@@ -36,7 +38,7 @@ function everyOptionalState(env: TestEnvironment, engine: typeof ENGINES[number]
   return {
     cluster: env.cluster,
     taskDefinition: env.taskDefinition,
-    decisionEngine: DecisionEngine[engine],
+    decisionEngine: ENGINE[engine],
     successTopic: new sns.Topic(env.stack, 'Succeeded'),
     failureTopic: new sns.Topic(env.stack, 'Failed'),
     launchTarget: fargate('FARGATE_SPOT'),

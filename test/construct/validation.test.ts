@@ -85,7 +85,7 @@ describe('synth-time validation names the prop and the value received', () => {
 describe('the size of the rendered policy', () => {
   const patterns = (n: number, length: number) => [...Array(n).keys()].map((i) => `${i}:${'p'.repeat(length)}*`);
 
-  test.each([DecisionEngine.LAMBDA, DecisionEngine.STATE_MACHINE])('%s: 32 KiB fits, more fails naming the longest lists', (decisionEngine) => {
+  test.each([DecisionEngine.LAMBDA_FUNCTION, DecisionEngine.STATE_MACHINE])('%s: 32 KiB fits, more fails naming the longest lists', (decisionEngine) => {
     // The defaults take about 2 KiB; 28 patterns of 1,000 characters more stay under 32 KiB.
     expect(create({ decisionEngine, nonRetryableStoppedReasons: patterns(28, 1_000) })).not.toThrow();
     expect(create({ decisionEngine, nonRetryableStoppedReasons: patterns(24, 1_000), retryableErrors: patterns(20, 500) })).toThrow(
@@ -112,7 +112,7 @@ describe('a policy of many patterns, on DecisionEngine.STATE_MACHINE', () => {
   });
 
   test('the Lambda engine, whose decider reads the policy natively, does not warn', () => {
-    expect(warned(DecisionEngine.LAMBDA, 200)).toHaveLength(0);
+    expect(warned(DecisionEngine.LAMBDA_FUNCTION, 200)).toHaveLength(0);
   });
 });
 
@@ -135,7 +135,7 @@ describe('a policy given as tokens, on DecisionEngine.STATE_MACHINE', () => {
   ])('%s fails at synth, naming the prop', (prop, props) => {
     const escaped = prop.replace(/[[\]]/g, '\\$&');
     expect(create({ ...props, decisionEngine: DecisionEngine.STATE_MACHINE }))
-      .toThrow(new RegExp(`^\`${escaped}\` is a token, but \`decisionEngine: DecisionEngine.STATE_MACHINE\` compiles the retry policy .* or use \`DecisionEngine.LAMBDA\``));
+      .toThrow(new RegExp(`^\`${escaped}\` is a token, but \`decisionEngine: DecisionEngine.STATE_MACHINE\` compiles the retry policy .* or use \`DecisionEngine.LAMBDA_FUNCTION\``));
     // The Lambda engine reads its policy at run time: the same props synthesize there.
     expect(create(props)).not.toThrow();
   });

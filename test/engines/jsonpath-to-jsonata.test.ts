@@ -297,7 +297,7 @@ describe('userRunTaskInputs', () => {
         ],
       }))).toThrow(
         '`containerOverrides[0].environment[1].value` is a JsonPath with the intrinsic function States.Format, which the JSONata states of DecisionEngine.STATE_MACHINE cannot read, '
-        + 'got: "States.Format(\'run-{}\', $.id)". Write the value as a JSONata expression (\'{% ... %}\', reading the state input as $states.input), or use DecisionEngine.LAMBDA.',
+        + 'got: "States.Format(\'run-{}\', $.id)". Write the value as a JSONata expression (\'{% ... %}\', reading the state input as $states.input), or use DecisionEngine.LAMBDA_FUNCTION.',
       );
     });
 
@@ -319,7 +319,7 @@ describe('userRunTaskInputs', () => {
     });
   });
 
-  describe('for JSONPath states (DecisionEngine.LAMBDA)', () => {
+  describe('for JSONPath states (DecisionEngine.LAMBDA_FUNCTION)', () => {
     test('JsonPath tokens and literals stay as they are, for CDK to render', () => {
       // GIVEN
       const command = sfn.JsonPath.listAt('$.args');
@@ -344,14 +344,14 @@ describe('userRunTaskInputs', () => {
       ['memoryMiB', () => ({ memoryMiB: '{%\n$states.input.memory\n%}' }), '{%\n$states.input.memory\n%}'],
     ])('a JSONata expression at `%s` is an error', (prop, extra, value) => {
       expect(() => jsonPath(extra())).toThrow(
-        `\`${prop}\` is a JSONata expression, which the JSONPath states of DecisionEngine.LAMBDA would pass to the task as literal text, got: ${JSON.stringify(value)}. `
+        `\`${prop}\` is a JSONata expression, which the JSONPath states of DecisionEngine.LAMBDA_FUNCTION would pass to the task as literal text, got: ${JSON.stringify(value)}. `
         + 'Read the state with sfn.JsonPath (e.g. sfn.JsonPath.stringAt(\'$.mode\')), which both engines read, or use DecisionEngine.STATE_MACHINE.',
       );
     });
 
     test('a JsonPath item of a literal list is an error', () => {
       expect(() => jsonPath(override({ command: ['report', sfn.JsonPath.stringAt('$.date')] }))).toThrow(
-        '`containerOverrides[0].command[1]` is a JsonPath inside a list, which the JSONPath states of DecisionEngine.LAMBDA cannot read, got: "<path:$.date>". '
+        '`containerOverrides[0].command[1]` is a JsonPath inside a list, which the JSONPath states of DecisionEngine.LAMBDA_FUNCTION cannot read, got: "<path:$.date>". '
         + 'Read the whole list with sfn.JsonPath.listAt(...), or use DecisionEngine.STATE_MACHINE, whose JSONata states read each item.',
       );
     });
@@ -365,7 +365,7 @@ describe('userRunTaskInputs', () => {
       const value = `prefix-${sfn.JsonPath.stringAt('$.x')}-${sfn.JsonPath.executionName}`;
       expect(() => userRunTaskInputs(props(override({ environment: [{ name: 'NAME', value }] })), queryLanguage)).toThrow(
         '`containerOverrides[0].environment[0].value` puts a JsonPath inside a longer string, where neither engine reads it as a path, got: "prefix-<path:$.x>-<path:$$.Execution.Name>". '
-        + 'Build the string with sfn.JsonPath.format(...) on DecisionEngine.LAMBDA, or with a JSONata expression (\'{% \'text\' & $states.input.field %}\') on DecisionEngine.STATE_MACHINE.',
+        + 'Build the string with sfn.JsonPath.format(...) on DecisionEngine.LAMBDA_FUNCTION, or with a JSONata expression (\'{% \'text\' & $states.input.field %}\') on DecisionEngine.STATE_MACHINE.',
       );
     });
 

@@ -83,7 +83,7 @@ async function containerOverridesOn(ministack: MiniStack, cluster: string): Prom
 }
 
 /** The machines in MiniStack, by name: one per engine, each on its own cluster. */
-const MACHINES = { StateMachineEngine: DecisionEngine.STATE_MACHINE, LambdaEngine: DecisionEngine.LAMBDA };
+const MACHINES = { StateMachineEngine: DecisionEngine.STATE_MACHINE, LambdaEngine: DecisionEngine.LAMBDA_FUNCTION };
 /** One execution per machine, whose ECS task is not mocked. */
 const SCENARIOS: Record<string, MiniStackScenario> = { 'engine-switch': { outcomes: [], input: INPUT } };
 
@@ -115,7 +115,7 @@ beforeAll(async () => {
     executions[name] = (await executeInMiniStack(ministack, arn, SCENARIOS, []))['engine-switch'];
     received[name] = await containerOverridesOn(ministack, name);
   }
-  local = await executeLocally(run(DecisionEngine.LAMBDA).definition, { outcomes: [{ succeed: successTask() }], input: INPUT });
+  local = await executeLocally(run(DecisionEngine.LAMBDA_FUNCTION).definition, { outcomes: [{ succeed: successTask() }], input: INPUT });
 }, 180_000);
 
 afterAll(async () => {

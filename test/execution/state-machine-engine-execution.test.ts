@@ -168,7 +168,7 @@ const machines: Record<string, Machine> = {
 };
 
 /** What the Lambda engine, run locally with the real decider, makes of the same scenario. */
-function lambdaEngineRun(scenario: MiniStackScenario, definition = standalone(DecisionEngine.LAMBDA).definition, statePrefixes?: string[]) {
+function lambdaEngineRun(scenario: MiniStackScenario, definition = standalone(DecisionEngine.LAMBDA_FUNCTION).definition, statePrefixes?: string[]) {
   return executeLocally(definition, { outcomes: scenario.outcomes, input: scenario.input, statePrefixes });
 }
 
@@ -252,7 +252,7 @@ describe('the state machine engine, executed in MiniStack', () => {
 
   test('after running out of memory, runs the next size, and reports it as the Lambda engine does', async () => {
     const result = results['out-of-memory-then-bigger'];
-    const lambdaEngine = await lambdaEngineRun(machines.Sized.scenarios['out-of-memory-then-bigger'], sized(DecisionEngine.LAMBDA));
+    const lambdaEngine = await lambdaEngineRun(machines.Sized.scenarios['out-of-memory-then-bigger'], sized(DecisionEngine.LAMBDA_FUNCTION));
 
     expect(result.status).toBe('SUCCEEDED');
     expect(result.output.retryableEcsRunTask).toMatchObject({ attempts: 2, capacity: 'primary', size: { cpu: 256, memoryMiB: 1024 } });
@@ -262,7 +262,7 @@ describe('the state machine engine, executed in MiniStack', () => {
 
   test('out of memory at the largest size is not retried, as with the Lambda engine', async () => {
     const result = results['out-of-memory-at-largest-size'];
-    const lambdaEngine = await lambdaEngineRun(machines.Sized.scenarios['out-of-memory-at-largest-size'], sized(DecisionEngine.LAMBDA));
+    const lambdaEngine = await lambdaEngineRun(machines.Sized.scenarios['out-of-memory-at-largest-size'], sized(DecisionEngine.LAMBDA_FUNCTION));
 
     expect(result.error).toBe(RetryErrors.NOT_RETRYABLE);
     expect(result.cause).toContain('[rule: outOfMemoryAtLargestSize]');
@@ -273,7 +273,7 @@ describe('the state machine engine, executed in MiniStack', () => {
   test('after a Spot interruption, runs on the fallback launch target, as the Lambda engine does', async () => {
     const result = results['spot-interruption-then-fallback'];
     const { outcomes, outcomesByState, input } = machines.Fallback.scenarios['spot-interruption-then-fallback'];
-    const lambdaEngine = await lambdaEngineRun({ outcomes: [...outcomes, ...outcomesByState!['Run task on fallback']], input }, withFallback(DecisionEngine.LAMBDA));
+    const lambdaEngine = await lambdaEngineRun({ outcomes: [...outcomes, ...outcomesByState!['Run task on fallback']], input }, withFallback(DecisionEngine.LAMBDA_FUNCTION));
 
     expect(result.status).toBe('SUCCEEDED');
     expect(result.statesEntered).toEqual([
@@ -286,7 +286,7 @@ describe('the state machine engine, executed in MiniStack', () => {
   test('runs inside a Map of a JSONPath workflow: each item gets the Lambda engine\'s result', async () => {
     const result = results['map-of-two'];
     const scenario = machines.Pipeline.scenarios['map-of-two'];
-    const lambdaEngine = await lambdaEngineRun(scenario, pipeline(DecisionEngine.LAMBDA), ['Extract: ']);
+    const lambdaEngine = await lambdaEngineRun(scenario, pipeline(DecisionEngine.LAMBDA_FUNCTION), ['Extract: ']);
 
     expect(result.status).toBe('SUCCEEDED');
     const summary = taskSummary(successTask());
@@ -376,7 +376,7 @@ describe('the failure corpus, executed in MiniStack on the state machine engine'
 
   test.each(corpus)('%s, with a size ladder and a fallback launch target: the Lambda engine\'s result, error and cause', async (name) => {
     const result = results[`adaptive-corpus-${name}`];
-    const lambdaEngine = await lambdaEngineRun(machines.AdaptiveCorpus.scenarios[`adaptive-corpus-${name}`], adaptive(DecisionEngine.LAMBDA));
+    const lambdaEngine = await lambdaEngineRun(machines.AdaptiveCorpus.scenarios[`adaptive-corpus-${name}`], adaptive(DecisionEngine.LAMBDA_FUNCTION));
     expect(observed(result)).toEqual(observed(lambdaEngine));
   });
 

@@ -60,8 +60,8 @@ beforeAll(() => jest.spyOn(process.stdout, 'write').mockImplementation(() => tru
 afterAll(() => jest.restoreAllMocks());
 
 describe('50 worst-case attempts', () => {
-  test('DecisionEngine.LAMBDA: every state within the budget, the decider\'s payload within the limit', async () => {
-    const result = await executeLocally(definitionOf(DecisionEngine.LAMBDA), { outcomes, input: USER_INPUT });
+  test('DecisionEngine.LAMBDA_FUNCTION: every state within the budget, the decider\'s payload within the limit', async () => {
+    const result = await executeLocally(definitionOf(DecisionEngine.LAMBDA_FUNCTION), { outcomes, input: USER_INPUT });
 
     expect(result).toMatchObject({ status: 'FAILED', error: RetryErrors.ATTEMPTS_EXHAUSTED, runTaskCalls: MAX_ATTEMPTS_LIMIT });
     const history = result.decisions[MAX_ATTEMPTS_LIMIT - 1].history;

@@ -208,14 +208,14 @@ export interface RetryIntegTestOptions {
   /**
    * The engine the run decides with. Each engine has a test of its own, with its own names.
    *
-   * @default DecisionEngine.LAMBDA
+   * @default DecisionEngine.LAMBDA_FUNCTION
    */
   readonly decisionEngine?: DecisionEngine;
 }
 
 /** Adds the test stack, the assertion stack and the `IntegTest` to `app`; does not synthesize. */
 export function buildRetryIntegTest(app: App, options: RetryIntegTestOptions = {}): RetryIntegTest {
-  const decisionEngine = options.decisionEngine ?? DecisionEngine.LAMBDA;
+  const decisionEngine = options.decisionEngine ?? DecisionEngine.LAMBDA_FUNCTION;
   const stateMachineEngine = decisionEngine === DecisionEngine.STATE_MACHINE;
   const names = stateMachineEngine ? STATE_MACHINE_ENGINE_INTEG_NAMES : INTEG_NAMES;
   const testStack = new Stack(app, names.testStack, {

@@ -198,7 +198,7 @@ function otherRule(p: string, policy: DeciderPolicy): string {
 function requireResolved<T>(value: T): T {
   if (Token.isUnresolved(value)) {
     throw new Error(
-      `\`decisionEngine\` DecisionEngine.STATE_MACHINE compiles the retry policy into the state machine at synth time, so every policy value must be known then, got a token: ${String(value)}. Use DecisionEngine.LAMBDA for policies given as tokens.`,
+      `\`decisionEngine\` DecisionEngine.STATE_MACHINE compiles the retry policy into the state machine at synth time, so every policy value must be known then, got a token: ${String(value)}. Use DecisionEngine.LAMBDA_FUNCTION for policies given as tokens.`,
     );
   }
   return value;

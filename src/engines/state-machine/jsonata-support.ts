@@ -59,6 +59,6 @@ export function checkJsonataSupport(): void {
   const version = cdkCapabilities.version();
   throw new Error(
     `\`decisionEngine: DecisionEngine.STATE_MACHINE\` needs aws-cdk-lib ${JSONATA_MIN_CDK_VERSION} or later, for JSONata states whose Catch keeps its Output, `
-    + `got: aws-cdk-lib ${version ?? '(version unknown)'}. Upgrade aws-cdk-lib, or use \`DecisionEngine.LAMBDA\`.`,
+    + `got: aws-cdk-lib ${version ?? '(version unknown)'}. Upgrade aws-cdk-lib, or use \`DecisionEngine.LAMBDA_FUNCTION\`.`,
   );
 }

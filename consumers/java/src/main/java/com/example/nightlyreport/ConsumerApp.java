@@ -2,6 +2,7 @@ package com.example.nightlyreport;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.cdkretryableecsruntask.DecisionEngine;
 import io.github.cdkretryableecsruntask.RetryableEcsRunTask;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -139,6 +140,7 @@ public final class ConsumerApp {
             CloudAssembly assembly = app.synth();
             check(stack.getJob().getStateMachine() != null, "job.getStateMachine() is set");
             check(stack.getJob().getDecider() != null, "job.getDecider() is set");
+            System.out.println(checkDecisionEngineNames(stack.getJob()));
             Path outdir = Path.of(assembly.getDirectory());
             System.out.println(checkAssembly(outdir,
                     outdir.resolve(assembly.getStackArtifact(stack.getArtifactId()).getTemplateFile())));
@@ -192,6 +194,18 @@ public final class ConsumerApp {
         QuarterlyReport report = new QuarterlyReport(stack, "QuarterlyReport", cluster);
         check(report.getJob().getStateMachine() != null, "report.getJob().getStateMachine() is set");
         return stack;
+    }
+
+    /**
+     * The Lambda engine has one name in every language: LAMBDA_FUNCTION. Its first name, LAMBDA, is
+     * deprecated, and the same engine.
+     */
+    @SuppressWarnings("deprecation")
+    private static String checkDecisionEngineNames(final RetryableEcsRunTask job) {
+        check(DecisionEngine.LAMBDA == DecisionEngine.LAMBDA_FUNCTION, "DecisionEngine.LAMBDA is not DecisionEngine.LAMBDA_FUNCTION");
+        check("LAMBDA".equals(DecisionEngine.LAMBDA_FUNCTION.getName()), "DecisionEngine.LAMBDA_FUNCTION.getName(): " + DecisionEngine.LAMBDA_FUNCTION.getName());
+        check(job.getFragment().getDecisionEngine() == DecisionEngine.LAMBDA_FUNCTION, "NightlyReportJob's engine is not DecisionEngine.LAMBDA_FUNCTION");
+        return "java consumer: NightlyReportJob on DecisionEngine.LAMBDA_FUNCTION, and the deprecated DecisionEngine.LAMBDA is the same engine";
     }
 
     private static String checkQuarterlyReport(final Path templateFile) throws IOException {

@@ -5,6 +5,7 @@ package com.example.nightlyreport;
 // the third.
 
 // README:start
+import io.github.cdkretryableecsruntask.DecisionEngine;
 import io.github.cdkretryableecsruntask.RetryDefaults;
 import io.github.cdkretryableecsruntask.RetryableEcsRunTask;
 import io.github.cdkretryableecsruntask.TaskStopCode;
@@ -87,6 +88,8 @@ public class NightlyReportStack extends Stack {
                 .attemptTimeout(Duration.hours(2))
                 .timeout(Duration.hours(8))
                 .failureTopic(alerts)
+                // The default engine, the stack's shared decider function; DecisionEngine.STATE_MACHINE needs none.
+                .decisionEngine(DecisionEngine.LAMBDA_FUNCTION)
                 .build();
     }
 
