@@ -25,7 +25,7 @@ import { checkRunTaskOptions } from './run-task/run-task-options';
 import { checkDefaultSubnets } from './run-task/subnets';
 import { TaskResult } from './run-task/task-result';
 import { rejectExpressWorkflows } from './states/composition-checks';
-import { chooseStatePrefix, overlongStateNamesError, shortenedNamesComment, stateNameLength } from './states/state-names';
+import { chooseStatePrefix, overlongStateNamesError, startComment as runStartComment, stateNameLength } from './states/state-names';
 
 /** Properties of a `RetryableEcsRunTaskFragment`. */
 export interface RetryableEcsRunTaskFragmentProps extends RetryableEcsRunTaskOptions {
@@ -95,8 +95,8 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
   /** The engine that decides on the retries: `DecisionEngine.LAMBDA_FUNCTION` or `DecisionEngine.STATE_MACHINE`. */
   public readonly decisionEngine: DecisionEngine;
 
-  /** Where the `STATE_MACHINE` engine's metrics are: the namespace, when there are metric filters. */
-  private readonly logMetricsNamespace?: string;
+  /** The `STATE_MACHINE` engine's metrics, counted from the state machine's log, when it has one. */
+  private readonly logMetrics?: RunLogMetrics;
 
   /**
    * @param scope the construct to define the fragment's states in
@@ -168,7 +168,7 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
       attemptTimeout,
       taskResult: props.taskResult ?? TaskResult.SUMMARY,
       run: this.node.path,
-      // Known once the states exist: set when their prefix is shortened, see shortenedNamesComment.
+      // Known once the states exist: the run's path, for a STATE_MACHINE run or one whose prefix is shortened.
       startComment: Lazy.string({ produce: () => startComment }),
     };
     const states: EngineStates = this.decider
@@ -187,8 +187,8 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
     if (prefix !== '') {
       this.prefixStates(prefix);
     }
-    if (shortened) {
-      startComment = shortenedNamesComment(this.node.path);
+    if (shortened || stateMachineEngine) {
+      startComment = runStartComment(this.node.path, shortened);
     }
     // A prefix added later (prefixStates() of this fragment or of one around it) could still make a name too long.
     this.node.addValidation({
@@ -200,8 +200,9 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
 
     // After prefixing: the metric filters match the states' final names.
     if (states instanceof JsonataEngineStates && props.stateMachineLogGroup) {
-      this.logMetricsNamespace = runMetricNamespace(this.node.path);
-      new RunLogMetrics(this, 'Metrics', { logGroup: props.stateMachineLogGroup, namespace: this.logMetricsNamespace, counted: states.counted });
+      this.logMetrics = new RunLogMetrics(this, 'Metrics', {
+        logGroup: props.stateMachineLogGroup, namespace: runMetricNamespace(this.node.path), counted: states.counted,
+      });
     }
   }
 
@@ -253,13 +254,13 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
   private decisionMetric(decision: string, props: cloudwatch.MetricOptions | undefined, method: string): cloudwatch.Metric {
     const metricName = DECISION_METRICS[decision] as RunMetricName;
     if (this.decisionEngine === DecisionEngine.STATE_MACHINE) {
-      if (this.logMetricsNamespace === undefined) {
+      if (this.logMetrics === undefined) {
         throw new Error(
           `\`${method}()\` of ${this.node.path} needs \`stateMachineLogGroup\`: with \`decisionEngine: DecisionEngine.STATE_MACHINE\` there is no decider log, `
           + 'and the metrics are counted from the state machine\'s own log. Pass the log group your state machine logs to at level ALL as `stateMachineLogGroup`.',
         );
       }
-      return new cloudwatch.Metric({ namespace: this.logMetricsNamespace, metricName, statistic: cloudwatch.Stats.SUM, ...props });
+      return this.logMetrics.metric(metricName, props);
     }
     return new cloudwatch.Metric({
       namespace: METRIC_NAMESPACE,

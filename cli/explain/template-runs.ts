@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { runOfShortenedNamesComment } from '../../src/states/state-names';
+import { runOfStartComment } from '../../src/states/state-names';
 import { describeJson, InputError } from '../input-error';
 import { parseJsonValues, readText } from '../json-input';
 
@@ -10,14 +10,14 @@ export interface TemplateRun {
   readonly run: string;
   /**
    * Where `run` comes from. `decider payload`: the `run` the `LAMBDA` engine's state machine sends
-   * its decider, exact. For the `STATE_MACHINE` engine, whose definition does not name the run
-   * unless its state names were shortened: `start comment`: the construct path that a run whose
-   * prefix was cut to fit Step Functions' 80 characters writes into the Comment of its
-   * `Start attempts` state, exact; `metric filters`: the construct path of the run's metric filters (or their namespace,
-   * `RetryableEcsRunTask/<path>`), exact; `state machine path`: inferred from the state names'
-   * prefix (`Extract: ` for a fragment `Extract`) as a fragment beside the state machine, which
-   * is right unless the fragment was created in another scope; `state names`: the prefix alone,
-   * when the template holds no construct paths.
+   * its decider, exact. `start comment`: the construct path that a `STATE_MACHINE` run, and a run
+   * whose prefix was cut to fit Step Functions' 80 characters, writes into the Comment of its
+   * `Start attempts` state, exact. For `STATE_MACHINE` runs of earlier releases, which wrote no
+   * such comment: `metric filters`: the construct path of the run's metric filters (or their
+   * namespace, `RetryableEcsRunTask/<path>`), exact; `state machine path`: inferred from the state
+   * names' prefix (`Extract: ` for a fragment `Extract`) as a fragment beside the state machine,
+   * which is right unless the fragment was created in another scope; `state names`: the prefix
+   * alone, when the template holds no construct paths.
    */
   readonly runFrom: 'decider payload' | 'start comment' | 'metric filters' | 'state machine path' | 'state names';
   /** The prefix of the run's state names: `''` standalone, `Extract: ` for a fragment `Extract`. */
@@ -84,7 +84,7 @@ function runsInTemplate(file: string): TemplateRun[] {
     }
     const definition = readDefinition(resource.Properties, `${file}, ${logicalId}`);
     for (const { startComment, ...found } of findPolicies(definition)) {
-      const commented = runOfShortenedNamesComment(startComment);
+      const commented = runOfStartComment(startComment);
       const named = found.run !== undefined
         ? { run: found.run, runFrom: 'decider payload' as const }
         : commented !== undefined
@@ -140,9 +140,9 @@ function constructPaths(file: string, resources: Record<string, unknown>): Map<s
 const METRIC_NAMESPACE_PREFIX = 'RetryableEcsRunTask/';
 
 /**
- * Names a `STATE_MACHINE` run, whose definition carries no construct path: see
- * `TemplateRun.runFrom`. The run's metric filters, when it has them (a standalone
- * `RetryableEcsRunTask` always does, a fragment with `stateMachineLogGroup`), are the ones whose
+ * Names a `STATE_MACHINE` run of an earlier release, whose definition carries no construct path:
+ * see `TemplateRun.runFrom`. The run's metric filters, when it has them (those releases created
+ * them for every standalone `RetryableEcsRunTask` and fragment with `stateMachineLogGroup`), are the ones whose
  * pattern names its `Back off` state and whose log group the state machine logs to; they are
  * created in the run's scope, as `<run>/Metrics/<Metric>Filter`, in the namespace
  * `RetryableEcsRunTask/<run>`.

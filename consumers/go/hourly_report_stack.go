@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -43,5 +44,10 @@ func NewHourlyReportStack(scope constructs.Construct, id string, props *awscdk.S
 		MaxDelay:           awscdk.Duration_Minutes(jsii.Number(4)),
 		RetryableExitCodes: jsii.Numbers(75),
 	})
+	// A STATE_MACHINE run creates the metric filter of each metric asked for: here, an alarm on each of three.
+	alarm := &awscloudwatch.CreateAlarmOptions{Threshold: jsii.Number(1), EvaluationPeriods: jsii.Number(1)}
+	job.MetricRetries(nil).CreateAlarm(stack, jsii.String("RetriesAlarm"), alarm)
+	job.MetricRetriesExhausted(nil).CreateAlarm(stack, jsii.String("ExhaustedAlarm"), alarm)
+	job.MetricNotRetryable(nil).CreateAlarm(stack, jsii.String("NotRetryableAlarm"), alarm)
 	return stack, job
 }

@@ -211,6 +211,13 @@ class HourlyReportStack(Stack):
             max_delay=Duration.minutes(4),
             retryable_exit_codes=[75],
         )
+        # A STATE_MACHINE run creates the metric filter of each metric asked for: here, an alarm on each of three.
+        for name, metric in [
+            ("Retries", self.job.metric_retries()),
+            ("Exhausted", self.job.metric_retries_exhausted()),
+            ("NotRetryable", self.job.metric_not_retryable()),
+        ]:
+            metric.create_alarm(self, f"{name}Alarm", threshold=1, evaluation_periods=1)
 
 
 def synth_hourly_report(outdir: Path) -> tuple[Path, RetryableEcsRunTask]:

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -176,6 +177,13 @@ export class HourlyReportStack extends Stack {
       maxDelay: Duration.minutes(4),
       retryableExitCodes: [75],
     });
+    // A STATE_MACHINE run creates the metric filter of each metric asked for: here, an alarm on each of three.
+    const alarms: Array<[string, cloudwatch.Metric]> = [
+      ['Retries', this.job.metricRetries()], ['Exhausted', this.job.metricRetriesExhausted()], ['NotRetryable', this.job.metricNotRetryable()],
+    ];
+    for (const [name, metric] of alarms) {
+      metric.createAlarm(this, `${name}Alarm`, { threshold: 1, evaluationPeriods: 1 });
+    }
   }
 }
 

@@ -97,24 +97,28 @@ function leadingCharacters(text: string, length: number): string {
 }
 
 /** The Comment of `Start attempts` in a run whose state names were shortened starts with this. */
-const SHORTENED_COMMENT_START = `State names shortened to at most ${MAX_STATE_NAME_LENGTH} characters. Run: `;
+const SHORTENED_COMMENT_START = `State names shortened to at most ${MAX_STATE_NAME_LENGTH} characters. `;
+/** Then, or alone, this and the run's construct path. */
+const RUN_COMMENT_START = 'Run: ';
 
 /**
- * The Comment of the `Start attempts` state of a run whose prefix was shortened, naming its
- * construct path. A shortened prefix no longer holds the whole id, and a `DecisionEngine.STATE_MACHINE`
- * run's definition names its run nowhere else: `explain --template` reads the path from here
- * (`runOfShortenedNamesComment`), and a reader of the definition learns why the names are cut.
+ * The Comment of the `Start attempts` state that names the run's construct path, and says so when
+ * its state names were shortened. A `DecisionEngine.STATE_MACHINE` run's definition names its run
+ * nowhere else (its metric filters exist only when its metrics are asked for), and a shortened
+ * prefix no longer holds the whole id: `explain --template` reads the path from here
+ * (`runOfStartComment`), and a reader of the definition learns why the names are cut.
  */
-export function shortenedNamesComment(runPath: string): string {
-  return `${SHORTENED_COMMENT_START}${runPath}`;
+export function startComment(runPath: string, shortened: boolean): string {
+  return `${shortened ? SHORTENED_COMMENT_START : ''}${RUN_COMMENT_START}${runPath}`;
 }
 
-/** The construct path in a Comment written by `shortenedNamesComment`; undefined for any other value. */
-export function runOfShortenedNamesComment(comment: unknown): string | undefined {
-  if (typeof comment !== 'string' || !comment.startsWith(SHORTENED_COMMENT_START) || comment.length === SHORTENED_COMMENT_START.length) {
+/** The construct path in a Comment written by `startComment`; undefined for any other value. */
+export function runOfStartComment(comment: unknown): string | undefined {
+  if (typeof comment !== 'string') {
     return undefined;
   }
-  return comment.slice(SHORTENED_COMMENT_START.length);
+  const rest = comment.startsWith(SHORTENED_COMMENT_START) ? comment.slice(SHORTENED_COMMENT_START.length) : comment;
+  return rest.startsWith(RUN_COMMENT_START) && rest.length > RUN_COMMENT_START.length ? rest.slice(RUN_COMMENT_START.length) : undefined;
 }
 
 /**

@@ -49,6 +49,29 @@ function standaloneApp(props: Partial<RetryableEcsRunTaskProps> = {}): string {
 
 const onlyRun = (location: string): TemplateRun => selectRun(readTemplateRuns(location), undefined, location);
 
+/**
+ * A copy of a synthesized template as an earlier release wrote it: without the Comment of
+ * `Start attempts` that names a STATE_MACHINE run's construct path.
+ */
+function withoutStartComments(template: any): any {
+  const strip = (value: any): any => typeof value === 'string'
+    ? value.replace(/"Comment":"(State names shortened to at most 80 characters\. )?Run: [^"]*",/g, '')
+    : Array.isArray(value) ? value.map(strip)
+      : value !== null && typeof value === 'object' ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, strip(v)])) : value;
+  const stripped = strip(template);
+  expect(JSON.stringify(stripped)).not.toContain('Run: ');
+  return stripped;
+}
+
+/** `withoutStartComments` of the template of `outdir`'s stack ReportStack, written alone in a directory of its own. */
+function earlierReleaseTemplate(outdir: string, change: (template: any) => void = () => {}): string {
+  const template = withoutStartComments(JSON.parse(fs.readFileSync(path.join(outdir, 'ReportStack.template.json'), 'utf8')));
+  change(template);
+  const alone = path.join(scratchDirectory('explain-template-alone-'), 'ReportStack.template.json');
+  fs.writeFileSync(alone, JSON.stringify(template));
+  return alone;
+}
+
 function inputError(run: () => unknown): string {
   try {
     run();
@@ -146,13 +169,27 @@ describe('explain --template: the runs of a template', () => {
 describe('explain --template: the runs of the STATE_MACHINE engine', () => {
   const STATE_MACHINE = DecisionEngine.STATE_MACHINE;
 
-  test('a standalone run: its policy from the Comment of Retry or fail, its path from its metric filters', () => {
+  /** A workflow of two fragments: Extract in a construct of its own, its Retries metric asked for (as every run of earlier releases had); Load beside the state machine. */
+  const workflowApp = () => synth((stack, cluster, taskDefinition) => {
+    const logGroup = new logs.LogGroup(stack, 'PipelineLogs');
+    const extract = new RetryableEcsRunTaskFragment(new Construct(stack, 'Etl'), 'Extract', {
+      cluster, taskDefinition, decisionEngine: STATE_MACHINE, resultPath: '$.extract', stateMachineLogGroup: logGroup, maxAttempts: 2,
+    });
+    extract.metricRetries();
+    const load = new RetryableEcsRunTaskFragment(stack, 'Load', { cluster, taskDefinition, decisionEngine: STATE_MACHINE, resultPath: '$.load', maxAttempts: 5 });
+    const map = new sfn.Map(stack, 'Each partition', { itemsPath: '$.partitions' }).itemProcessor(extract);
+    new sfn.StateMachine(stack, 'Pipeline', {
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL }, definitionBody: sfn.DefinitionBody.fromChainable(map.next(load)),
+    });
+  });
+
+  test('a standalone run: its policy from the Comment of Retry or fail, its path from the Comment of Start attempts', () => {
     const props: Partial<RetryableEcsRunTaskProps> = { maxAttempts: 4, retryableExitCodes: [75], ...adaptiveProps() };
     const run = onlyRun(standaloneApp({ ...props, decisionEngine: STATE_MACHINE }));
 
     expect(run).toMatchObject({
       run: 'ReportStack/NightlyReportJob/Run',
-      runFrom: 'metric filters',
+      runFrom: 'start comment',
       statePrefix: '',
       engine: 'STATE_MACHINE',
       state: 'Retry or fail',
@@ -193,41 +230,43 @@ describe('explain --template: the runs of the STATE_MACHINE engine', () => {
     expect(renderPolicy(explained[0], 120)).not.toContain('JSONata');
   });
 
-  test('fragments in a workflow: named by their metric filters, or else inferred from their state names beside the state machine', () => {
-    const outdir = synth((stack, cluster, taskDefinition) => {
-      const logGroup = new logs.LogGroup(stack, 'PipelineLogs');
-      // In a construct of its own, which only its metric filters tell.
-      const extract = new RetryableEcsRunTaskFragment(new Construct(stack, 'Etl'), 'Extract', {
-        cluster, taskDefinition, decisionEngine: STATE_MACHINE, resultPath: '$.extract', stateMachineLogGroup: logGroup, maxAttempts: 2,
-      });
-      const load = new RetryableEcsRunTaskFragment(stack, 'Load', { cluster, taskDefinition, decisionEngine: STATE_MACHINE, resultPath: '$.load', maxAttempts: 5 });
-      const map = new sfn.Map(stack, 'Each partition', { itemsPath: '$.partitions' }).itemProcessor(extract);
-      new sfn.StateMachine(stack, 'Pipeline', {
-        logs: { destination: logGroup, level: sfn.LogLevel.ALL }, definitionBody: sfn.DefinitionBody.fromChainable(map.next(load)),
-      });
-    });
+  test('fragments in a workflow: each named by the Comment of its Start attempts state, wherever it was created', () => {
+    const outdir = workflowApp();
     const runs = readTemplateRuns(outdir);
 
     expect(runs.map((r) => [r.run, r.runFrom, r.statePrefix, r.state, (r.policy as any).maxAttempts])).toEqual([
-      ['ReportStack/Etl/Extract', 'metric filters', 'Extract: ', 'Extract: Retry or fail', 2],
-      ['ReportStack/Load', 'state machine path', 'Load: ', 'Load: Retry or fail', 5],
+      ['ReportStack/Etl/Extract', 'start comment', 'Extract: ', 'Extract: Retry or fail', 2],
+      ['ReportStack/Load', 'start comment', 'Load: ', 'Load: Retry or fail', 5],
     ]);
     // By the prefix of its state names, as explain names a run in a history.
     expect(selectRun(runs, 'Extract: ', outdir).run).toBe('ReportStack/Etl/Extract');
     expect(selectRun(runs, 'Load', outdir).run).toBe('ReportStack/Load');
     expect(selectRun(runs, 'ReportStack/Load', outdir).run).toBe('ReportStack/Load');
-    const text = renderPolicy(explainPolicy(selectRun(runs, 'Load', outdir), failure('spot-interruption')), 120);
-    expect(text.split('\n')[0]).toBe('Run        ReportStack/Load (inferred: the fragment of the states "Load: …", taken to be beside its state machine)');
-
-    // A template alone, without its cloud assembly and without construct path metadata: the
-    // metric filters' namespace, and the state names.
+    // A template alone, without its cloud assembly: the comment is in the definition.
     const alone = path.join(scratchDirectory('explain-template-alone-'), 'ReportStack.template.json');
     fs.copyFileSync(path.join(outdir, 'ReportStack.template.json'), alone);
+    expect(readTemplateRuns(alone).map((r) => [r.run, r.runFrom])).toEqual(runs.map((r) => [r.run, r.runFrom]));
+  });
+
+  test('a template of an earlier release, without that comment: named by metric filters, or inferred from state names', () => {
+    const alone = earlierReleaseTemplate(workflowApp());
     const aloneRuns = readTemplateRuns(alone);
+
+    // The metric filters' namespace where a metric was asked for, else the state names.
     expect(aloneRuns.map((r) => [r.run, r.runFrom])).toEqual([['ReportStack/Etl/Extract', 'metric filters'], ['Load', 'state names']]);
     expect(selectRun(aloneRuns, 'Load: ', alone).runFrom).toBe('state names');
     expect(renderPolicy(explainPolicy(aloneRuns[1], failure('spot-interruption')), 120).split('\n')[0])
       .toBe('Run        Load (named by its states "Load: …": the template does not name the run)');
+
+    // With construct path metadata (cdk synth writes it): inferred as a fragment beside its state machine.
+    const withPaths = earlierReleaseTemplate(workflowApp(), (template) => {
+      const machine = Object.keys(template.Resources).find((id) => template.Resources[id].Type === 'AWS::StepFunctions::StateMachine')!;
+      template.Resources[machine].Metadata = { 'aws:cdk:path': 'ReportStack/Pipeline/Resource' };
+    });
+    const load = selectRun(readTemplateRuns(withPaths), 'Load', withPaths);
+    expect(load).toMatchObject({ run: 'ReportStack/Load', runFrom: 'state machine path', statePrefix: 'Load: ' });
+    expect(renderPolicy(explainPolicy(load, failure('spot-interruption')), 120).split('\n')[0])
+      .toBe('Run        ReportStack/Load (inferred: the fragment of the states "Load: …", taken to be beside its state machine)');
   });
 
   test('a value only deploy knows: the STATE_MACHINE engine refuses it at synth, naming the prop', () => {
@@ -235,21 +274,6 @@ describe('explain --template: the runs of the STATE_MACHINE engine', () => {
       const attempts = new CfnParameter(stack, 'MaxAttempts', { type: 'Number', default: 3 });
       new RetryableEcsRunTask(stack, 'Job', { cluster, taskDefinition, decisionEngine: STATE_MACHINE, maxAttempts: attempts.valueAsNumber });
     })).toThrow(/^`maxAttempts` is a token, but `decisionEngine: DecisionEngine.STATE_MACHINE` compiles the retry policy/);
-  });
-
-  test('construct path metadata (cdk synth writes it) names the state machine', () => {
-    const outdir = synth((stack, cluster, taskDefinition) => {
-      const job = new RetryableEcsRunTaskFragment(stack, 'Job', { cluster, taskDefinition, decisionEngine: STATE_MACHINE });
-      new sfn.StateMachine(stack, 'Workflow', { definitionBody: sfn.DefinitionBody.fromChainable(job) });
-    });
-    const file = path.join(outdir, 'ReportStack.template.json');
-    const template = JSON.parse(fs.readFileSync(file, 'utf8'));
-    const machine = Object.keys(template.Resources).find((id) => template.Resources[id].Type === 'AWS::StepFunctions::StateMachine')!;
-    template.Resources[machine].Metadata = { 'aws:cdk:path': 'ReportStack/Jobs/Workflow/Resource' };
-    const alone = path.join(scratchDirectory('explain-template-metadata-'), 'ReportStack.template.json');
-    fs.writeFileSync(alone, JSON.stringify(template));
-
-    expect(onlyRun(alone)).toMatchObject({ run: 'ReportStack/Jobs/Job', runFrom: 'state machine path', statePrefix: 'Job: ' });
   });
 });
 

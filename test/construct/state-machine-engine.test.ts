@@ -418,6 +418,9 @@ describe('DecisionEngine.STATE_MACHINE', () => {
 
     test('metric filters count the run\'s Wait and Fail states, in a namespace of the run', () => {
       const job = standalone({ successTopic: new sns.Topic(env.stack, 'Topic'), failureTopic: new sns.Topic(env.stack, 'Failed') });
+      const metrics = [
+        job.metricRetries(), job.metricRetriesExhausted({ period: Duration.minutes(1) }), job.metricNotRetryable(), job.metricNotificationsLost(),
+      ];
       const template = Template.fromStack(env.stack);
       const namespace = 'RetryableEcsRunTask/TestStack/Job/Run';
       const filter = (metricName: string, pattern: string) => template.hasResourceProperties('AWS::Logs::MetricFilter', {
@@ -434,23 +437,42 @@ describe('DecisionEngine.STATE_MACHINE', () => {
         + '($.details.name = "Not retryable, notification lost") || ($.details.name = "Invalid decision, notification lost") || ($.details.name = "Success notification lost")) }');
       template.resourceCountIs('AWS::Logs::MetricFilter', 4);
 
-      expect(job.metricRetriesExhausted({ period: Duration.minutes(1) })).toMatchObject({
-        namespace, metricName: 'AttemptsExhausted', dimensions: undefined, statistic: 'Sum',
-      });
-      expect([job.metricRetries(), job.metricNotRetryable(), job.metricNotificationsLost()].map((m) => [m.namespace, m.metricName]))
-        .toEqual([[namespace, 'Retries'], [namespace, 'NotRetryable'], [namespace, 'NotificationsLost']]);
+      expect(metrics[1]).toMatchObject({ namespace, metricName: 'AttemptsExhausted', dimensions: undefined, statistic: 'Sum' });
+      expect(metrics.map((m) => [m.namespace, m.metricName]))
+        .toEqual([[namespace, 'Retries'], [namespace, 'AttemptsExhausted'], [namespace, 'NotRetryable'], [namespace, 'NotificationsLost']]);
+    });
+
+    test('a metric filter is created when its metric is first asked for, once', () => {
+      standalone();
+      Template.fromStack(env.stack).resourceCountIs('AWS::Logs::MetricFilter', 0);
+
+      const asked = testEnvironment();
+      const job = new RetryableEcsRunTask(asked.stack, 'Job', { cluster: asked.cluster, taskDefinition: asked.taskDefinition, decisionEngine: STATE_MACHINE });
+      job.metricRetries();
+      job.metricRetries({ period: Duration.minutes(1) });
+      // An alarm asks for its metric, and so gets the filter.
+      job.metricNotRetryable().createAlarm(asked.stack, 'NotRetryableAlarm', { threshold: 1, evaluationPeriods: 1 });
+      const template = Template.fromStack(asked.stack);
+      template.resourceCountIs('AWS::Logs::MetricFilter', 2);
+      for (const metricName of ['Retries', 'NotRetryable']) {
+        template.hasResourceProperties('AWS::Logs::MetricFilter', { MetricTransformations: [Match.objectLike({ MetricName: metricName })] });
+      }
     });
 
     test('without topics there is nothing to lose and no filter for it', () => {
       const job = standalone();
-      Template.fromStack(env.stack).resourceCountIs('AWS::Logs::MetricFilter', 3);
       expect(job.metricNotificationsLost().metricName).toBe('NotificationsLost');
+      for (const metric of [job.metricRetries(), job.metricRetriesExhausted(), job.metricNotRetryable()]) {
+        expect(metric.namespace).toBe('RetryableEcsRunTask/TestStack/Job/Run');
+      }
+      Template.fromStack(env.stack).resourceCountIs('AWS::Logs::MetricFilter', 3);
     });
 
     test('a fragment counts from stateMachineLogGroup, with the prefixed state names', () => {
       const logGroup = new logs.LogGroup(env.stack, 'WorkflowLogs');
       const job = fragment('Extract', { stateMachineLogGroup: logGroup });
       workflow(job);
+      job.metricRetries();
 
       Template.fromStack(env.stack).hasResourceProperties('AWS::Logs::MetricFilter', {
         FilterPattern: '{ ($.type = "WaitStateEntered") && (($.details.name = "Extract: Back off")) }',

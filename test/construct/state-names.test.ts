@@ -100,8 +100,8 @@ describe('state names stay within Step Functions\' 80 characters', () => {
       expect(names.every((name) => name.startsWith(`${id}: `))).toBe(true);
       expect(longestOf(names)).toBe(`${id}: ${longest}`);
       expect(longestOf(names)).toHaveLength(MAX);
-      // Names that fit are not marked as shortened.
-      expect(allStates(definition)[`${id}: Start attempts`].Comment).toBeUndefined();
+      // Names that fit are not marked as shortened; a STATE_MACHINE run names its path all the same.
+      expect(allStates(definition)[`${id}: Start attempts`].Comment).toBe(engine === 'STATE_MACHINE' ? `Run: TestStack/${id}` : undefined);
     });
 
     test(`an id of ${fits + 1} characters is shortened to the start of the id and a hash: the longest has exactly 80`, () => {
@@ -164,7 +164,7 @@ describe('state names stay within Step Functions\' 80 characters', () => {
       workflow(env.stack, new RetryableEcsRunTaskFragment(env.stack, 'Report', everyOptionalState(env, engine)));
       const states = allStates(renderedDefinition(env.stack));
       expect(Object.keys(states).every((name) => name.startsWith('Report: '))).toBe(true);
-      expect(states['Report: Start attempts'].Comment).toBeUndefined();
+      expect(states['Report: Start attempts'].Comment).toBe(engine === 'STATE_MACHINE' ? 'Run: TestStack/Report' : undefined);
     }
   });
 
@@ -303,6 +303,7 @@ describe('the metric filters of a STATE_MACHINE run with a shortened prefix', ()
     // WHEN
     const job = new RetryableEcsRunTaskFragment(env.stack, id, { ...everyOptionalState(env, 'STATE_MACHINE'), stateMachineLogGroup: logGroup });
     workflow(env.stack, job);
+    [job.metricRetries(), job.metricRetriesExhausted(), job.metricNotRetryable(), job.metricNotificationsLost()].forEach((m) => m.toMetricConfig());
 
     // THEN: every name a filter matches is a state of the run, and each filter matches one at least
     const names = new Set(Object.keys(allStates(renderedDefinition(env.stack))));

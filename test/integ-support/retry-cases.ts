@@ -317,6 +317,8 @@ function checkMetricEvents(integ: IntegTest, job: RetryableEcsRunTask, cases: Re
   if (!logGroup) {
     throw new Error('the state machine engine\'s run has no stateMachineLogGroup');
   }
+  // A run creates the metric filter of each metric asked for: this test asks for every one it checks.
+  [job.metricRetries(), job.metricRetriesExhausted(), job.metricNotRetryable()].forEach((metric) => metric.toMetricConfig());
   const filters = job.node.findAll().filter((c): c is logs.CfnMetricFilter => c instanceof logs.CfnMetricFilter);
   return Object.fromEntries(filters.map((filter) => {
     const [{ metricName }] = filter.metricTransformations as logs.CfnMetricFilter.MetricTransformationProperty[];

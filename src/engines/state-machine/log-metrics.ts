@@ -77,22 +77,41 @@ export interface RunLogMetricsProps {
  * Metric filters on the state machine's log that count one run's retries and failures, for the
  * JSONata engine, which has no decider log line to count. Create it after the states got their
  * final (prefixed) names.
+ *
+ * A filter is created when its metric is first asked for (`metric()`), so that a run whose
+ * metrics nobody reads adds no resources for them. The patterns are checked at once, so that a
+ * state name no pattern can quote fails where the run is defined.
  */
 export class RunLogMetrics extends Construct {
-  constructor(scope: Construct, id: string, props: RunLogMetricsProps) {
+  private readonly patterns = new Map<RunMetricName, string>();
+
+  constructor(scope: Construct, id: string, private readonly props: RunLogMetricsProps) {
     super(scope, id);
-    for (const [metricName, { eventType, states }] of Object.entries(props.counted)) {
-      if (states.length === 0) {
-        continue;
+    for (const [metricName, { eventType, states }] of Object.entries(props.counted) as Array<[RunMetricName, CountedEvents]>) {
+      if (states.length > 0) {
+        this.patterns.set(metricName, stateEnteredPattern(eventType, states.map((s) => s.stateId)));
       }
-      new logs.MetricFilter(this, `${metricName}Filter`, {
-        logGroup: props.logGroup,
-        filterPattern: logs.FilterPattern.literal(stateEnteredPattern(eventType, states.map((s) => s.stateId))),
-        metricNamespace: props.namespace,
+    }
+  }
+
+  /**
+   * The run's metric `metricName`, its metric filter created if this is the first time it is
+   * asked for. A metric whose states the run does not have (lost notifications without a topic)
+   * has no filter, and no data.
+   */
+  public metric(metricName: RunMetricName, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    const pattern = this.patterns.get(metricName);
+    const id = `${metricName}Filter`;
+    if (pattern !== undefined && this.node.tryFindChild(id) === undefined) {
+      new logs.MetricFilter(this, id, {
+        logGroup: this.props.logGroup,
+        filterPattern: logs.FilterPattern.literal(pattern),
+        metricNamespace: this.props.namespace,
         metricName,
         metricValue: '1',
         unit: cloudwatch.Unit.COUNT,
       });
     }
+    return new cloudwatch.Metric({ namespace: this.props.namespace, metricName, statistic: cloudwatch.Stats.SUM, ...props });
   }
 }

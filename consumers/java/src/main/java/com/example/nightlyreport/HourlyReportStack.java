@@ -6,6 +6,7 @@ import java.util.List;
 import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.StackProps;
+import software.amazon.awscdk.services.cloudwatch.CreateAlarmOptions;
 import software.amazon.awscdk.services.ec2.SubnetConfiguration;
 import software.amazon.awscdk.services.ec2.SubnetSelection;
 import software.amazon.awscdk.services.ec2.SubnetType;
@@ -54,6 +55,11 @@ public class HourlyReportStack extends Stack {
                 .maxDelay(Duration.minutes(4))
                 .retryableExitCodes(List.of(75))
                 .build();
+        // A STATE_MACHINE run creates the metric filter of each metric asked for: here, an alarm on each of three.
+        CreateAlarmOptions alarm = CreateAlarmOptions.builder().threshold(1).evaluationPeriods(1).build();
+        job.metricRetries().createAlarm(this, "RetriesAlarm", alarm);
+        job.metricRetriesExhausted().createAlarm(this, "ExhaustedAlarm", alarm);
+        job.metricNotRetryable().createAlarm(this, "NotRetryableAlarm", alarm);
     }
 
     public RetryableEcsRunTask getJob() {
