@@ -1,7 +1,10 @@
-// A user's CDK app in Go: synthesizes NightlyReportStack (nightly_report_stack.go) and
-// HourlyReportStack (hourly_report_stack.go) and checks its own cloud assembly, as the
-// TypeScript, Python and Java consumer apps check theirs. Any failed check exits non-zero.
-// consumers/run.sh runs it; it never deploys.
+// A user's CDK app in Go: synthesizes every Go example of README and checks its own cloud
+// assemblies, as the TypeScript, Python and Java consumer apps check theirs. Any failed check exits
+// non-zero. consumers/run.sh runs it; it never deploys.
+//
+// README's Go examples are the README regions of the files that test/readme-examples.test.ts lists,
+// in its order; one of them is in this file: the lines of a user's main. HourlyReportStack
+// (hourly_report_stack.go) is the stack the other consumer apps have too.
 package main
 
 import (
@@ -15,6 +18,9 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdk-retryable-ecs-run-task/cdk-retryable-ecs-run-task-go/cdkretryableecsruntask"
 )
@@ -99,29 +105,76 @@ func main() {
 }
 
 func run() (status int) {
-	// jsii's Node.js process must stop before the program exits; deferred calls run last-in first-out.
-	defer jsii.Close()
 	defer func() {
-		// A failed check, or a failed assertions check raised through jsii.
+		// A failed check, or a failed assertions check raised through jsii. It runs after
+		// jsii.Close: deferred calls run last-in first-out.
 		if r := recover(); r != nil {
 			fmt.Fprintf(os.Stderr, "go consumer: FAILED: %v\n", r)
 			status = 1
 		}
 	}()
 
-	app := awscdk.NewApp(nil) // CDK_OUTDIR from the environment, as for any CDK app
+	// README's lines of a user's main, after nightly_report_stack.go: they must compile as they are.
+	// README:start
+	defer jsii.Close()
+
+	app := awscdk.NewApp(nil)
 	stack, job := NewNightlyReportStack(app, "NightlyReportStack", &NightlyReportStackProps{})
-	hourlyStack, hourlyJob := NewHourlyReportStack(app, "HourlyReportStack", nil)
+	// job.StateMachine() is a regular awsstepfunctions.StateMachine: schedule it, grant it, alarm on its metrics.
+	awscdk.NewCfnOutput(stack, jsii.String("StateMachineArn"), &awscdk.CfnOutputProps{Value: job.StateMachine().StateMachineArn()})
+	app.Synth(nil)
+	// README:end
+
+	// An app synthesizes once: Synth again returns the assembly just written (CDK_OUTDIR).
 	assembly := app.Synth(nil)
 	check(job.StateMachine() != nil, "job.StateMachine() is set")
 	check(job.Decider() != nil, "job.Decider() is set")
-
 	outdir := *assembly.Directory()
+	noWarnings(assembly, stack)
 	templateFile := filepath.Join(outdir, *assembly.GetStackArtifact(stack.ArtifactId()).TemplateFile())
 	fmt.Println(checkAssembly(outdir, templateFile))
-	hourlyTemplateFile := filepath.Join(outdir, *assembly.GetStackArtifact(hourlyStack.ArtifactId()).TemplateFile())
-	fmt.Println(checkHourlyReport(hourlyTemplateFile, hourlyJob))
+
+	// README's other Go examples, and HourlyReportStack, each in a stack of its own, in an app
+	// of its own beside the first one's cloud assembly.
+	examples := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(filepath.Join(filepath.Dir(outdir), "cdk.out.examples"))})
+	hourlyStack, hourlyJob := NewHourlyReportStack(examples, "HourlyReportStack", nil)
+	examplesAssembly := examples.Synth(nil)
+	templateOf := func(stack awscdk.Stack) string {
+		// Synth warns, for example, when a fallback would run the task just as the primary does.
+		noWarnings(examplesAssembly, stack)
+		return filepath.Join(*examplesAssembly.Directory(), *examplesAssembly.GetStackArtifact(stack.ArtifactId()).TemplateFile())
+	}
+	fmt.Println(checkHourlyReport(templateOf(hourlyStack), hourlyJob))
 	return 0
+}
+
+// noWarnings checks that synth left no warning on the stack.
+func noWarnings(assembly cxapi.CloudAssembly, stack awscdk.Stack) {
+	var warnings []any
+	for _, message := range *assembly.GetStackArtifact(stack.ArtifactId()).Messages() {
+		if message.Level == cxapi.SynthesisMessageLevel_WARNING {
+			warnings = append(warnings, message.Entry.Data)
+		}
+	}
+	check(len(warnings) == 0, "%s: synth warnings: %v", *stack.StackName(), warnings)
+}
+
+// exampleStack is a stack with what README's examples are given: a VPC, with private subnets
+// behind one NAT gateway, and a cluster.
+func exampleStack(app awscdk.App, id string, clusterProps awsecs.ClusterProps) (awscdk.Stack, awsecs.Cluster) {
+	stack := awscdk.NewStack(app, &id, nil)
+	clusterProps.Vpc = awsec2.NewVpc(stack, jsii.String("Vpc"), &awsec2.VpcProps{MaxAzs: jsii.Number(2), NatGateways: jsii.Number(1)})
+	return stack, awsecs.NewCluster(stack, jsii.String("Cluster"), &clusterProps)
+}
+
+// fargateTask is a Fargate task definition of the default size with one busybox container.
+func fargateTask(stack awscdk.Stack, id, container string) awsecs.FargateTaskDefinition {
+	task := awsecs.NewFargateTaskDefinition(stack, &id, nil)
+	task.AddContainer(&container, &awsecs.ContainerDefinitionOptions{
+		Image:   awsecs.ContainerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/busybox:stable"), nil),
+		Command: jsii.Strings("sh", "-c", "echo "+container+" attempt $RETRYABLE_ECS_RUN_TASK_ATTEMPT"),
+	})
+	return task
 }
 
 func checkAssembly(outdir, templateFile string) string {
@@ -138,6 +191,10 @@ func checkAssembly(outdir, templateFile string) string {
 		"Runtime": assertions.Match_StringLikeRegexp(jsii.String("^nodejs")),
 		"Handler": "index.handler",
 	})
+
+	// The output README's main adds: the state machine's ARN.
+	stateMachineID := onlyLogicalIDOfType(templateJSON, "AWS::StepFunctions::StateMachine")
+	template.HasOutput(jsii.String("StateMachineArn"), map[string]any{"Value": map[string]any{"Ref": stateMachineID}})
 
 	// The policy passed to the construct is rendered into the decider's payload.
 	stateMachine := onlyResourceOfType(templateJSON, "AWS::StepFunctions::StateMachine")
@@ -190,7 +247,7 @@ func checkAssembly(outdir, templateFile string) string {
 	check(info.Size() > 0, "%s is not empty", indexJs)
 
 	return fmt.Sprintf("go consumer: %d states, policy as passed, %s on every attempt, 1 Lambda function, "+
-		"decider asset %s/index.js (%d bytes) in %s", len(states), attemptVariable, assetPath, info.Size(), outdir)
+		"decider asset %s/index.js (%d bytes), output StateMachineArn, in %s", len(states), attemptVariable, assetPath, info.Size(), outdir)
 }
 
 func checkHourlyReport(templateFile string, job cdkretryableecsruntask.RetryableEcsRunTask) string {
@@ -277,17 +334,37 @@ func checkHourlyReport(templateFile string, job cdkretryableecsruntask.Retryable
 		"no Lambda function, %d metric filters in %s, in %s", len(states), len(metricNames), namespace, filepath.Dir(templateFile))
 }
 
-func onlyResourceOfType(template map[string]any, resourceType string) map[string]any {
-	var found []map[string]any
+// checkLists checks each list of a rendered policy.
+func checkLists(run string, policy any, expected map[string]any) {
+	for name, list := range expected {
+		got := path(policy, name)
+		check(reflect.DeepEqual(got, asJSON(list)), "%s %s:\n  got      %v\n  expected %v", run, name, got, asJSON(list))
+	}
+}
+
+func resourcesOfType(template map[string]any, resourceType string) map[string]map[string]any {
+	found := map[string]map[string]any{}
 	resources, _ := template["Resources"].(map[string]any)
-	for _, r := range resources {
+	for id, r := range resources {
 		resource, _ := r.(map[string]any)
 		if resource["Type"] == resourceType {
-			found = append(found, resource)
+			found[id] = resource
 		}
 	}
+	return found
+}
+
+func onlyLogicalIDOfType(template map[string]any, resourceType string) string {
+	found := resourcesOfType(template, resourceType)
 	check(len(found) == 1, "one %s, found %d", resourceType, len(found))
-	return found[0]
+	for id := range found {
+		return id
+	}
+	return ""
+}
+
+func onlyResourceOfType(template map[string]any, resourceType string) map[string]any {
+	return resourcesOfType(template, resourceType)[onlyLogicalIDOfType(template, resourceType)]
 }
 
 // parseDefinition joins an Fn::Join definition, each token replaced by a placeholder string, and parses it.
@@ -338,7 +415,7 @@ func plus(list []any, element any) []any {
 	return append(append([]any{}, list...), element)
 }
 
-func keys(object map[string]any) []string {
+func keys[V any](object map[string]V) []string {
 	names := make([]string, 0, len(object))
 	for name := range object {
 		names = append(names, name)
