@@ -138,6 +138,7 @@ func run() (status int) {
 	// of its own beside the first one's cloud assembly.
 	examples := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(filepath.Join(filepath.Dir(outdir), "cdk.out.examples"))})
 	hourlyStack, hourlyJob := NewHourlyReportStack(examples, "HourlyReportStack", nil)
+	pipelineStack := partitionPipelineStack(examples)
 	examplesAssembly := examples.Synth(nil)
 	templateOf := func(stack awscdk.Stack) string {
 		// Synth warns, for example, when a fallback would run the task just as the primary does.
@@ -145,6 +146,7 @@ func run() (status int) {
 		return filepath.Join(*examplesAssembly.Directory(), *examplesAssembly.GetStackArtifact(stack.ArtifactId()).TemplateFile())
 	}
 	fmt.Println(checkHourlyReport(templateOf(hourlyStack), hourlyJob))
+	fmt.Println(checkPartitionPipeline(templateOf(pipelineStack)))
 	return 0
 }
 
@@ -175,6 +177,17 @@ func fargateTask(stack awscdk.Stack, id, container string) awsecs.FargateTaskDef
 		Command: jsii.Strings("sh", "-c", "echo "+container+" attempt $RETRYABLE_ECS_RUN_TASK_ATTEMPT"),
 	})
 	return task
+}
+
+func partitionPipelineStack(app awscdk.App) awscdk.Stack {
+	stack, cluster := exampleStack(app, "PartitionPipelineStack", awsecs.ClusterProps{})
+	pipeline := NewPartitionPipeline(stack, "Partitions", &PartitionPipelineProps{
+		Cluster:     cluster,
+		ExtractTask: fargateTask(stack, "extractTask", "extract"),
+		LoadTask:    fargateTask(stack, "loadTask", "load"),
+	})
+	check(pipeline.StateMachine != nil, "pipeline.StateMachine is set")
+	return stack
 }
 
 func checkAssembly(outdir, templateFile string) string {
@@ -332,6 +345,69 @@ func checkHourlyReport(templateFile string, job cdkretryableecsruntask.Retryable
 
 	return fmt.Sprintf("go consumer: HourlyReportStack: STATE_MACHINE engine, %d JSONata states, policy as passed, "+
 		"no Lambda function, %d metric filters in %s, in %s", len(states), len(metricNames), namespace, filepath.Dir(templateFile))
+}
+
+func checkPartitionPipeline(templateFile string) string {
+	templateText := readFile(templateFile)
+	template := assertions.Template_FromString(jsii.String(templateText), nil)
+	var templateJSON map[string]any
+	must(json.Unmarshal([]byte(templateText), &templateJSON))
+
+	// The user's state machine, and one Lambda function: the decider both fragments share.
+	template.ResourceCountIs(jsii.String("AWS::StepFunctions::StateMachine"), jsii.Number(1))
+	template.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(1))
+
+	definition := parseDefinition(path(onlyResourceOfType(templateJSON, "AWS::StepFunctions::StateMachine"), "Properties", "DefinitionString"))
+	check(definition["StartAt"] == "Each partition", "StartAt: %v", definition["StartAt"])
+	states, _ := definition["States"].(map[string]any)
+	check(reflect.DeepEqual(keys(states), []string{"A partition failed", "Each partition"}), "top-level states: %v", keys(states))
+	eachPartition := states["Each partition"]
+	check(path(eachPartition, "Type") == "Map", "\"Each partition\" is a %v", path(eachPartition, "Type"))
+	check(path(eachPartition, "ItemsPath") == "$.partitions", "ItemsPath: %v", path(eachPartition, "ItemsPath"))
+	check(path(eachPartition, "MaxConcurrency") == float64(10), "MaxConcurrency: %v", path(eachPartition, "MaxConcurrency"))
+	expectedCatch := asJSON([]any{map[string]any{
+		"ErrorEquals": []any{"RetryableEcsRunTask.NotRetryable", "RetryableEcsRunTask.AttemptsExhausted"},
+		"Next":        "A partition failed",
+	}})
+	check(reflect.DeepEqual(path(eachPartition, "Catch"), expectedCatch), "Map Catch: %v", path(eachPartition, "Catch"))
+
+	// Inside the Map: both fragments, each state prefixed with its construct id, Extract first.
+	processor := path(eachPartition, "ItemProcessor")
+	check(path(processor, "StartAt") == "Extract: Start attempts", "ItemProcessor.StartAt: %v", path(processor, "StartAt"))
+	inner, _ := path(processor, "States").(map[string]any)
+	for _, name := range keys(inner) {
+		check(strings.HasPrefix(name, "Extract: ") || strings.HasPrefix(name, "Load: "), "state inside the Map without a fragment prefix: %s", name)
+	}
+	for _, fragment := range []string{"Extract", "Load"} {
+		for _, state := range []string{"Start attempts", "Run task", "Decide retry", "Retry or fail", "Record result"} {
+			_, ok := inner[fragment+": "+state]
+			check(ok, "%q missing; states: %v", fragment+": "+state, keys(inner))
+		}
+		resultPath := "$." + strings.ToLower(fragment)
+		catches, _ := path(inner, fragment+": Run task", "Catch").([]any)
+		check(len(catches) > 0, "%s: Run task has no Catch", fragment)
+		caught, _ := path(catches[0], "ResultPath").(string)
+		check(strings.HasPrefix(caught, resultPath+"."), "%s: Run task catches into %s, not under %s", fragment, caught, resultPath)
+		payload := path(inner, fragment+": Decide retry", "Parameters", "Payload")
+		run := path(payload, "run")
+		check(run == "PartitionPipelineStack/Partitions/"+fragment, "%s decider run name: %v", fragment, run)
+		// A fragment that sets no list gets every default; Load sets RetryableExitCodes only.
+		exitCodes := []any{}
+		if fragment == "Load" {
+			exitCodes = []any{75}
+		}
+		expectedLists := map[string]any{
+			"retryableStopCodes":         defaultStopCodes,
+			"retryableStoppedReasons":    defaultRetryableStoppedReasons,
+			"nonRetryableStoppedReasons": defaultNonRetryableStoppedReasons,
+			"retryableErrors":            defaultRetryableErrors,
+			"nonRetryableErrorCauses":    defaultNonRetryableErrorCauses,
+			"retryableExitCodes":         exitCodes,
+		}
+		checkLists(fragment, path(payload, "policy"), expectedLists)
+	}
+	return fmt.Sprintf("go consumer: PartitionPipeline: a Map of %d states from 2 fragments, 1 Lambda function, in %s",
+		len(inner), filepath.Dir(templateFile))
 }
 
 // checkLists checks each list of a rendered policy.
