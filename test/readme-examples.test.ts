@@ -21,7 +21,7 @@ const EXAMPLES = [
   },
   {
     language: 'go',
-    files: ['nightly_report_stack.go', 'main.go', 'partition_pipeline.go']
+    files: ['nightly_report_stack.go', 'main.go', 'partition_pipeline.go', 'without_lambda.go']
       .map((file) => `consumers/go/${file}`),
     comment: '//',
   },

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdk-retryable-ecs-run-task/cdk-retryable-ecs-run-task-go/cdkretryableecsruntask"
@@ -139,6 +140,7 @@ func run() (status int) {
 	examples := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(filepath.Join(filepath.Dir(outdir), "cdk.out.examples"))})
 	hourlyStack, hourlyJob := NewHourlyReportStack(examples, "HourlyReportStack", nil)
 	pipelineStack := partitionPipelineStack(examples)
+	withoutLambdaStack, reportJob, extractPipeline := withoutLambdaStack(examples)
 	examplesAssembly := examples.Synth(nil)
 	templateOf := func(stack awscdk.Stack) string {
 		// Synth warns, for example, when a fallback would run the task just as the primary does.
@@ -147,6 +149,7 @@ func run() (status int) {
 	}
 	fmt.Println(checkHourlyReport(templateOf(hourlyStack), hourlyJob))
 	fmt.Println(checkPartitionPipeline(templateOf(pipelineStack)))
+	fmt.Println(checkWithoutLambda(templateOf(withoutLambdaStack), reportJob, extractPipeline))
 	return 0
 }
 
@@ -188,6 +191,13 @@ func partitionPipelineStack(app awscdk.App) awscdk.Stack {
 	})
 	check(pipeline.StateMachine != nil, "pipeline.StateMachine is set")
 	return stack
+}
+
+func withoutLambdaStack(app awscdk.App) (awscdk.Stack, cdkretryableecsruntask.RetryableEcsRunTask, awsstepfunctions.StateMachine) {
+	stack, cluster := exampleStack(app, "WithoutLambdaStack", awsecs.ClusterProps{})
+	job := NewHourlyReportJob(stack, "HourlyReportJob", cluster, fargateTask(stack, "reportTask", "report"))
+	pipeline := NewExtractPipeline(stack, "Pipeline", cluster, fargateTask(stack, "extractTask", "extract"))
+	return stack, job, pipeline
 }
 
 func checkAssembly(outdir, templateFile string) string {
@@ -408,6 +418,93 @@ func checkPartitionPipeline(templateFile string) string {
 	}
 	return fmt.Sprintf("go consumer: PartitionPipeline: a Map of %d states from 2 fragments, 1 Lambda function, in %s",
 		len(inner), filepath.Dir(templateFile))
+}
+
+func checkWithoutLambda(templateFile string, job cdkretryableecsruntask.RetryableEcsRunTask, pipeline awsstepfunctions.StateMachine) string {
+	templateText := readFile(templateFile)
+	template := assertions.Template_FromString(jsii.String(templateText), nil)
+	var templateJSON map[string]any
+	must(json.Unmarshal([]byte(templateText), &templateJSON))
+
+	// Both runs decide in their state machines: no Lambda function in the stack, and no decider.
+	template.ResourceCountIs(jsii.String("AWS::StepFunctions::StateMachine"), jsii.Number(2))
+	template.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(0))
+	check(job.Decider() == nil, "job.Decider(): %v", job.Decider())
+	check(job.StateMachineLogGroup() != nil, "job.StateMachineLogGroup() is set")
+
+	// The standalone run's state machine and the pipeline: every state a JSONata state, none a Lambda invocation.
+	pipelineID := *awscdk.Stack_Of(pipeline).GetLogicalId(pipeline.Node().DefaultChild().(awscdk.CfnElement))
+	definitions := map[string]map[string]any{}
+	for id, stateMachine := range resourcesOfType(templateJSON, "AWS::StepFunctions::StateMachine") {
+		definition := parseDefinition(path(stateMachine, "Properties", "DefinitionString"))
+		name := "job"
+		if id == pipelineID {
+			name = "pipeline"
+		}
+		definitions[name] = definition
+		states, _ := definition["States"].(map[string]any)
+		for _, state := range keys(states) {
+			check(path(states, state, "QueryLanguage") == "JSONata", "%s: %q QueryLanguage: %v", name, state, path(states, state, "QueryLanguage"))
+			resource, _ := path(states, state, "Resource").(string)
+			check(!strings.Contains(resource, "lambda"), "%s: %q invokes %s", name, state, resource)
+		}
+	}
+	check(len(definitions) == 2, "state machines: %v", keys(resourcesOfType(templateJSON, "AWS::StepFunctions::StateMachine")))
+	jobStates, _ := definitions["job"]["States"].(map[string]any)
+	for _, name := range []string{"Start attempts", "Run task", "Retry or fail", "Back off", "Attempts exhausted", "Not retryable"} {
+		_, ok := jobStates[name]
+		check(ok, "job: %q missing; states: %v", name, keys(jobStates))
+	}
+	pipelineStates, _ := definitions["pipeline"]["States"].(map[string]any)
+	check(definitions["pipeline"]["StartAt"] == "Extract: Start attempts", "pipeline StartAt: %v", definitions["pipeline"]["StartAt"])
+	for _, name := range []string{"Start attempts", "Run task", "Retry or fail", "Back off"} {
+		_, ok := pipelineStates["Extract: "+name]
+		check(ok, "pipeline: %q missing; states: %v", "Extract: "+name, keys(pipelineStates))
+	}
+
+	// The alarm on the standalone run's metric, in its own namespace.
+	const jobNamespace = "RetryableEcsRunTask/WithoutLambdaStack/HourlyReportJob/Run"
+	template.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(1))
+	template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
+		"Namespace":          jobNamespace,
+		"MetricName":         "AttemptsExhausted",
+		"Threshold":          1,
+		"EvaluationPeriods":  1,
+		"ComparisonOperator": "GreaterThanOrEqualToThreshold",
+		"TreatMissingData":   "notBreaching",
+	})
+
+	// The pipeline logs at level ALL to its log group, on which the fragment counts its metrics.
+	logging := path(resourcesOfType(templateJSON, "AWS::StepFunctions::StateMachine")[pipelineID], "Properties", "LoggingConfiguration")
+	check(path(logging, "Level") == "ALL", "pipeline LoggingConfiguration.Level: %v", path(logging, "Level"))
+	destinations, _ := path(logging, "Destinations").([]any)
+	check(len(destinations) == 1, "pipeline Destinations: %v", destinations)
+	getAtt, _ := path(destinations[0], "CloudWatchLogsLogGroup", "LogGroupArn", "Fn::GetAtt").([]any)
+	check(len(getAtt) == 2 && getAtt[1] == "Arn", "pipeline log group: %v", getAtt)
+	pipelineLogGroupID := getAtt[0]
+	const extractNamespace = "RetryableEcsRunTask/WithoutLambdaStack/Pipeline/Extract"
+	filters := map[string][]string{}
+	for _, resource := range resourcesOfType(templateJSON, "AWS::Logs::MetricFilter") {
+		transformations, _ := path(resource, "Properties", "MetricTransformations").([]any)
+		check(len(transformations) == 1, "MetricTransformations: %v", transformations)
+		namespace, _ := path(transformations[0], "MetricNamespace").(string)
+		name, _ := path(transformations[0], "MetricName").(string)
+		filters[namespace] = append(filters[namespace], name)
+		if namespace == extractNamespace {
+			check(path(resource, "Properties", "LogGroupName", "Ref") == pipelineLogGroupID,
+				"Extract metric filter log group: %v", path(resource, "Properties", "LogGroupName"))
+		}
+	}
+	for _, namespace := range []string{jobNamespace, extractNamespace} {
+		sort.Strings(filters[namespace])
+		check(reflect.DeepEqual(filters[namespace], []string{"AttemptsExhausted", "NotRetryable", "Retries"}),
+			"metric filters in %s: %v", namespace, filters[namespace])
+	}
+	check(len(filters) == 2, "metric filter namespaces: %v", filters)
+
+	return fmt.Sprintf("go consumer: WithoutLambda: STATE_MACHINE engine, a job of %d and a pipeline of %d JSONata states, "+
+		"no Lambda function, an alarm on AttemptsExhausted, metric filters in %s and %s, in %s",
+		len(jobStates), len(pipelineStates), jobNamespace, extractNamespace, filepath.Dir(templateFile))
 }
 
 // checkLists checks each list of a rendered policy.
