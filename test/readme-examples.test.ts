@@ -21,7 +21,7 @@ const EXAMPLES = [
   },
   {
     language: 'go',
-    files: ['nightly_report_stack.go', 'main.go', 'partition_pipeline.go', 'without_lambda.go']
+    files: ['nightly_report_stack.go', 'main.go', 'partition_pipeline.go', 'without_lambda.go', 'weekly_report.go']
       .map((file) => `consumers/go/${file}`),
     comment: '//',
   },

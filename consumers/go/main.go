@@ -95,6 +95,27 @@ var expectedHourlyPolicy = map[string]any{
 	"nonRetryableErrorCauses":    defaultNonRetryableErrorCauses,
 }
 
+// The default fallback rules, as README documents them ("Fallback rules").
+var expectedFallbackDefaults = map[string]any{
+	"stopCodes": []any{"SpotInterruption", "TerminationNotice"},
+	"stoppedReasons": []any{
+		"Your Spot Task was interrupted*",
+		"TaskFailedToStart: RESOURCE:*",
+		"TaskFailedToStart: NO ACTIVE INSTANCES*",
+		"TaskFailedToStart: EMPTY CAPACITY PROVIDER*",
+	},
+	"errorCauses": []any{"Capacity is unavailable at this time*", "RESOURCE:*"},
+}
+
+// The size ladder WeeklyReport must render into the decider's policy: the task definition's own
+// size, then each of OutOfMemorySizes, the second taking its CPU from the first. No container has a
+// hard memory limit to scale.
+var expectedSizes = []any{
+	map[string]any{"cpu": 1024, "memoryMiB": 2048, "containerMemoryMiB": []any{}},
+	map[string]any{"cpu": 1024, "memoryMiB": 4096, "containerMemoryMiB": []any{}},
+	map[string]any{"cpu": 2048, "memoryMiB": 8192, "containerMemoryMiB": []any{}},
+}
+
 // The attempt number reaches every container of the task definition, as README documents it.
 const (
 	attemptVariable = "RETRYABLE_ECS_RUN_TASK_ATTEMPT"
@@ -141,6 +162,7 @@ func run() (status int) {
 	hourlyStack, hourlyJob := NewHourlyReportStack(examples, "HourlyReportStack", nil)
 	pipelineStack := partitionPipelineStack(examples)
 	withoutLambdaStack, reportJob, extractPipeline := withoutLambdaStack(examples)
+	weeklyStack := weeklyReportStack(examples)
 	examplesAssembly := examples.Synth(nil)
 	templateOf := func(stack awscdk.Stack) string {
 		// Synth warns, for example, when a fallback would run the task just as the primary does.
@@ -150,6 +172,7 @@ func run() (status int) {
 	fmt.Println(checkHourlyReport(templateOf(hourlyStack), hourlyJob))
 	fmt.Println(checkPartitionPipeline(templateOf(pipelineStack)))
 	fmt.Println(checkWithoutLambda(templateOf(withoutLambdaStack), reportJob, extractPipeline))
+	fmt.Println(checkWeeklyReport(templateOf(weeklyStack)))
 	return 0
 }
 
@@ -198,6 +221,14 @@ func withoutLambdaStack(app awscdk.App) (awscdk.Stack, cdkretryableecsruntask.Re
 	job := NewHourlyReportJob(stack, "HourlyReportJob", cluster, fargateTask(stack, "reportTask", "report"))
 	pipeline := NewExtractPipeline(stack, "Pipeline", cluster, fargateTask(stack, "extractTask", "extract"))
 	return stack, job, pipeline
+}
+
+// weeklyReportStack puts a WeeklyReport on a cluster that has the Fargate capacity providers.
+func weeklyReportStack(app awscdk.App) awscdk.Stack {
+	stack, cluster := exampleStack(app, "WeeklyReportStack", awsecs.ClusterProps{EnableFargateCapacityProviders: jsii.Bool(true)})
+	report := NewWeeklyReport(stack, "WeeklyReport", &WeeklyReportProps{Cluster: cluster})
+	check(report.Job.StateMachine() != nil, "report.Job.StateMachine() is set")
+	return stack
 }
 
 func checkAssembly(outdir, templateFile string) string {
@@ -505,6 +536,74 @@ func checkWithoutLambda(templateFile string, job cdkretryableecsruntask.Retryabl
 	return fmt.Sprintf("go consumer: WithoutLambda: STATE_MACHINE engine, a job of %d and a pipeline of %d JSONata states, "+
 		"no Lambda function, an alarm on AttemptsExhausted, metric filters in %s and %s, in %s",
 		len(jobStates), len(pipelineStates), jobNamespace, extractNamespace, filepath.Dir(templateFile))
+}
+
+func checkWeeklyReport(templateFile string) string {
+	templateText := readFile(templateFile)
+	template := assertions.Template_FromString(jsii.String(templateText), nil)
+	var templateJSON map[string]any
+	must(json.Unmarshal([]byte(templateText), &templateJSON))
+
+	// Still one state machine and one Lambda function: both adaptations are states and data.
+	template.ResourceCountIs(jsii.String("AWS::StepFunctions::StateMachine"), jsii.Number(1))
+	template.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(1))
+	template.HasResourceProperties(jsii.String("AWS::ECS::ClusterCapacityProviderAssociations"), map[string]any{
+		"CapacityProviders": assertions.Match_ArrayWith(&[]any{"FARGATE", "FARGATE_SPOT"}),
+	})
+
+	definition := parseDefinition(path(onlyResourceOfType(templateJSON, "AWS::StepFunctions::StateMachine"), "Properties", "DefinitionString"))
+	states, _ := definition["States"].(map[string]any)
+	for _, name := range []string{"Start attempts", "Choose launch target", "Run task", "Run task on fallback",
+		"Decide retry", "Retry or fail", "Next attempt", "Record result"} {
+		_, ok := states[name]
+		check(ok, "%q missing; states: %v", name, keys(states))
+	}
+
+	// The first attempt runs at the task definition's size on the primary; later ones where the decider says.
+	placement := path(states, "Start attempts", "Parameters", "placement")
+	expectedPlacement := asJSON(map[string]any{"sizeIndex": 0, "capacity": "primary", "size": expectedSizes[0]})
+	check(reflect.DeepEqual(placement, expectedPlacement), "\"Start attempts\" placement:\n  got      %v\n  expected %v", placement, expectedPlacement)
+	check(path(states, "Start attempts", "Next") == "Choose launch target", "\"Start attempts\" Next: %v", path(states, "Start attempts", "Next"))
+	nextPlacement := path(states, "Next attempt", "Parameters", "placement.$")
+	check(nextPlacement == "$.retryableEcsRunTask.failures.next", "\"Next attempt\" placement: %v", nextPlacement)
+	expectedChoices := asJSON([]any{map[string]any{
+		"Variable": "$.retryableEcsRunTask.placement.capacity", "StringEquals": "fallback", "Next": "Run task on fallback",
+	}})
+	choices := path(states, "Choose launch target", "Choices")
+	check(reflect.DeepEqual(choices, expectedChoices), "\"Choose launch target\" Choices: %v", choices)
+	check(path(states, "Choose launch target", "Default") == "Run task", "\"Choose launch target\" Default: %v", path(states, "Choose launch target", "Default"))
+
+	// Each RunTask names its capacity provider, and both read the attempt's size from its placement.
+	for state, provider := range map[string]string{"Run task": "FARGATE_SPOT", "Run task on fallback": "FARGATE"} {
+		parameters := path(states, state, "Parameters")
+		strategy := path(parameters, "CapacityProviderStrategy")
+		expectedStrategy := asJSON([]any{map[string]any{"CapacityProvider": provider, "Weight": 1}})
+		check(reflect.DeepEqual(strategy, expectedStrategy), "%q CapacityProviderStrategy: %v", state, strategy)
+		for field, key := range map[string]string{"Cpu.$": "cpu", "Memory.$": "memoryMiB"} {
+			expected := "States.Format('{}', $.retryableEcsRunTask.placement.size." + key + ")"
+			got := path(parameters, "Overrides", field)
+			check(got == expected, "%q Overrides.%s: %v", state, field, got)
+		}
+	}
+
+	// The decider gets the size ladder and the default fallback rules.
+	policy := path(states, "Decide retry", "Parameters", "Payload", "policy")
+	check(reflect.DeepEqual(path(policy, "sizes"), asJSON(expectedSizes)),
+		"policy.sizes:\n  got      %v\n  expected %v", path(policy, "sizes"), asJSON(expectedSizes))
+	check(reflect.DeepEqual(path(policy, "fallback"), asJSON(expectedFallbackDefaults)),
+		"policy.fallback:\n  got      %v\n  expected %v", path(policy, "fallback"), asJSON(expectedFallbackDefaults))
+	check(path(policy, "maxAttempts") == float64(4), "policy.maxAttempts: %v", path(policy, "maxAttempts"))
+
+	// A retry goes ahead only with a well-formed placement from the decider.
+	retryChoice, err := json.Marshal(path(states, "Retry or fail", "Choices"))
+	must(err)
+	for _, field := range []string{"capacity", "size.cpu", "size.memoryMiB"} {
+		check(strings.Contains(string(retryChoice), `"$.retryableEcsRunTask.failures.next.`+field+`"`),
+			"\"Retry or fail\" does not check next.%s: %s", field, retryChoice)
+	}
+
+	return fmt.Sprintf("go consumer: WeeklyReport: FARGATE_SPOT then FARGATE, %d sizes, default fallback rules, %d states, "+
+		"1 Lambda function, in %s", len(expectedSizes), len(states), filepath.Dir(templateFile))
 }
 
 // checkLists checks each list of a rendered policy.
