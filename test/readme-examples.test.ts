@@ -21,7 +21,7 @@ const EXAMPLES = [
   },
   {
     language: 'go',
-    files: ['nightly_report_stack.go', 'main.go', 'partition_pipeline.go', 'without_lambda.go', 'weekly_report.go']
+    files: ['nightly_report_stack.go', 'main.go', 'partition_pipeline.go', 'without_lambda.go', 'weekly_report.go', 'export_job.go']
       .map((file) => `consumers/go/${file}`),
     comment: '//',
   },

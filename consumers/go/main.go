@@ -116,6 +116,17 @@ var expectedSizes = []any{
 	map[string]any{"cpu": 2048, "memoryMiB": 8192, "containerMemoryMiB": []any{}},
 }
 
+// The lists NewExportJob must render into the "Decide retry" invocation: two defaults extended,
+// one filtered, the others left at their defaults.
+var expectedExportLists = map[string]any{
+	"retryableStopCodes":         defaultStopCodes,
+	"retryableStoppedReasons":    plus(defaultRetryableStoppedReasons, "CannotCreateContainerError:*"),
+	"nonRetryableStoppedReasons": defaultNonRetryableStoppedReasons,
+	"retryableExitCodes":         []any{},
+	"retryableErrors":            plus(defaultRetryableErrors, "States.Timeout"),
+	"nonRetryableErrorCauses":    defaultNonRetryableErrorCauses[1:],
+}
+
 // The attempt number reaches every container of the task definition, as README documents it.
 const (
 	attemptVariable = "RETRYABLE_ECS_RUN_TASK_ATTEMPT"
@@ -163,6 +174,7 @@ func run() (status int) {
 	pipelineStack := partitionPipelineStack(examples)
 	withoutLambdaStack, reportJob, extractPipeline := withoutLambdaStack(examples)
 	weeklyStack := weeklyReportStack(examples)
+	exportStack := exportJobStack(examples)
 	examplesAssembly := examples.Synth(nil)
 	templateOf := func(stack awscdk.Stack) string {
 		// Synth warns, for example, when a fallback would run the task just as the primary does.
@@ -173,6 +185,7 @@ func run() (status int) {
 	fmt.Println(checkPartitionPipeline(templateOf(pipelineStack)))
 	fmt.Println(checkWithoutLambda(templateOf(withoutLambdaStack), reportJob, extractPipeline))
 	fmt.Println(checkWeeklyReport(templateOf(weeklyStack)))
+	fmt.Println(checkExportJob(templateOf(exportStack)))
 	return 0
 }
 
@@ -228,6 +241,12 @@ func weeklyReportStack(app awscdk.App) awscdk.Stack {
 	stack, cluster := exampleStack(app, "WeeklyReportStack", awsecs.ClusterProps{EnableFargateCapacityProviders: jsii.Bool(true)})
 	report := NewWeeklyReport(stack, "WeeklyReport", &WeeklyReportProps{Cluster: cluster})
 	check(report.Job.StateMachine() != nil, "report.Job.StateMachine() is set")
+	return stack
+}
+
+func exportJobStack(app awscdk.App) awscdk.Stack {
+	stack, cluster := exampleStack(app, "ExportJobStack", awsecs.ClusterProps{})
+	NewExportJob(stack, "ExportJob", cluster, fargateTask(stack, "exportTask", "export"))
 	return stack
 }
 
@@ -604,6 +623,35 @@ func checkWeeklyReport(templateFile string) string {
 
 	return fmt.Sprintf("go consumer: WeeklyReport: FARGATE_SPOT then FARGATE, %d sizes, default fallback rules, %d states, "+
 		"1 Lambda function, in %s", len(expectedSizes), len(states), filepath.Dir(templateFile))
+}
+
+func checkExportJob(templateFile string) string {
+	var templateJSON map[string]any
+	must(json.Unmarshal([]byte(readFile(templateFile)), &templateJSON))
+
+	definition := parseDefinition(path(onlyResourceOfType(templateJSON, "AWS::StepFunctions::StateMachine"), "Properties", "DefinitionString"))
+	states, _ := definition["States"].(map[string]any)
+	policy := path(states, "Decide retry", "Parameters", "Payload", "policy")
+	checkLists("ExportJob", policy, expectedExportLists)
+	check(path(states, "Run task", "TimeoutSeconds") == float64(3600), "\"Run task\" TimeoutSeconds: %v", path(states, "Run task", "TimeoutSeconds"))
+
+	// Appending to and filtering what RetryDefaults returned left the defaults as they were.
+	defaults := map[string]any{
+		"RETRYABLE_STOPPED_REASONS":  cdkretryableecsruntask.RetryDefaults_RETRYABLE_STOPPED_REASONS(),
+		"RETRYABLE_ERRORS":           cdkretryableecsruntask.RetryDefaults_RETRYABLE_ERRORS(),
+		"NON_RETRYABLE_ERROR_CAUSES": cdkretryableecsruntask.RetryDefaults_NON_RETRYABLE_ERROR_CAUSES(),
+	}
+	expectedDefaults := map[string]any{
+		"RETRYABLE_STOPPED_REASONS":  defaultRetryableStoppedReasons,
+		"RETRYABLE_ERRORS":           defaultRetryableErrors,
+		"NON_RETRYABLE_ERROR_CAUSES": defaultNonRetryableErrorCauses,
+	}
+	for name, value := range defaults {
+		check(reflect.DeepEqual(asJSON(value), asJSON(expectedDefaults[name])), "RetryDefaults_%s(): %v", name, asJSON(value))
+	}
+
+	return fmt.Sprintf("go consumer: ExportJob: 2 default lists extended, 1 filtered, the defaults unchanged, in %s",
+		filepath.Dir(templateFile))
 }
 
 // checkLists checks each list of a rendered policy.
