@@ -19,7 +19,12 @@ const EXAMPLES = [
     files: [`${JAVA_SOURCES}/NightlyReportStack.java`, `${JAVA_SOURCES}/PartitionPipeline.java`, `${JAVA_SOURCES}/QuarterlyReport.java`],
     comment: '//',
   },
-  { language: 'go', files: ['consumers/go/nightly_report_stack.go'], comment: '//' },
+  {
+    language: 'go',
+    files: ['nightly_report_stack.go', 'main.go', 'partition_pipeline.go', 'without_lambda.go', 'weekly_report.go', 'export_job.go']
+      .map((file) => `consumers/go/${file}`),
+    comment: '//',
+  },
 ].map((example) => ({ ...example, file: example.files.join(' and ') }));
 
 /** The contents of the fenced code blocks whose info string starts with `language`, in order. */

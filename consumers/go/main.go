@@ -1,7 +1,10 @@
-// A user's CDK app in Go: synthesizes NightlyReportStack (nightly_report_stack.go) and
-// HourlyReportStack (hourly_report_stack.go) and checks its own cloud assembly, as the
-// TypeScript, Python and Java consumer apps check theirs. Any failed check exits non-zero.
-// consumers/run.sh runs it; it never deploys.
+// A user's CDK app in Go: synthesizes every Go example of README and checks its own cloud
+// assemblies, as the TypeScript, Python and Java consumer apps check theirs. Any failed check exits
+// non-zero. consumers/run.sh runs it; it never deploys.
+//
+// README's Go examples are the README regions of the files that test/readme-examples.test.ts lists,
+// in its order; one of them is in this file: the lines of a user's main. HourlyReportStack
+// (hourly_report_stack.go) is the stack the other consumer apps have too.
 package main
 
 import (
@@ -15,6 +18,10 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdk-retryable-ecs-run-task/cdk-retryable-ecs-run-task-go/cdkretryableecsruntask"
 )
@@ -88,6 +95,38 @@ var expectedHourlyPolicy = map[string]any{
 	"nonRetryableErrorCauses":    defaultNonRetryableErrorCauses,
 }
 
+// The default fallback rules, as README documents them ("Fallback rules").
+var expectedFallbackDefaults = map[string]any{
+	"stopCodes": []any{"SpotInterruption", "TerminationNotice"},
+	"stoppedReasons": []any{
+		"Your Spot Task was interrupted*",
+		"TaskFailedToStart: RESOURCE:*",
+		"TaskFailedToStart: NO ACTIVE INSTANCES*",
+		"TaskFailedToStart: EMPTY CAPACITY PROVIDER*",
+	},
+	"errorCauses": []any{"Capacity is unavailable at this time*", "RESOURCE:*"},
+}
+
+// The size ladder WeeklyReport must render into the decider's policy: the task definition's own
+// size, then each of OutOfMemorySizes, the second taking its CPU from the first. No container has a
+// hard memory limit to scale.
+var expectedSizes = []any{
+	map[string]any{"cpu": 1024, "memoryMiB": 2048, "containerMemoryMiB": []any{}},
+	map[string]any{"cpu": 1024, "memoryMiB": 4096, "containerMemoryMiB": []any{}},
+	map[string]any{"cpu": 2048, "memoryMiB": 8192, "containerMemoryMiB": []any{}},
+}
+
+// The lists NewExportJob must render into the "Decide retry" invocation: two defaults extended,
+// one filtered, the others left at their defaults.
+var expectedExportLists = map[string]any{
+	"retryableStopCodes":         defaultStopCodes,
+	"retryableStoppedReasons":    plus(defaultRetryableStoppedReasons, "CannotCreateContainerError:*"),
+	"nonRetryableStoppedReasons": defaultNonRetryableStoppedReasons,
+	"retryableExitCodes":         []any{},
+	"retryableErrors":            plus(defaultRetryableErrors, "States.Timeout"),
+	"nonRetryableErrorCauses":    defaultNonRetryableErrorCauses[1:],
+}
+
 // The attempt number reaches every container of the task definition, as README documents it.
 const (
 	attemptVariable = "RETRYABLE_ECS_RUN_TASK_ATTEMPT"
@@ -99,29 +138,56 @@ func main() {
 }
 
 func run() (status int) {
-	// jsii's Node.js process must stop before the program exits; deferred calls run last-in first-out.
-	defer jsii.Close()
 	defer func() {
-		// A failed check, or a failed assertions check raised through jsii.
+		// A failed check, or a failed assertions check raised through jsii. It runs after
+		// jsii.Close: deferred calls run last-in first-out.
 		if r := recover(); r != nil {
 			fmt.Fprintf(os.Stderr, "go consumer: FAILED: %v\n", r)
 			status = 1
 		}
 	}()
 
-	app := awscdk.NewApp(nil) // CDK_OUTDIR from the environment, as for any CDK app
+	// README's lines of a user's main, after nightly_report_stack.go: they must compile as they are.
+	// README:start
+	defer jsii.Close()
+
+	app := awscdk.NewApp(nil)
 	stack, job := NewNightlyReportStack(app, "NightlyReportStack", &NightlyReportStackProps{})
-	hourlyStack, hourlyJob := NewHourlyReportStack(app, "HourlyReportStack", nil)
+	// job.StateMachine() is a regular awsstepfunctions.StateMachine: schedule it, grant it, alarm on its metrics.
+	awscdk.NewCfnOutput(stack, jsii.String("StateMachineArn"), &awscdk.CfnOutputProps{Value: job.StateMachine().StateMachineArn()})
+	app.Synth(nil)
+	// README:end
+
+	// An app synthesizes once: Synth again returns the assembly just written (CDK_OUTDIR).
 	assembly := app.Synth(nil)
 	check(job.StateMachine() != nil, "job.StateMachine() is set")
 	check(job.Decider() != nil, "job.Decider() is set")
 	fmt.Println(checkDecisionEngineNames(job))
 
 	outdir := *assembly.Directory()
+	noWarnings(assembly, stack)
 	templateFile := filepath.Join(outdir, *assembly.GetStackArtifact(stack.ArtifactId()).TemplateFile())
 	fmt.Println(checkAssembly(outdir, templateFile))
-	hourlyTemplateFile := filepath.Join(outdir, *assembly.GetStackArtifact(hourlyStack.ArtifactId()).TemplateFile())
-	fmt.Println(checkHourlyReport(hourlyTemplateFile, hourlyJob))
+
+	// README's other Go examples, and HourlyReportStack, each in a stack of its own, in an app
+	// of its own beside the first one's cloud assembly.
+	examples := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(filepath.Join(filepath.Dir(outdir), "cdk.out.examples"))})
+	hourlyStack, hourlyJob := NewHourlyReportStack(examples, "HourlyReportStack", nil)
+	pipelineStack := partitionPipelineStack(examples)
+	withoutLambdaStack, reportJob, extractPipeline := withoutLambdaStack(examples)
+	weeklyStack := weeklyReportStack(examples)
+	exportStack := exportJobStack(examples)
+	examplesAssembly := examples.Synth(nil)
+	templateOf := func(stack awscdk.Stack) string {
+		// Synth warns, for example, when a fallback would run the task just as the primary does.
+		noWarnings(examplesAssembly, stack)
+		return filepath.Join(*examplesAssembly.Directory(), *examplesAssembly.GetStackArtifact(stack.ArtifactId()).TemplateFile())
+	}
+	fmt.Println(checkHourlyReport(templateOf(hourlyStack), hourlyJob))
+	fmt.Println(checkPartitionPipeline(templateOf(pipelineStack)))
+	fmt.Println(checkWithoutLambda(templateOf(withoutLambdaStack), reportJob, extractPipeline))
+	fmt.Println(checkWeeklyReport(templateOf(weeklyStack)))
+	fmt.Println(checkExportJob(templateOf(exportStack)))
 	return 0
 }
 
@@ -133,6 +199,67 @@ func checkDecisionEngineNames(job cdkretryableecsruntask.RetryableEcsRunTask) st
 	check(*lambdaFunction.Name() == "LAMBDA", "DecisionEngine_LAMBDA_FUNCTION().Name(): %s", *lambdaFunction.Name())
 	check(job.Fragment().DecisionEngine() == lambdaFunction, "NightlyReportJob's engine is not DecisionEngine_LAMBDA_FUNCTION()")
 	return "go consumer: NightlyReportJob on DecisionEngine_LAMBDA_FUNCTION(), and the deprecated DecisionEngine_LAMBDA() is the same engine"
+}
+
+// noWarnings checks that synth left no warning on the stack.
+func noWarnings(assembly cxapi.CloudAssembly, stack awscdk.Stack) {
+	var warnings []any
+	for _, message := range *assembly.GetStackArtifact(stack.ArtifactId()).Messages() {
+		if message.Level == cxapi.SynthesisMessageLevel_WARNING {
+			warnings = append(warnings, message.Entry.Data)
+		}
+	}
+	check(len(warnings) == 0, "%s: synth warnings: %v", *stack.StackName(), warnings)
+}
+
+// exampleStack is a stack with what README's examples are given: a VPC, with private subnets
+// behind one NAT gateway, and a cluster.
+func exampleStack(app awscdk.App, id string, clusterProps awsecs.ClusterProps) (awscdk.Stack, awsecs.Cluster) {
+	stack := awscdk.NewStack(app, &id, nil)
+	clusterProps.Vpc = awsec2.NewVpc(stack, jsii.String("Vpc"), &awsec2.VpcProps{MaxAzs: jsii.Number(2), NatGateways: jsii.Number(1)})
+	return stack, awsecs.NewCluster(stack, jsii.String("Cluster"), &clusterProps)
+}
+
+// fargateTask is a Fargate task definition of the default size with one busybox container.
+func fargateTask(stack awscdk.Stack, id, container string) awsecs.FargateTaskDefinition {
+	task := awsecs.NewFargateTaskDefinition(stack, &id, nil)
+	task.AddContainer(&container, &awsecs.ContainerDefinitionOptions{
+		Image:   awsecs.ContainerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/busybox:stable"), nil),
+		Command: jsii.Strings("sh", "-c", "echo "+container+" attempt $RETRYABLE_ECS_RUN_TASK_ATTEMPT"),
+	})
+	return task
+}
+
+func partitionPipelineStack(app awscdk.App) awscdk.Stack {
+	stack, cluster := exampleStack(app, "PartitionPipelineStack", awsecs.ClusterProps{})
+	pipeline := NewPartitionPipeline(stack, "Partitions", &PartitionPipelineProps{
+		Cluster:     cluster,
+		ExtractTask: fargateTask(stack, "extractTask", "extract"),
+		LoadTask:    fargateTask(stack, "loadTask", "load"),
+	})
+	check(pipeline.StateMachine != nil, "pipeline.StateMachine is set")
+	return stack
+}
+
+func withoutLambdaStack(app awscdk.App) (awscdk.Stack, cdkretryableecsruntask.RetryableEcsRunTask, awsstepfunctions.StateMachine) {
+	stack, cluster := exampleStack(app, "WithoutLambdaStack", awsecs.ClusterProps{})
+	job := NewHourlyReportJob(stack, "HourlyReportJob", cluster, fargateTask(stack, "reportTask", "report"))
+	pipeline := NewExtractPipeline(stack, "Pipeline", cluster, fargateTask(stack, "extractTask", "extract"))
+	return stack, job, pipeline
+}
+
+// weeklyReportStack puts a WeeklyReport on a cluster that has the Fargate capacity providers.
+func weeklyReportStack(app awscdk.App) awscdk.Stack {
+	stack, cluster := exampleStack(app, "WeeklyReportStack", awsecs.ClusterProps{EnableFargateCapacityProviders: jsii.Bool(true)})
+	report := NewWeeklyReport(stack, "WeeklyReport", &WeeklyReportProps{Cluster: cluster})
+	check(report.Job.StateMachine() != nil, "report.Job.StateMachine() is set")
+	return stack
+}
+
+func exportJobStack(app awscdk.App) awscdk.Stack {
+	stack, cluster := exampleStack(app, "ExportJobStack", awsecs.ClusterProps{})
+	NewExportJob(stack, "ExportJob", cluster, fargateTask(stack, "exportTask", "export"))
+	return stack
 }
 
 func checkAssembly(outdir, templateFile string) string {
@@ -149,6 +276,10 @@ func checkAssembly(outdir, templateFile string) string {
 		"Runtime": assertions.Match_StringLikeRegexp(jsii.String("^nodejs")),
 		"Handler": "index.handler",
 	})
+
+	// The output README's main adds: the state machine's ARN.
+	stateMachineID := onlyLogicalIDOfType(templateJSON, "AWS::StepFunctions::StateMachine")
+	template.HasOutput(jsii.String("StateMachineArn"), map[string]any{"Value": map[string]any{"Ref": stateMachineID}})
 
 	// The policy passed to the construct is rendered into the decider's payload.
 	stateMachine := onlyResourceOfType(templateJSON, "AWS::StepFunctions::StateMachine")
@@ -201,7 +332,7 @@ func checkAssembly(outdir, templateFile string) string {
 	check(info.Size() > 0, "%s is not empty", indexJs)
 
 	return fmt.Sprintf("go consumer: %d states, policy as passed, %s on every attempt, 1 Lambda function, "+
-		"decider asset %s/index.js (%d bytes) in %s", len(states), attemptVariable, assetPath, info.Size(), outdir)
+		"decider asset %s/index.js (%d bytes), output StateMachineArn, in %s", len(states), attemptVariable, assetPath, info.Size(), outdir)
 }
 
 func checkHourlyReport(templateFile string, job cdkretryableecsruntask.RetryableEcsRunTask) string {
@@ -288,17 +419,284 @@ func checkHourlyReport(templateFile string, job cdkretryableecsruntask.Retryable
 		"no Lambda function, %d metric filters in %s, in %s", len(states), len(metricNames), namespace, filepath.Dir(templateFile))
 }
 
-func onlyResourceOfType(template map[string]any, resourceType string) map[string]any {
-	var found []map[string]any
-	resources, _ := template["Resources"].(map[string]any)
-	for _, r := range resources {
-		resource, _ := r.(map[string]any)
-		if resource["Type"] == resourceType {
-			found = append(found, resource)
+func checkPartitionPipeline(templateFile string) string {
+	templateText := readFile(templateFile)
+	template := assertions.Template_FromString(jsii.String(templateText), nil)
+	var templateJSON map[string]any
+	must(json.Unmarshal([]byte(templateText), &templateJSON))
+
+	// The user's state machine, and one Lambda function: the decider both fragments share.
+	template.ResourceCountIs(jsii.String("AWS::StepFunctions::StateMachine"), jsii.Number(1))
+	template.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(1))
+
+	definition := parseDefinition(path(onlyResourceOfType(templateJSON, "AWS::StepFunctions::StateMachine"), "Properties", "DefinitionString"))
+	check(definition["StartAt"] == "Each partition", "StartAt: %v", definition["StartAt"])
+	states, _ := definition["States"].(map[string]any)
+	check(reflect.DeepEqual(keys(states), []string{"A partition failed", "Each partition"}), "top-level states: %v", keys(states))
+	eachPartition := states["Each partition"]
+	check(path(eachPartition, "Type") == "Map", "\"Each partition\" is a %v", path(eachPartition, "Type"))
+	check(path(eachPartition, "ItemsPath") == "$.partitions", "ItemsPath: %v", path(eachPartition, "ItemsPath"))
+	check(path(eachPartition, "MaxConcurrency") == float64(10), "MaxConcurrency: %v", path(eachPartition, "MaxConcurrency"))
+	expectedCatch := asJSON([]any{map[string]any{
+		"ErrorEquals": []any{"RetryableEcsRunTask.NotRetryable", "RetryableEcsRunTask.AttemptsExhausted"},
+		"Next":        "A partition failed",
+	}})
+	check(reflect.DeepEqual(path(eachPartition, "Catch"), expectedCatch), "Map Catch: %v", path(eachPartition, "Catch"))
+
+	// Inside the Map: both fragments, each state prefixed with its construct id, Extract first.
+	processor := path(eachPartition, "ItemProcessor")
+	check(path(processor, "StartAt") == "Extract: Start attempts", "ItemProcessor.StartAt: %v", path(processor, "StartAt"))
+	inner, _ := path(processor, "States").(map[string]any)
+	for _, name := range keys(inner) {
+		check(strings.HasPrefix(name, "Extract: ") || strings.HasPrefix(name, "Load: "), "state inside the Map without a fragment prefix: %s", name)
+	}
+	for _, fragment := range []string{"Extract", "Load"} {
+		for _, state := range []string{"Start attempts", "Run task", "Decide retry", "Retry or fail", "Record result"} {
+			_, ok := inner[fragment+": "+state]
+			check(ok, "%q missing; states: %v", fragment+": "+state, keys(inner))
+		}
+		resultPath := "$." + strings.ToLower(fragment)
+		catches, _ := path(inner, fragment+": Run task", "Catch").([]any)
+		check(len(catches) > 0, "%s: Run task has no Catch", fragment)
+		caught, _ := path(catches[0], "ResultPath").(string)
+		check(strings.HasPrefix(caught, resultPath+"."), "%s: Run task catches into %s, not under %s", fragment, caught, resultPath)
+		payload := path(inner, fragment+": Decide retry", "Parameters", "Payload")
+		run := path(payload, "run")
+		check(run == "PartitionPipelineStack/Partitions/"+fragment, "%s decider run name: %v", fragment, run)
+		// A fragment that sets no list gets every default; Load sets RetryableExitCodes only.
+		exitCodes := []any{}
+		if fragment == "Load" {
+			exitCodes = []any{75}
+		}
+		expectedLists := map[string]any{
+			"retryableStopCodes":         defaultStopCodes,
+			"retryableStoppedReasons":    defaultRetryableStoppedReasons,
+			"nonRetryableStoppedReasons": defaultNonRetryableStoppedReasons,
+			"retryableErrors":            defaultRetryableErrors,
+			"nonRetryableErrorCauses":    defaultNonRetryableErrorCauses,
+			"retryableExitCodes":         exitCodes,
+		}
+		checkLists(fragment, path(payload, "policy"), expectedLists)
+	}
+	return fmt.Sprintf("go consumer: PartitionPipeline: a Map of %d states from 2 fragments, 1 Lambda function, in %s",
+		len(inner), filepath.Dir(templateFile))
+}
+
+func checkWithoutLambda(templateFile string, job cdkretryableecsruntask.RetryableEcsRunTask, pipeline awsstepfunctions.StateMachine) string {
+	templateText := readFile(templateFile)
+	template := assertions.Template_FromString(jsii.String(templateText), nil)
+	var templateJSON map[string]any
+	must(json.Unmarshal([]byte(templateText), &templateJSON))
+
+	// Both runs decide in their state machines: no Lambda function in the stack, and no decider.
+	template.ResourceCountIs(jsii.String("AWS::StepFunctions::StateMachine"), jsii.Number(2))
+	template.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(0))
+	check(job.Decider() == nil, "job.Decider(): %v", job.Decider())
+	check(job.StateMachineLogGroup() != nil, "job.StateMachineLogGroup() is set")
+
+	// The standalone run's state machine and the pipeline: every state a JSONata state, none a Lambda invocation.
+	pipelineID := *awscdk.Stack_Of(pipeline).GetLogicalId(pipeline.Node().DefaultChild().(awscdk.CfnElement))
+	definitions := map[string]map[string]any{}
+	for id, stateMachine := range resourcesOfType(templateJSON, "AWS::StepFunctions::StateMachine") {
+		definition := parseDefinition(path(stateMachine, "Properties", "DefinitionString"))
+		name := "job"
+		if id == pipelineID {
+			name = "pipeline"
+		}
+		definitions[name] = definition
+		states, _ := definition["States"].(map[string]any)
+		for _, state := range keys(states) {
+			check(path(states, state, "QueryLanguage") == "JSONata", "%s: %q QueryLanguage: %v", name, state, path(states, state, "QueryLanguage"))
+			resource, _ := path(states, state, "Resource").(string)
+			check(!strings.Contains(resource, "lambda"), "%s: %q invokes %s", name, state, resource)
 		}
 	}
+	check(len(definitions) == 2, "state machines: %v", keys(resourcesOfType(templateJSON, "AWS::StepFunctions::StateMachine")))
+	jobStates, _ := definitions["job"]["States"].(map[string]any)
+	for _, name := range []string{"Start attempts", "Run task", "Retry or fail", "Back off", "Attempts exhausted", "Not retryable"} {
+		_, ok := jobStates[name]
+		check(ok, "job: %q missing; states: %v", name, keys(jobStates))
+	}
+	pipelineStates, _ := definitions["pipeline"]["States"].(map[string]any)
+	check(definitions["pipeline"]["StartAt"] == "Extract: Start attempts", "pipeline StartAt: %v", definitions["pipeline"]["StartAt"])
+	for _, name := range []string{"Start attempts", "Run task", "Retry or fail", "Back off"} {
+		_, ok := pipelineStates["Extract: "+name]
+		check(ok, "pipeline: %q missing; states: %v", "Extract: "+name, keys(pipelineStates))
+	}
+
+	// The alarm on the standalone run's metric, in its own namespace.
+	const jobNamespace = "RetryableEcsRunTask/WithoutLambdaStack/HourlyReportJob/Run"
+	template.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(2))
+	template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
+		"Namespace":          jobNamespace,
+		"MetricName":         "AttemptsExhausted",
+		"Threshold":          1,
+		"EvaluationPeriods":  1,
+		"ComparisonOperator": "GreaterThanOrEqualToThreshold",
+		"TreatMissingData":   "notBreaching",
+	})
+
+	// The pipeline logs at level ALL to its log group, on which the fragment counts its metrics.
+	logging := path(resourcesOfType(templateJSON, "AWS::StepFunctions::StateMachine")[pipelineID], "Properties", "LoggingConfiguration")
+	check(path(logging, "Level") == "ALL", "pipeline LoggingConfiguration.Level: %v", path(logging, "Level"))
+	destinations, _ := path(logging, "Destinations").([]any)
+	check(len(destinations) == 1, "pipeline Destinations: %v", destinations)
+	getAtt, _ := path(destinations[0], "CloudWatchLogsLogGroup", "LogGroupArn", "Fn::GetAtt").([]any)
+	check(len(getAtt) == 2 && getAtt[1] == "Arn", "pipeline log group: %v", getAtt)
+	pipelineLogGroupID := getAtt[0]
+	const extractNamespace = "RetryableEcsRunTask/WithoutLambdaStack/Pipeline/Extract"
+	filters := map[string][]string{}
+	for _, resource := range resourcesOfType(templateJSON, "AWS::Logs::MetricFilter") {
+		transformations, _ := path(resource, "Properties", "MetricTransformations").([]any)
+		check(len(transformations) == 1, "MetricTransformations: %v", transformations)
+		namespace, _ := path(transformations[0], "MetricNamespace").(string)
+		name, _ := path(transformations[0], "MetricName").(string)
+		filters[namespace] = append(filters[namespace], name)
+		if namespace == extractNamespace {
+			check(path(resource, "Properties", "LogGroupName", "Ref") == pipelineLogGroupID,
+				"Extract metric filter log group: %v", path(resource, "Properties", "LogGroupName"))
+		}
+	}
+	// A metric filter for each metric asked for, and no other: the job's alarm, the extract's alarm.
+	expected := map[string][]string{jobNamespace: {"AttemptsExhausted"}, extractNamespace: {"NotRetryable"}}
+	check(reflect.DeepEqual(filters, expected), "metric filters: %v, expected %v", filters, expected)
+	template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
+		"Namespace": extractNamespace, "MetricName": "NotRetryable", "Threshold": 1, "EvaluationPeriods": 1,
+	})
+
+	return fmt.Sprintf("go consumer: WithoutLambda: STATE_MACHINE engine, a job of %d and a pipeline of %d JSONata states, "+
+		"no Lambda function, alarms on AttemptsExhausted and NotRetryable, metric filters in %s and %s, in %s",
+		len(jobStates), len(pipelineStates), jobNamespace, extractNamespace, filepath.Dir(templateFile))
+}
+
+func checkWeeklyReport(templateFile string) string {
+	templateText := readFile(templateFile)
+	template := assertions.Template_FromString(jsii.String(templateText), nil)
+	var templateJSON map[string]any
+	must(json.Unmarshal([]byte(templateText), &templateJSON))
+
+	// Still one state machine and one Lambda function: both adaptations are states and data.
+	template.ResourceCountIs(jsii.String("AWS::StepFunctions::StateMachine"), jsii.Number(1))
+	template.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(1))
+	template.HasResourceProperties(jsii.String("AWS::ECS::ClusterCapacityProviderAssociations"), map[string]any{
+		"CapacityProviders": assertions.Match_ArrayWith(&[]any{"FARGATE", "FARGATE_SPOT"}),
+	})
+
+	definition := parseDefinition(path(onlyResourceOfType(templateJSON, "AWS::StepFunctions::StateMachine"), "Properties", "DefinitionString"))
+	states, _ := definition["States"].(map[string]any)
+	for _, name := range []string{"Start attempts", "Choose launch target", "Run task", "Run task on fallback",
+		"Decide retry", "Retry or fail", "Next attempt", "Record result"} {
+		_, ok := states[name]
+		check(ok, "%q missing; states: %v", name, keys(states))
+	}
+
+	// The first attempt runs at the task definition's size on the primary; later ones where the decider says.
+	placement := path(states, "Start attempts", "Parameters", "placement")
+	expectedPlacement := asJSON(map[string]any{"sizeIndex": 0, "capacity": "primary", "size": expectedSizes[0]})
+	check(reflect.DeepEqual(placement, expectedPlacement), "\"Start attempts\" placement:\n  got      %v\n  expected %v", placement, expectedPlacement)
+	check(path(states, "Start attempts", "Next") == "Choose launch target", "\"Start attempts\" Next: %v", path(states, "Start attempts", "Next"))
+	nextPlacement := path(states, "Next attempt", "Parameters", "placement.$")
+	check(nextPlacement == "$.retryableEcsRunTask.failures.next", "\"Next attempt\" placement: %v", nextPlacement)
+	expectedChoices := asJSON([]any{map[string]any{
+		"Variable": "$.retryableEcsRunTask.placement.capacity", "StringEquals": "fallback", "Next": "Run task on fallback",
+	}})
+	choices := path(states, "Choose launch target", "Choices")
+	check(reflect.DeepEqual(choices, expectedChoices), "\"Choose launch target\" Choices: %v", choices)
+	check(path(states, "Choose launch target", "Default") == "Run task", "\"Choose launch target\" Default: %v", path(states, "Choose launch target", "Default"))
+
+	// Each RunTask names its capacity provider, and both read the attempt's size from its placement.
+	for state, provider := range map[string]string{"Run task": "FARGATE_SPOT", "Run task on fallback": "FARGATE"} {
+		parameters := path(states, state, "Parameters")
+		strategy := path(parameters, "CapacityProviderStrategy")
+		expectedStrategy := asJSON([]any{map[string]any{"CapacityProvider": provider, "Weight": 1}})
+		check(reflect.DeepEqual(strategy, expectedStrategy), "%q CapacityProviderStrategy: %v", state, strategy)
+		for field, key := range map[string]string{"Cpu.$": "cpu", "Memory.$": "memoryMiB"} {
+			expected := "States.Format('{}', $.retryableEcsRunTask.placement.size." + key + ")"
+			got := path(parameters, "Overrides", field)
+			check(got == expected, "%q Overrides.%s: %v", state, field, got)
+		}
+	}
+
+	// The decider gets the size ladder and the default fallback rules.
+	policy := path(states, "Decide retry", "Parameters", "Payload", "policy")
+	check(reflect.DeepEqual(path(policy, "sizes"), asJSON(expectedSizes)),
+		"policy.sizes:\n  got      %v\n  expected %v", path(policy, "sizes"), asJSON(expectedSizes))
+	check(reflect.DeepEqual(path(policy, "fallback"), asJSON(expectedFallbackDefaults)),
+		"policy.fallback:\n  got      %v\n  expected %v", path(policy, "fallback"), asJSON(expectedFallbackDefaults))
+	check(path(policy, "maxAttempts") == float64(4), "policy.maxAttempts: %v", path(policy, "maxAttempts"))
+
+	// A retry goes ahead only with a well-formed placement from the decider.
+	retryChoice, err := json.Marshal(path(states, "Retry or fail", "Choices"))
+	must(err)
+	for _, field := range []string{"capacity", "size.cpu", "size.memoryMiB"} {
+		check(strings.Contains(string(retryChoice), `"$.retryableEcsRunTask.failures.next.`+field+`"`),
+			"\"Retry or fail\" does not check next.%s: %s", field, retryChoice)
+	}
+
+	return fmt.Sprintf("go consumer: WeeklyReport: FARGATE_SPOT then FARGATE, %d sizes, default fallback rules, %d states, "+
+		"1 Lambda function, in %s", len(expectedSizes), len(states), filepath.Dir(templateFile))
+}
+
+func checkExportJob(templateFile string) string {
+	var templateJSON map[string]any
+	must(json.Unmarshal([]byte(readFile(templateFile)), &templateJSON))
+
+	definition := parseDefinition(path(onlyResourceOfType(templateJSON, "AWS::StepFunctions::StateMachine"), "Properties", "DefinitionString"))
+	states, _ := definition["States"].(map[string]any)
+	policy := path(states, "Decide retry", "Parameters", "Payload", "policy")
+	checkLists("ExportJob", policy, expectedExportLists)
+	check(path(states, "Run task", "TimeoutSeconds") == float64(3600), "\"Run task\" TimeoutSeconds: %v", path(states, "Run task", "TimeoutSeconds"))
+
+	// Appending to and filtering what RetryDefaults returned left the defaults as they were.
+	defaults := map[string]any{
+		"RETRYABLE_STOPPED_REASONS":  cdkretryableecsruntask.RetryDefaults_RETRYABLE_STOPPED_REASONS(),
+		"RETRYABLE_ERRORS":           cdkretryableecsruntask.RetryDefaults_RETRYABLE_ERRORS(),
+		"NON_RETRYABLE_ERROR_CAUSES": cdkretryableecsruntask.RetryDefaults_NON_RETRYABLE_ERROR_CAUSES(),
+	}
+	expectedDefaults := map[string]any{
+		"RETRYABLE_STOPPED_REASONS":  defaultRetryableStoppedReasons,
+		"RETRYABLE_ERRORS":           defaultRetryableErrors,
+		"NON_RETRYABLE_ERROR_CAUSES": defaultNonRetryableErrorCauses,
+	}
+	for name, value := range defaults {
+		check(reflect.DeepEqual(asJSON(value), asJSON(expectedDefaults[name])), "RetryDefaults_%s(): %v", name, asJSON(value))
+	}
+
+	return fmt.Sprintf("go consumer: ExportJob: 2 default lists extended, 1 filtered, the defaults unchanged, in %s",
+		filepath.Dir(templateFile))
+}
+
+// checkLists checks each list of a rendered policy.
+func checkLists(run string, policy any, expected map[string]any) {
+	for name, list := range expected {
+		got := path(policy, name)
+		check(reflect.DeepEqual(got, asJSON(list)), "%s %s:\n  got      %v\n  expected %v", run, name, got, asJSON(list))
+	}
+}
+
+func resourcesOfType(template map[string]any, resourceType string) map[string]map[string]any {
+	found := map[string]map[string]any{}
+	resources, _ := template["Resources"].(map[string]any)
+	for id, r := range resources {
+		resource, _ := r.(map[string]any)
+		if resource["Type"] == resourceType {
+			found[id] = resource
+		}
+	}
+	return found
+}
+
+func onlyLogicalIDOfType(template map[string]any, resourceType string) string {
+	found := resourcesOfType(template, resourceType)
 	check(len(found) == 1, "one %s, found %d", resourceType, len(found))
-	return found[0]
+	for id := range found {
+		return id
+	}
+	return ""
+}
+
+func onlyResourceOfType(template map[string]any, resourceType string) map[string]any {
+	return resourcesOfType(template, resourceType)[onlyLogicalIDOfType(template, resourceType)]
 }
 
 // parseDefinition joins an Fn::Join definition, each token replaced by a placeholder string, and parses it.
@@ -349,7 +747,7 @@ func plus(list []any, element any) []any {
 	return append(append([]any{}, list...), element)
 }
 
-func keys(object map[string]any) []string {
+func keys[V any](object map[string]V) []string {
 	names := make([]string, 0, len(object))
 	for name := range object {
 		names = append(names, name)

@@ -1,9 +1,9 @@
+// README's Go usage example: the region between the README markers is that example, word for
+// word (test/readme-examples.test.ts checks it), and main.go synthesizes and checks its stack.
+// README:start
+
 package main
 
-// The region between the README markers is README's Go example, word for word
-// (test/readme-examples.test.ts checks it).
-
-// README:start
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
