@@ -80,10 +80,17 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
    */
   public readonly decider?: lambda.IFunction;
 
-  /** The ECS task state, for metrics or extra error handling. */
+  /**
+   * The ECS task state, for metrics or extra error handling. With `DecisionEngine.STATE_MACHINE`
+   * it runs the attempts on `fallbackLaunchTarget` too.
+   */
   public readonly runTask: tasks.EcsRunTask;
 
-  /** The ECS task state on `fallbackLaunchTarget`, when one is given. */
+  /**
+   * The ECS task state on `fallbackLaunchTarget`, when one is given, with
+   * `DecisionEngine.LAMBDA_FUNCTION`. With `DecisionEngine.STATE_MACHINE`, `runTask` runs every
+   * attempt, on either launch target (its `Arguments` choose), and this is undefined.
+   */
   public readonly fallbackRunTask?: tasks.EcsRunTask;
 
   /**

@@ -1,9 +1,10 @@
-import { Annotations, Lazy, Token } from 'aws-cdk-lib';
+import { Annotations } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { launchTargetParameters } from './launch-target-checks';
 import type { FallbackRules, NextAttempt, RenderedSize } from '../decider/wire';
+import { jsonataNumber } from '../engines/state-machine/jsonata-arguments';
 import { renderFallbackRules } from '../policy/render-retry-policy';
 import { RetryableEcsRunTaskOptions } from '../retryable-ecs-run-task-options';
 import { SizeLadder, sizeLadder } from '../sizing/size-ladder';
@@ -180,7 +181,3 @@ function sameLaunchTarget(scope: Construct, a: tasks.IEcsLaunchTarget, b: tasks.
   return rendered !== undefined && rendered === render(b);
 }
 
-/** A number prop (typed `number` in CDK) that renders as the JSONata expression `{% expression %}`. */
-function jsonataNumber(expression: string): number {
-  return Token.asNumber(Lazy.any({ produce: () => `{% ${expression} %}` }));
-}

@@ -14,7 +14,7 @@ export type EngineRunTaskProps = Pick<tasks.EcsRunTaskProps,
 /** The ECS task states of one attempt, and the state an attempt starts at. */
 export interface RunAttempt {
   readonly runTask: tasks.EcsRunTask;
-  /** The ECS task state on `fallbackLaunchTarget`, when one is given. */
+  /** The ECS task state on `fallbackLaunchTarget`, when the engine runs it in a state of its own. */
   readonly fallbackRunTask?: tasks.EcsRunTask;
   /** Every ECS task state: the primary one, then the fallback one. */
   readonly runTasks: tasks.EcsRunTask[];
@@ -23,9 +23,19 @@ export interface RunAttempt {
 }
 
 /**
+ * How an engine runs an attempt on the fallback launch target: `choice` puts a state of its own
+ * behind a Choice of the attempt's capacity; `oneState` runs every attempt in the one ECS task
+ * state, which chooses the launch target itself.
+ */
+export interface TargetChoice {
+  readonly choice?: (fallback: tasks.EcsRunTask, primary: tasks.EcsRunTask) => sfn.Choice;
+  readonly oneState?: (id: string, runTaskProps: tasks.EcsRunTaskProps, fallbackTarget: tasks.IEcsLaunchTarget) => tasks.EcsRunTask;
+}
+
+/**
  * The ECS task state of an attempt, on the primary launch target and, with a fallback launch
- * target, on that one too behind a Choice of the attempt's capacity. The engine supplies the
- * props that read the working state and write the result, and the Choice.
+ * target, on that one too, as the engine's `targetChoice` says. The engine supplies the props
+ * that read the working state and write the result.
  */
 export function runAttempt(
   scope: Construct,
@@ -34,7 +44,7 @@ export function runAttempt(
   primaryTarget: tasks.IEcsLaunchTarget,
   attemptTimeout: number | undefined,
   engineProps: EngineRunTaskProps,
-  chooseTarget: (fallback: tasks.EcsRunTask, primary: tasks.EcsRunTask) => sfn.Choice,
+  targetChoice: TargetChoice,
 ): RunAttempt {
   const runTaskProps: tasks.EcsRunTaskProps = {
     integrationPattern: sfn.IntegrationPattern.RUN_JOB,
@@ -50,6 +60,10 @@ export function runAttempt(
     taskTimeout: attemptTimeout === undefined ? undefined : sfn.Timeout.duration(Duration.seconds(attemptTimeout)),
     ...engineProps,
   };
+  if (placement.fallbackTarget && targetChoice.oneState) {
+    const runTask = targetChoice.oneState('Run task', runTaskProps, placement.fallbackTarget);
+    return { runTask, runTasks: [runTask], start: runTask };
+  }
   const runTask = new ClusterScopedEcsRunTask(scope, 'Run task', runTaskProps);
   // Both targets share the network settings, the security groups included.
   const fallbackRunTask = placement.fallbackTarget && new ClusterScopedEcsRunTask(scope, 'Run task on fallback', {
@@ -58,7 +72,11 @@ export function runAttempt(
     securityGroups: props.securityGroups
       ?? (props.taskDefinition.networkMode === ecs.NetworkMode.AWS_VPC ? runTask.connections.securityGroups : undefined),
   });
-  return fallbackRunTask
-    ? { runTask, fallbackRunTask, runTasks: [runTask, fallbackRunTask], start: chooseTarget(fallbackRunTask, runTask) }
-    : { runTask, runTasks: [runTask], start: runTask };
+  if (!fallbackRunTask) {
+    return { runTask, runTasks: [runTask], start: runTask };
+  }
+  if (!targetChoice.choice) {
+    throw new Error('runAttempt: a fallback launch target needs a Choice or one state that chooses');
+  }
+  return { runTask, fallbackRunTask, runTasks: [runTask, fallbackRunTask], start: targetChoice.choice(fallbackRunTask, runTask) };
 }

@@ -2,6 +2,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { DecisionEngine, RetryableEcsRunTask, RetryableEcsRunTaskFragment, RetryableEcsRunTaskProps } from '../../src';
+import { evaluateSfnField } from '../engines/support/sfn-jsonata';
 import { renderedDefinition } from '../support/local-execution';
 import { testEnvironment, TestEnvironment } from '../support/stack';
 
@@ -82,18 +83,40 @@ describe('switching decision engines with JsonPath inputs', () => {
     });
   });
 
-  test('on STATE_MACHINE, the fallback RunTask reads the state the same way', () => {
-    // GIVEN / WHEN
+  test('on STATE_MACHINE, the one ECS task state reads the state the same way on the fallback launch target', async () => {
+    // GIVEN
     standalone({
       decisionEngine: DecisionEngine.STATE_MACHINE,
       fallbackLaunchTarget: new tasks.EcsFargateLaunchTarget({ platformVersion: ecs.FargatePlatformVersion.VERSION1_4 }),
       ...jsonPathInputs(),
     });
+    const input = { size: { cpu: '512', memory: '1024' }, args: ['run'], mode: 'full', files: [{ 'file name': 'a.csv' }], memoryReservation: 256 };
+    const request = async (capacity: string) => await evaluateSfnField(states()['Run task'].Arguments, {
+      states: { input, context: { Execution: { Id: 'arn:execution' } } },
+      variables: { retry_attempt: 2, retry_placement: { sizeIndex: 0, capacity } },
+    }) as any;
+
+    // WHEN
+    const [primary, fallback] = [await request('primary'), await request('fallback')];
 
     // THEN
-    const s = states();
-    expect(s['Run task on fallback'].Arguments.Overrides).toEqual(s['Run task'].Arguments.Overrides);
-    expect(s['Run task on fallback'].Arguments.Overrides.ContainerOverrides[0].Environment[0]).toEqual({ Name: 'MODE', Value: '{% $states.input.mode %}' });
+    expect(fallback.Overrides).toEqual(primary.Overrides);
+    expect(primary.Overrides).toEqual({
+      Cpu: '512',
+      Memory: '1024',
+      ContainerOverrides: [{
+        Name: 'app',
+        Command: ['run'],
+        MemoryReservation: 256,
+        Environment: [
+          { Name: 'MODE', Value: 'full' },
+          { Name: 'EXECUTION', Value: 'arn:execution' },
+          { Name: 'FILE', Value: 'a.csv' },
+          { Name: 'RETRYABLE_ECS_RUN_TASK_ATTEMPT', Value: '2' },
+        ],
+      }],
+    });
+    expect([primary.PlatformVersion, fallback.PlatformVersion]).toEqual(['LATEST', '1.4.0']);
   });
 
   test('on STATE_MACHINE with outOfMemorySizes, the user\'s overrides translate beside the size of the attempt', () => {

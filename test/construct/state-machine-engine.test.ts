@@ -14,6 +14,7 @@ import { policyDocument } from '../../src/engines/state-machine/decision-express
 import { cdkCapabilities } from '../../src/engines/state-machine/jsonata-support';
 import { runMetricNamespace, stateEnteredPattern } from '../../src/engines/state-machine/log-metrics';
 import { renderRetryPolicy } from '../../src/policy/render-retry-policy';
+import { evaluateSfnField } from '../engines/support/sfn-jsonata';
 import { successTask, taskSummary } from '../support/fixtures';
 import { renderedDefinition } from '../support/local-execution';
 import { testEnvironment, TestEnvironment } from '../support/stack';
@@ -190,7 +191,7 @@ describe('DecisionEngine.STATE_MACHINE', () => {
       expect(start.Assign.retry_policy.waits).toEqual([30, 60]);
     });
 
-    test('stateNamePrefix and the fallback launch target keep working', () => {
+    test('stateNamePrefix and the fallback launch target keep working: one ECS task state, no Choice before it', () => {
       const job = fragment('Job', {
         stateNamePrefix: 'nightly ',
         fallbackLaunchTarget: new tasks.EcsFargateLaunchTarget({ platformVersion: ecs.FargatePlatformVersion.VERSION1_4 }),
@@ -199,15 +200,13 @@ describe('DecisionEngine.STATE_MACHINE', () => {
       const s = states();
 
       expect(renderedDefinition(env.stack).StartAt).toBe('nightly Start attempts');
-      expect(s['nightly Start attempts'].Next).toBe('nightly Choose launch target');
-      expect(s['nightly Choose launch target']).toMatchObject({
-        QueryLanguage: 'JSONata',
-        Choices: [{ Condition: expect.stringMatching(/^\{% \$retry_[0-9a-f]{8}_placement\.capacity = 'fallback' %\}$/), Next: 'nightly Run task on fallback' }],
-        Default: 'nightly Run task',
-      });
-      expect(s['nightly Back off'].Next).toBe('nightly Choose launch target');
-      expect(s['nightly Run task on fallback'].Catch[0].Next).toBe('nightly Retry or fail');
-      expect(job.fallbackRunTask).toBeDefined();
+      expect(s['nightly Start attempts'].Next).toBe('nightly Run task');
+      expect(s['nightly Back off'].Next).toBe('nightly Run task');
+      expect(Object.keys(s).filter((name) => s[name].Type === 'Task')).toEqual(['nightly Run task']);
+      expect(Object.keys(s).filter((name) => s[name].Type === 'Choice')).toEqual(['nightly Retry or fail']);
+      expect(s['nightly Run task'].Catch).toHaveLength(1);
+      expect(s['nightly Run task'].Arguments).toMatch(/^\{% \$merge\(\[.*\$retry_[0-9a-f]{8}_placement\.capacity = 'fallback' \? .* %\}$/s);
+      expect(job.fallbackRunTask).toBeUndefined();
     });
 
     test('an EXPRESS state machine is still refused', () => {
@@ -266,8 +265,9 @@ describe('DecisionEngine.STATE_MACHINE', () => {
 
       expect(result.retryableEcsRunTask).toMatchObject({ attempts: 2, capacity: 'fallback', size: { cpu: 256, memoryMiB: 1024 } });
       expect(s['Start attempts'].Assign.retry_placement).toEqual({ sizeIndex: 0, capacity: 'primary', size: { cpu: 256, memoryMiB: 512, containerMemoryMiB: [] } });
-      expect(s['Run task'].Arguments.Overrides).toMatchObject({ Cpu: '{% $string($retry_placement.size.cpu) %}', Memory: '{% $string($retry_placement.size.memoryMiB) %}' });
-      expect(await evaluate(s['Run task'].Arguments.Overrides.Memory, {}, { retry_placement: placement })).toBe('1024');
+      const request: any = await evaluateSfnField(s['Run task'].Arguments, { states: { input: {} }, variables });
+      expect(request.Overrides).toMatchObject({ Cpu: '256', Memory: '1024' });
+      expect(request.PlatformVersion).toBe('1.4.0');
     });
 
     describe('the Choice never fails to evaluate, whatever the decision holds', () => {

@@ -42,17 +42,19 @@ function standalone(decisionEngine: DecisionEngine, topics?: (stack: Stack) => {
 /** A standalone run on either engine, with no jitter, and `extra` props. */
 function runWith(decisionEngine: DecisionEngine, extra: Partial<RetryableEcsRunTaskProps>) {
   const { stack, cluster, taskDefinition } = testEnvironment();
+  cluster.enableFargateCapacityProviders();
   new RetryableEcsRunTask(stack, 'Job', { cluster, taskDefinition, decisionEngine, jitterStrategy: sfn.JitterType.NONE, interval: Duration.seconds(10), ...extra });
   return renderedDefinition(stack);
 }
 
 const onFallback = () => new tasks.EcsFargateLaunchTarget({ platformVersion: ecs.FargatePlatformVersion.VERSION1_4 });
+const onSpot = () => new tasks.EcsFargateLaunchTarget({ capacityProviderOptions: tasks.CapacityProviderOptions.custom([{ capacityProvider: 'FARGATE_SPOT', weight: 1 }]) });
 
 /** The standalone run with a size ladder: 1 GiB after an attempt runs out of memory at the task definition's 512 MiB. */
 const sized = (decisionEngine: DecisionEngine) => runWith(decisionEngine, { outOfMemorySizes: [{ memoryMiB: 1024 }] });
 
-/** The standalone run with a fallback launch target, where attempts go after a Spot interruption. */
-const withFallback = (decisionEngine: DecisionEngine) => runWith(decisionEngine, { fallbackLaunchTarget: onFallback() });
+/** The standalone run on Fargate Spot with a fallback launch target, Fargate, where attempts go after a Spot interruption. */
+const withFallback = (decisionEngine: DecisionEngine) => runWith(decisionEngine, { launchTarget: onSpot(), fallbackLaunchTarget: onFallback() });
 
 /** The standalone run with both adaptive features: a size ladder, and a fallback launch target. */
 const adaptive = (decisionEngine: DecisionEngine) => runWith(decisionEngine, {
@@ -135,11 +137,10 @@ const machines: Record<string, Machine> = {
   },
   Fallback: {
     definition: withFallback(DecisionEngine.STATE_MACHINE),
-    runTaskStates: ['Run task', 'Run task on fallback'],
     scenarios: {
+      // The second attempt fails too, so that MiniStack evaluates its request (it skips the Arguments of a mocked success).
       'spot-interruption-then-fallback': {
-        outcomes: [fail('spot-interruption')],
-        outcomesByState: { 'Run task on fallback': [ok] },
+        outcomes: [fail('spot-interruption'), fail('resource-initialization-error'), ok],
         input: { jobId: 'spot' },
       },
     },
@@ -151,12 +152,7 @@ const machines: Record<string, Machine> = {
   // The retry of a failure runs at the next size, on the fallback, or as it was: success on either target.
   AdaptiveCorpus: {
     definition: adaptive(DecisionEngine.STATE_MACHINE),
-    runTaskStates: ['Run task', 'Run task on fallback'],
-    scenarios: Object.fromEntries(corpus.map((name) => [`adaptive-corpus-${name}`, {
-      outcomes: [fail(name), ok],
-      outcomesByState: { 'Run task on fallback': [ok] },
-      input: { fixture: name },
-    }])),
+    scenarios: Object.fromEntries(corpus.map((name) => [`adaptive-corpus-${name}`, { outcomes: [fail(name), ok], input: { fixture: name } }])),
   },
   Pipeline: {
     definition: pipeline(DecisionEngine.STATE_MACHINE),
@@ -270,17 +266,23 @@ describe('the state machine engine, executed in MiniStack', () => {
     expect([result.error, result.cause]).toEqual([lambdaEngine.error, lambdaEngine.cause]);
   });
 
-  test('after a Spot interruption, runs on the fallback launch target, as the Lambda engine does', async () => {
+  test('after a Spot interruption, runs on the fallback launch target, as the Lambda engine does: one ECS task state, 3 transitions a retry', async () => {
     const result = results['spot-interruption-then-fallback'];
-    const { outcomes, outcomesByState, input } = machines.Fallback.scenarios['spot-interruption-then-fallback'];
-    const lambdaEngine = await lambdaEngineRun({ outcomes: [...outcomes, ...outcomesByState!['Run task on fallback']], input }, withFallback(DecisionEngine.LAMBDA_FUNCTION));
+    const lambdaEngine = await lambdaEngineRun(machines.Fallback.scenarios['spot-interruption-then-fallback'], withFallback(DecisionEngine.LAMBDA_FUNCTION));
 
     expect(result.status).toBe('SUCCEEDED');
     expect(result.statesEntered).toEqual([
-      'Start attempts', 'Choose launch target', 'Run task', 'Retry or fail', 'Back off', 'Choose launch target', 'Run task on fallback',
+      'Start attempts', 'Run task', 'Retry or fail', 'Back off', 'Run task', 'Retry or fail', 'Back off', 'Run task',
     ]);
-    expect(result.output.retryableEcsRunTask).toMatchObject({ attempts: 2, capacity: 'fallback' });
+    expect(result.output.retryableEcsRunTask).toMatchObject({ attempts: 3, capacity: 'fallback' });
     expect(result.output).toEqual(lambdaEngine.output);
+    // What MiniStack evaluated of the one state's Arguments: each request names only its own launch target.
+    const requests = result.events.filter((e) => e.type === 'TaskScheduled').map((e) => JSON.parse(e.taskScheduledEventDetails.parameters));
+    expect(requests.slice(0, 2).map((r) => [r.CapacityProviderStrategy, r.LaunchType, r.PlatformVersion])).toEqual([
+      [[{ CapacityProvider: 'FARGATE_SPOT', Weight: 1 }], undefined, undefined],
+      [undefined, 'FARGATE', '1.4.0'],
+    ]);
+    expect(requests[1].Overrides.ContainerOverrides[0].Environment).toEqual([{ Name: 'RETRYABLE_ECS_RUN_TASK_ATTEMPT', Value: '2' }]);
   });
 
   test('runs inside a Map of a JSONPath workflow: each item gets the Lambda engine\'s result', async () => {

@@ -18,8 +18,9 @@ export interface RenderIntrinsicOptions {
 
 /**
  * A CloudFormation value of a synthesized definition as the fixed string it would be after deploy:
- * `Fn::Join` joined, pseudo parameters as in the test account, other `Ref`s as SNS topic ARNs and
- * `Fn::GetAtt`s as Lambda function ARNs, each named after its logical ID. Throws on any other
+ * `Fn::Join` joined, pseudo parameters as in the test account, other `Ref`s and the exports of
+ * other stacks (`Fn::ImportValue`) as SNS topic ARNs and `Fn::GetAtt`s as Lambda function ARNs,
+ * each named after its logical ID or export. Throws on any other
  * intrinsic function, which CDK's state machine definitions do not use.
  */
 export function renderIntrinsic(value: unknown, options: RenderIntrinsicOptions = {}): string {
@@ -31,7 +32,7 @@ export function renderIntrinsic(value: unknown, options: RenderIntrinsicOptions 
     const [separator, parts] = v['Fn::Join'];
     return parts.map((part: unknown) => renderIntrinsic(part, options)).join(separator);
   }
-  if ((v.Ref || v['Fn::GetAtt']) && options.reference) {
+  if ((v.Ref || v['Fn::GetAtt'] || v['Fn::ImportValue']) && options.reference) {
     return options.reference(v);
   }
   if (v.Ref) {
@@ -39,6 +40,9 @@ export function renderIntrinsic(value: unknown, options: RenderIntrinsicOptions 
   }
   if (v['Fn::GetAtt']) {
     return `arn:aws:lambda:us-east-1:123456789012:function:${v['Fn::GetAtt'][0]}`;
+  }
+  if (typeof v['Fn::ImportValue'] === 'string') {
+    return `arn:aws:sns:us-east-1:123456789012:${v['Fn::ImportValue'].replace(/[^A-Za-z0-9-]/g, '-')}`;
   }
   throw new Error(`cannot render ${JSON.stringify(value)}`);
 }

@@ -54,9 +54,11 @@ export class LambdaEngineStates implements EngineStates {
         sfn.JsonPath.format('{}', sfn.JsonPath.stringAt(paths.attempt)), placement.containerMemoryOverrides(paths.placement)),
       resultSelector: input.taskResult._resultSelector(),
       resultPath: paths.task,
-    }, (fallback, primary) => new sfn.Choice(scope, 'Choose launch target')
-      .when(sfn.Condition.stringEquals(`${paths.placement}.capacity`, 'fallback'), fallback)
-      .otherwise(primary));
+    }, {
+      choice: (fallback, primary) => new sfn.Choice(scope, 'Choose launch target')
+        .when(sfn.Condition.stringEquals(`${paths.placement}.capacity`, 'fallback'), fallback)
+        .otherwise(primary),
+    });
     this.runTask = attempt.runTask;
     this.fallbackRunTask = attempt.fallbackRunTask;
 

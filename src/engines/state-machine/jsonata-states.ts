@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { EngineVariables, policyDocument, renderDecisionExpression } from './decision-expression';
 import { allOf, embed, field, pathFields, setAt, stringLiteral } from './jsonata-expressions';
 import { CountedStates } from './log-metrics';
+import { TargetChoosingEcsRunTask } from './target-choosing-run-task';
 import type { DeciderPolicy } from '../../decider/wire';
 import { RetryErrors } from '../../policy/retry-defaults';
 import { renderContainerOverrides } from '../../run-task/container-overrides';
@@ -87,9 +88,12 @@ export class JsonataEngineStates implements EngineStates {
       containerOverrides: renderContainerOverrides(scope, props.taskDefinition, userInputs.containerOverrides, input.attemptVariable,
         embed(`$string(${this.attempt})`), placement.containerMemoryOverridesJsonata(this.placement)),
       outputs: embed(setAt('$states.input', pathFields(resultPath), this.result())),
-    }, (fallback, primary) => sfn.Choice.jsonata(scope, 'Choose launch target')
-      .when(sfn.Condition.jsonata(embed(`${this.placement}.capacity = 'fallback'`)), fallback)
-      .otherwise(primary));
+    }, {
+      // One state for both launch targets: its Arguments choose, so the run needs no Choice and no second Catch.
+      oneState: (id, runTaskProps, fallbackTarget) => new TargetChoosingEcsRunTask(scope, id, {
+        ...runTaskProps, fallbackTarget, onFallback: `${this.placement}.capacity = 'fallback'`,
+      }),
+    });
     this.runTask = attempt.runTask;
     this.fallbackRunTask = attempt.fallbackRunTask;
 

@@ -64,3 +64,23 @@ export async function evaluateSfnJsonata(expression: string, scope: SfnJsonataSc
     uuid: () => crypto.randomUUID(),
   });
 }
+
+/**
+ * Evaluates a JSONata state field as Step Functions does: a string that is a whole `{% %}`
+ * expression is evaluated; in an object or array, each such string is; anything else is itself.
+ * The `Arguments` of a Task state may be either an object of such fields or one expression.
+ */
+export async function evaluateSfnField(field: unknown, scope: SfnJsonataScope): Promise<unknown> {
+  if (typeof field === 'string') {
+    const match = /^\{%([\s\S]*)%\}$/.exec(field);
+    return match ? evaluateSfnJsonata(match[1], scope) : field;
+  }
+  if (Array.isArray(field)) {
+    return Promise.all(field.map((item) => evaluateSfnField(item, scope)));
+  }
+  if (typeof field === 'object' && field !== null) {
+    const entries = await Promise.all(Object.entries(field).map(async ([key, value]) => [key, await evaluateSfnField(value, scope)] as const));
+    return Object.fromEntries(entries);
+  }
+  return field;
+}
