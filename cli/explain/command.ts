@@ -2,10 +2,11 @@ import { parseArgs } from 'util';
 import { explainExecution } from './explain-execution';
 import { EXPECTED_FAILURE, explainPolicy, readFailure } from './explain-policy';
 import { EXPECTED_HISTORY, readHistory } from './history-events';
-import { renderExecution, renderPolicy } from './render-text';
+import { renderExecution, renderPolicy, renderWarnings } from './render-text';
 import { readTemplateRuns, selectRun } from './template-runs';
 import { InputError } from '../input-error';
 import { parseJsonValues, readText } from '../json-input';
+import { visibleValues } from '../visible-text';
 
 export const EXPLAIN_HELP = `Usage:
   cdk-retryable-ecs-run-task explain HISTORY_FILE [--json] [--width N]
@@ -59,8 +60,14 @@ Exit codes: 0 explained; 2 bad input (the message says what was expected and wha
 1 anything else.
 `;
 
+/** What `explain` prints: the explanation on standard output, warnings about the input on standard error. */
+export interface ExplainOutput {
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
 /** Runs `explain` with its arguments; returns what to print. Throws `InputError` on bad input. */
-export function explain(args: string[], terminalColumns: number | undefined): string {
+export function explain(args: string[], terminalColumns: number | undefined): ExplainOutput {
   let parsed: ReturnType<typeof parseExplainArgs>;
   try {
     parsed = parseExplainArgs(args);
@@ -72,13 +79,20 @@ export function explain(args: string[], terminalColumns: number | undefined): st
   }
   const { values, positionals } = parsed;
   if (values.help) {
-    return EXPLAIN_HELP;
+    return { stdout: EXPLAIN_HELP, stderr: '' };
   }
   const width = values.width === undefined ? terminalColumns ?? 120 : Number(values.width);
   if (!Number.isInteger(width) || width < 40) {
     throw new InputError('--width to be a whole number of columns, at least 40', JSON.stringify(values.width));
   }
-  const output = (model: object, text: () => string) => (values.json ? `${JSON.stringify(model, null, 2)}\n` : text());
+  // Every string of the explanation is made visible once, before either rendering: see visible-text.ts.
+  const output = <T extends object>(model: T, text: (visible: T) => string): ExplainOutput => {
+    const shown = visibleValues(model);
+    const warnings = 'warnings' in shown && Array.isArray(shown.warnings) ? shown.warnings as string[] : [];
+    return values.json
+      ? { stdout: `${JSON.stringify(shown, null, 2)}\n`, stderr: '' }
+      : { stdout: text(shown), stderr: renderWarnings(warnings, width) };
+  };
 
   if (values.template !== undefined) {
     if (positionals.length > 0) {
@@ -97,7 +111,7 @@ export function explain(args: string[], terminalColumns: number | undefined): st
       throw new InputError(`${EXPECTED_FAILURE}, one JSON value`, `${failures.length} values`);
     }
     const model = explainPolicy(run, readFailure(failures[0]));
-    return output(model, () => renderPolicy(model, width));
+    return output(model, (shown) => renderPolicy(shown, width));
   }
 
   for (const flag of ['run', 'failure'] as const) {
@@ -119,7 +133,7 @@ export function explain(args: string[], terminalColumns: number | undefined): st
       `${history.events.length} events without one${distributed ? '; this execution ran a Distributed Map, whose items are child executions: explain the history of a child execution' : ''}`,
     );
   }
-  return output(model, () => renderExecution(model, width));
+  return output(model, (shown) => renderExecution(shown, width));
 }
 
 function parseExplainArgs(args: string[]) {

@@ -19,11 +19,12 @@ export function renderExecution(explanation: ExecutionExplanation, width: number
   for (const run of explanation.runs) {
     lines.push('', ...renderRun(run, width, day, execution.cause));
   }
-  if (explanation.warnings.length > 0) {
-    lines.push('');
-    explanation.warnings.forEach((w) => lines.push(...wrap(`Warning: ${w}`, width)));
-  }
   return lines.join('\n') + '\n';
+}
+
+/** Warnings about the input, for standard error: one paragraph each. */
+export function renderWarnings(warnings: readonly string[], width: number): string {
+  return warnings.map((w) => `${wrap(`Warning: ${w}`, width).join('\n')}\n`).join('');
 }
 
 /**
