@@ -1,11 +1,11 @@
 import { parseArgs } from 'util';
 import { explainExecution } from './explain-execution';
 import { EXPECTED_FAILURE, explainPolicy, readFailure } from './explain-policy';
-import { EXPECTED_HISTORY, readHistory } from './history-events';
+import { HISTORY_INPUT, readHistory } from './history-events';
 import { renderExecution, renderPolicy, renderWarnings } from './render-text';
 import { readTemplateRuns, selectRun } from './template-runs';
 import { InputError } from '../input-error';
-import { parseJsonValues, readText } from '../json-input';
+import { readJsonValues } from '../json-input';
 import { visibleValues } from '../visible-text';
 
 export const EXPLAIN_HELP = `Usage:
@@ -25,7 +25,9 @@ An execution
   rule that decided and the decision, and the wait that followed; then the run's result. The
   decision is the one recorded: the decider's answer (LAMBDA), or the input of the 'Retry or
   fail' state (STATE_MACHINE). A STATE_MACHINE run's history does not hold its construct path:
-  the run is named by its state names ('Extract: …'), which --run takes too.
+  the run is named by its state names ('Extract: …'), which --run takes too. A history of up to
+  1 GiB is read; fetch a larger one with --no-include-execution-data (about 300 bytes an event).
+  Warnings about the history (events missing or contradicting each other) go to standard error.
 
   Example:
     aws stepfunctions get-execution-history --execution-arn "$EXECUTION_ARN" --output json \\
@@ -106,7 +108,7 @@ export function explain(args: string[], terminalColumns: number | undefined): Ex
     }
     const runs = readTemplateRuns(values.template);
     const run = selectRun(runs, values.run, values.template);
-    const failures = parseJsonValues(readText(values.failure, EXPECTED_FAILURE), EXPECTED_FAILURE);
+    const failures = readJsonValues(values.failure, EXPECTED_FAILURE, { expected: EXPECTED_FAILURE });
     if (failures.length !== 1) {
       throw new InputError(`${EXPECTED_FAILURE}, one JSON value`, `${failures.length} values`);
     }
@@ -123,7 +125,7 @@ export function explain(args: string[], terminalColumns: number | undefined): Ex
     throw new InputError('one HISTORY_FILE (or - for standard input), or --template (see --help)',
       positionals.length === 0 ? 'neither' : `${positionals.length} files: ${positionals.join(' ')}`);
   }
-  const history = readHistory(parseJsonValues(readText(positionals[0], 'an execution history file'), EXPECTED_HISTORY));
+  const history = readHistory(readJsonValues(positionals[0], 'an execution history file', HISTORY_INPUT));
   const model = explainExecution(history);
   if (model.runs.length === 0) {
     // The items of a Distributed Map run as child executions, each with a history of its own.

@@ -1,4 +1,5 @@
 import { describeJson, InputError } from '../input-error';
+import { type JsonInput, parseEmbeddedJsonText } from '../json-input';
 
 /**
  * One event of an execution history, as `GetExecutionHistory` returns it (and
@@ -25,6 +26,14 @@ export interface ExecutionHistory {
 }
 
 export const EXPECTED_HISTORY = 'the JSON that `aws stepfunctions get-execution-history --output json` prints (an object with an `events` array)';
+
+/** A history as `explain` reads it, and what to do about one too large to read. */
+export const HISTORY_INPUT: JsonInput = {
+  expected: EXPECTED_HISTORY,
+  tooLarge: 'fetch the history without execution data (`aws stepfunctions get-execution-history --no-include-execution-data '
+    + '--execution-arn … --output json`), which explain reads with each decision taken from the state its run went to next',
+  typicalValues: 'a history of 25,000 events, the most Step Functions records, holds about 250,000',
+};
 
 /**
  * Collects the events of every page: a page is `{ events: [...] }` (the API's and the CLI's
@@ -130,16 +139,17 @@ function describeGaps(events: HistoryEvent[]): string {
   return gaps.join(', ');
 }
 
-/** Parses a JSON string of an event (an input, output or parameters); undefined when it is not JSON. */
+/**
+ * Parses a JSON string of an event (an input, output or parameters); undefined when it is not
+ * JSON, or when it nests deeper or holds more values than `explain` reads (see json-input.ts):
+ * Step Functions keeps each to 256 KiB.
+ */
 export function parseEmbeddedJson(value: unknown): unknown {
   if (typeof value !== 'string') {
     return undefined;
   }
-  try {
-    return JSON.parse(value);
-  } catch {
-    return undefined;
-  }
+  const parsed = parseEmbeddedJsonText(value);
+  return typeof parsed === 'object' ? parsed.value : undefined;
 }
 
 /** The string field of an event's details. */

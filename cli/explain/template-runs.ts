@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { runOfShortenedNamesComment } from '../../src/states/state-names';
 import { describeJson, InputError } from '../input-error';
-import { parseJsonValues, readText } from '../json-input';
+import { parseEmbeddedJsonText, readJsonValues } from '../json-input';
 
 /** A run found in a synthesized template, with its policy as the state machine carries it. */
 export interface TemplateRun {
@@ -55,7 +55,7 @@ function assemblyTemplates(directory: string): string[] {
   if (!fs.existsSync(manifestFile)) {
     throw new InputError(`${EXPECTED_TEMPLATE}: a directory with a manifest.json`, `${JSON.stringify(directory)} without one`);
   }
-  const [manifest] = parseJsonValues(readText(manifestFile, 'a cloud assembly manifest'), 'a cloud assembly manifest');
+  const [manifest] = readJsonValues(manifestFile, 'a cloud assembly manifest', { expected: 'a cloud assembly manifest' });
   const artifacts = isRecord(manifest) && isRecord(manifest.artifacts) ? manifest.artifacts : {};
   return Object.values(artifacts).filter(isRecord).flatMap((artifact) => {
     const properties = isRecord(artifact.properties) ? artifact.properties : {};
@@ -70,7 +70,7 @@ function assemblyTemplates(directory: string): string[] {
 }
 
 function runsInTemplate(file: string): TemplateRun[] {
-  const values = parseJsonValues(readText(file, EXPECTED_TEMPLATE), EXPECTED_TEMPLATE);
+  const values = readJsonValues(file, EXPECTED_TEMPLATE, { expected: EXPECTED_TEMPLATE });
   const template = values[0];
   if (values.length !== 1 || !isRecord(template) || !isRecord(template.Resources)) {
     throw new InputError(`${EXPECTED_TEMPLATE}: a JSON object with \`Resources\``, `${values.length === 1 ? describeJson(template) : `${values.length} JSON documents`} in ${file}`);
@@ -107,13 +107,13 @@ function constructPaths(file: string, resources: Record<string, unknown>): Map<s
   const manifestFile = path.join(directory, 'manifest.json');
   if (fs.existsSync(manifestFile)) {
     try {
-      const manifest: unknown = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
+      const [manifest] = readJsonValues(manifestFile, 'a cloud assembly manifest', { expected: 'a cloud assembly manifest' });
       const artifacts = isRecord(manifest) && isRecord(manifest.artifacts) ? Object.values(manifest.artifacts).filter(isRecord) : [];
       const artifact = artifacts.find((a) => isRecord(a.properties) && typeof a.properties.templateFile === 'string'
         && path.resolve(directory, a.properties.templateFile) === path.resolve(file));
       const metadata: unknown[] = artifact ? [artifact.metadata] : [];
       if (artifact && typeof artifact.additionalMetadataFile === 'string' && fs.existsSync(path.join(directory, artifact.additionalMetadataFile))) {
-        metadata.push(JSON.parse(fs.readFileSync(path.join(directory, artifact.additionalMetadataFile), 'utf8')));
+        metadata.push(readJsonValues(path.join(directory, artifact.additionalMetadataFile), 'a metadata file', { expected: 'a metadata file' })[0]);
       }
       for (const entries of metadata.filter(isRecord)) {
         for (const [constructPath, list] of Object.entries(entries)) {
@@ -209,11 +209,12 @@ function readDefinition(properties: Record<string, unknown>, where: string): unk
   if (text === undefined) {
     throw new InputError('a state machine `DefinitionString` that is a string or a `Fn::Join` of strings and tokens', `${describeJson(properties.DefinitionString)} (${where})`);
   }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new InputError('a state machine definition that is JSON once its tokens are replaced by placeholders', `one that is not (${where})`);
+  const parsed = parseEmbeddedJsonText(text);
+  if (typeof parsed === 'object') {
+    return parsed.value;
   }
+  throw new InputError('a state machine definition that is JSON once its tokens are replaced by placeholders, within the limits of explain\'s input',
+    `${parsed === 'notJson' ? 'one that is not JSON' : parsed === 'tooDeep' ? 'one nested too deeply' : 'one with too many values'} (${where})`);
 }
 
 function joinDefinition(value: unknown): string | undefined {
@@ -344,15 +345,13 @@ function findPolicies(definition: unknown): FoundPolicy[] {
  * inside the Comment string, so one that stood for a number is bare: it is quoted to parse.
  */
 function parsePolicyComment(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    try {
-      return JSON.parse(text.replace(/(?<!")(<(?:Ref|GetAtt|Fn::[A-Za-z]+|Condition|token)\b[^<>"]*>)(?!")/g, '"$1"'));
-    } catch {
-      return undefined;
+  for (const candidate of [text, text.replace(/(?<!")(<(?:Ref|GetAtt|Fn::[A-Za-z]+|Condition|token)\b[^<>"]*>)(?!")/g, '"$1"')]) {
+    const parsed = parseEmbeddedJsonText(candidate);
+    if (typeof parsed === 'object') {
+      return parsed.value;
     }
   }
+  return undefined;
 }
 
 /**
