@@ -37,14 +37,17 @@ function cliStreaming(args: string[], input: Iterable<string>): Promise<{ status
   // Once the command stops reading, writing fails with EPIPE: the test then stops writing.
   child.stdin.on('error', () => undefined);
   const done = new Promise<number | null>((resolve) => child.on('close', resolve));
-  child.on('exit', () => { exited = true; });
+  const exit = new Promise((resolve) => child.once('exit', () => {
+    exited = true;
+    resolve(undefined);
+  }));
   void (async () => {
     for (const piece of input) {
       if (exited) {
         return;
       }
       if (!child.stdin.write(piece)) {
-        await Promise.race([new Promise((resolve) => child.stdin.once('drain', resolve)), new Promise((resolve) => child.once('exit', resolve))]);
+        await Promise.race([new Promise((resolve) => child.stdin.once('drain', resolve)), exit]);
       }
     }
     child.stdin.end();
