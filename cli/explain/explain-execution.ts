@@ -1,6 +1,6 @@
 import { readDecision, recognizeEngine, type DecisionInputs, type EngineReading, type RunSurroundings } from './engines';
 import { detail, type ExecutionHistory, type HistoryEvent, parseEmbeddedJson } from './history-events';
-import { findRunTraces, isFailRole, type Role, type RoleVisit, type RunTrace } from './run-traces';
+import { findRunTraces, isFailRole, ROLE_NAMES, type Role, type RoleVisit, type RunTrace } from './run-traces';
 import { describeScope, stateVisits, type Scope, type StateVisit } from './state-visits';
 import { decideRetry } from '../../lambda/decide-retry';
 import type { AttemptRecord, Capacity, ContainerExit, Decision } from '../../src/decider/wire';
@@ -45,6 +45,11 @@ export interface RunExplanation {
   readonly adaptive: boolean;
   readonly attempts: AttemptExplanation[];
   readonly result: RunResult;
+  /**
+   * Why what is shown of the run may be wrong: some of its events are contradicted by the history
+   * (an id given to two different events, …) or follow events missing from it. Absent when none.
+   */
+  readonly warnings?: string[];
 }
 
 export interface AttemptExplanation {
@@ -121,15 +126,56 @@ const TASK_FAILURES = new Set(['TaskFailed', 'TaskTimedOut', 'TaskStartFailed', 
 
 /** Explains every run in an execution history. Returns no runs when it has none. */
 export function explainExecution(history: ExecutionHistory): ExecutionExplanation {
-  const { visits, warnings } = stateVisits(history);
+  const { visits, warnings, guessed } = stateVisits(history);
   const execution = summarizeExecution(history.events);
   const surroundings = surroundingsOf(visits, execution);
-  const runs = shareRunFacts(findRunTraces(visits).map((trace) => explainRun(trace, execution, surroundings)));
+  const ids = history.events.map((e) => e.id);
+  const eventsMissing = ids.length > 0 && (ids[0] !== 1 || ids[ids.length - 1] - ids[0] + 1 > ids.length);
+  const doubts: Doubts = { contradicted: history.contradicted, guessed, eventsMissing };
+  const runs = shareRunFacts(findRunTraces(visits).map((trace) => explainRun(trace, execution, surroundings, doubts)));
   if (visits.length > 0 && visits.every((v) => v.entered.details.input === undefined)) {
     warnings.push('The history holds no execution data (fetched with --no-include-execution-data?): without the decisions and what they were made from, '
       + 'a decision is read from the state its run went to next (Back off, Not retryable, …), without its rule. Fetch it again with execution data.');
   }
+  if (history.contradicted.size > 0 || guessed.size > 0 || runs.some((r) => r.warnings !== undefined)) {
+    warnings.push(whatCanBeTrusted(runs));
+  }
   return { mode: 'execution', execution, runs, warnings: [...history.warnings, ...warnings] };
+}
+
+/** The events whose reading may be wrong: see `ExecutionHistory.contradicted` and `stateVisits`. */
+interface Doubts {
+  readonly contradicted: ReadonlySet<number>;
+  readonly guessed: ReadonlySet<number>;
+  /** Whether events are missing from the history: pages left out. */
+  readonly eventsMissing: boolean;
+}
+
+/** After the warnings about events: which runs hold them, and that the others can be trusted. */
+function whatCanBeTrusted(runs: RunExplanation[]): string {
+  const doubted = runs.filter((r) => r.warnings !== undefined);
+  if (doubted.length === 0) {
+    return 'No run holds any of these events: the runs shown can be trusted.';
+  }
+  const names = doubted.slice(0, 3).map((r) => `${runLabel(r)}${r.item ? ` (${r.item})` : ''}`).join('; ');
+  const more = doubted.length > 3 ? `; and ${doubted.length - 3} more` : '';
+  const others = runs.length - doubted.length;
+  const trusted = others === 0 ? '' : ` The other ${others === 1 ? 'run holds' : `${others} runs hold`} none of these events and can be trusted.`;
+  return `What is shown of ${doubted.length === 1 ? 'this run' : `these ${doubted.length} runs`} may be wrong, as it says under ${doubted.length === 1 ? 'it' : 'each'}: `
+    + `${names}${more}.${trusted}`;
+}
+
+/**
+ * What to call a run: its construct path, or, when the history does not hold it, its states, as
+ * the state machine's graph shows them.
+ */
+export function runLabel(run: Pick<RunExplanation, 'run' | 'statePrefix'>): string {
+  if (run.run !== undefined) {
+    return run.run;
+  }
+  return run.statePrefix === ''
+    ? `the run of states "${ROLE_NAMES.start}", "${ROLE_NAMES.runTask}", …`
+    : `the run of states "${run.statePrefix}…"`;
 }
 
 /**
@@ -184,7 +230,7 @@ function surroundingsOf(visits: StateVisit[], execution: ExecutionSummary): RunS
   return { next: (visit) => next.get(visit), executionEnded: execution.status !== 'RUNNING' };
 }
 
-function explainRun(trace: RunTrace, execution: ExecutionSummary, surroundings: RunSurroundings): RunExplanation {
+function explainRun(trace: RunTrace, execution: ExecutionSummary, surroundings: RunSurroundings, doubts: Doubts): RunExplanation {
   const attemptIndexes = trace.visits
     .map((v, i) => (v.role === 'runTask' || v.role === 'runTaskOnFallback' ? i : -1))
     .filter((i) => i >= 0);
@@ -230,6 +276,7 @@ function explainRun(trace: RunTrace, execution: ExecutionSummary, surroundings: 
     || readings.some((r) => r?.decision?.next !== undefined);
   const run = inputs.find((i) => i.run !== undefined)?.run;
   const engine = readings.find((r) => r !== undefined)?.engine ?? recognizeEngine(trace, surroundings);
+  const result = runResult(trace, attempts, readings, execution);
   const item = describeScope(trace.scope);
   return {
     ...optional('run', run),
@@ -240,8 +287,37 @@ function explainRun(trace: RunTrace, execution: ExecutionSummary, surroundings: 
     ...(policy === undefined ? {} : { policy }),
     adaptive,
     attempts: adaptive ? attempts : attempts.map(({ capacity, size, ...rest }) => rest),
-    result: runResult(trace, attempts, readings, execution),
+    result,
+    ...runDoubts(trace, attemptIndexes, attempts, result, doubts),
   };
+}
+
+/** What the run's contradicted or guessed events make unsure, attempt by attempt. */
+function runDoubts(
+  trace: RunTrace, attemptIndexes: number[], attempts: AttemptExplanation[], result: RunResult, doubts: Doubts,
+): { warnings?: string[] } {
+  const holds = (set: ReadonlySet<number>, from: number, to: number) => set.size > 0
+    && trace.visits.slice(from, to).some(({ visit }) => set.has(visit.entered.id) || visit.events.some((e) => set.has(e.id)));
+  const warnings: string[] = [];
+  for (const [set, one, many] of [
+    [doubts.contradicted, 'holds events the history contradicts (see the warnings): what is shown of it may be wrong',
+      'hold events the history contradicts (see the warnings): what is shown of them may be wrong'],
+    [doubts.guessed, 'follows events the history does not hold before it (see the warnings): whether it belongs to this run, or this Map item, is a guess',
+      'follow events the history does not hold before them (see the warnings): whether they belong to this run, or this Map item, is a guess'],
+  ] as const) {
+    const which = attempts.filter((_, k) => holds(set, attemptIndexes[k], attemptIndexes[k + 1] ?? trace.visits.length)).map((a) => a.attempt);
+    if (which.length === 1) {
+      warnings.push(`Attempt ${which[0]} ${one}.`);
+    } else if (which.length > 1) {
+      warnings.push(`Attempts ${which.slice(0, -1).join(', ')} and ${which[which.length - 1]} ${many}.`);
+    } else if (holds(set, 0, trace.visits.length)) {
+      warnings.push(`The run ${one}.`);
+    }
+  }
+  if (result.status === 'UNFINISHED' && doubts.eventsMissing && trace.scope.kind !== 'unplaced') {
+    warnings.push('The rest of the run may be in the events missing from the history (see the warnings): it is shown unfinished, but may have ended.');
+  }
+  return warnings.length > 0 ? { warnings } : {};
 }
 
 function mapItemOf(scope: Scope): { map?: string; index?: number } {

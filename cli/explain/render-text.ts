@@ -54,6 +54,9 @@ function renderRun(run: RunExplanation, width: number, day: string | undefined, 
     lines.push(...wrap(`${star}Attempt ${a.attempt}: ${a.decision!.note}`, width - 2).map((l) => `  ${l}`));
   }
   lines.push(...wrap(resultText(run, executionCause), width - 2).map((l) => `  ${l}`));
+  for (const warning of run.warnings ?? []) {
+    lines.push(...wrap(`Warning: ${warning}`, width - 2).map((l) => `  ${l}`));
+  }
   return lines;
 }
 

@@ -195,7 +195,7 @@ describe('no control character of the input reaches the output', () => {
     const output = run([file]);
 
     expect(output.status).toBe(0);
-    expect(output.stderr).toMatch(/^Warning: Events 3 are missing/);
+    expect(output.stderr).toMatch(/^Warning: Event 3 is missing/);
     expectSafe(output);
   });
 
