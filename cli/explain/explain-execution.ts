@@ -184,8 +184,14 @@ export function runLabel(run: Pick<RunExplanation, 'run' | 'statePrefix'>): stri
  * that invoked the decider.
  */
 function shareRunFacts(runs: RunExplanation[]): RunExplanation[] {
+  const named = new Map<string, RunExplanation>();
+  for (const run of runs) {
+    if (run.run !== undefined && !named.has(run.statePrefix)) {
+      named.set(run.statePrefix, run);
+    }
+  }
   return runs.map((run) => {
-    const known = runs.find((other) => other.statePrefix === run.statePrefix && other.run !== undefined);
+    const known = named.get(run.statePrefix);
     if (run.run !== undefined || !known) {
       return run;
     }

@@ -51,6 +51,8 @@ export function stateVisits(history: ExecutionHistory): { visits: StateVisit[]; 
   const visits: StateVisit[] = [];
   const warnings: string[] = [];
   const guessed = new Set<number>();
+  /** For each scope, the iteration and the branch it is in, itself included. */
+  const nearest = new Map<Scope, { readonly iteration?: Scope; readonly branch?: Scope }>();
   let unknownPredecessors = 0;
   // A history written by hand may carry no chain at all: then each event follows the one before.
   const chained = history.events.some((e) => e.previousEventId !== undefined);
@@ -95,19 +97,27 @@ export function stateVisits(history: ExecutionHistory): { visits: StateVisit[]; 
       }
     }
     // A Map or Parallel state ends in the scope it started in, whichever iteration or branch its
-    // end event follows.
+    // end event follows: its own scope, or the one around the nearest item (branch) its end is
+    // in, where that Map (Parallel) state is open while its items (branches) run. One lookup,
+    // however deeply Maps nest.
     const end = /^(Map|Parallel)State(Succeeded|Failed|Aborted|Exited)$/.exec(event.type);
-    if (end) {
-      let around: Scope | undefined = scope;
-      while (around && open.get(around)?.type !== end[1]) {
-        around = around.parent;
+    if (end && open.get(scope)?.type !== end[1]) {
+      const around = (end[1] === 'Map' ? nearest.get(scope)?.iteration : nearest.get(scope)?.branch)?.parent;
+      if (around !== undefined && open.get(around)?.type === end[1]) {
+        scope = around;
       }
-      scope = around ?? scope;
     }
     if (event.type === 'MapIterationStarted') {
       const index = event.details.index;
       const map = event.details.name;
       scope = { kind: 'iteration', parent: scope, ...(typeof map === 'string' ? { map } : {}), ...(typeof index === 'number' ? { index } : {}) };
+    }
+    if (!nearest.has(scope)) {
+      const around = scope.parent === undefined ? undefined : nearest.get(scope.parent);
+      nearest.set(scope, {
+        iteration: scope.kind === 'iteration' ? scope : scope.kind === 'unplaced' ? undefined : around?.iteration,
+        branch: scope.kind === 'branch' ? scope : scope.kind === 'unplaced' ? undefined : around?.branch,
+      });
     }
     scopes.set(event.id, scope);
 
@@ -134,13 +144,59 @@ export function stateVisits(history: ExecutionHistory): { visits: StateVisit[]; 
   return { visits, warnings, guessed };
 }
 
-/** E.g. `item 3 of Map "Each partition"`, outermost first; undefined for the execution itself. */
+/** How a scope is described: its depth, and the parts of its description at either end. */
+interface ScopeParts {
+  readonly depth: number;
+  /** The outermost two parts. */
+  readonly outer: readonly string[];
+  /** The innermost two parts. */
+  readonly inner: readonly string[];
+}
+
+const described = new WeakMap<Scope, ScopeParts>();
+
+/** Levels of nesting described in full; deeper, the outermost and innermost two, and a count. */
+const MAX_LEVELS_SHOWN = 4;
+
+/**
+ * E.g. `item 3 of Map "Each partition"`, outermost first; undefined for the execution itself.
+ * Deeper than 4 levels, the levels in the middle are counted, not named, so that a run's
+ * description stays short however deeply Maps nest; each scope is described once.
+ */
 export function describeScope(scope: Scope): string | undefined {
-  const parts: string[] = [];
-  for (let s: Scope | undefined = scope; s && s.kind !== 'execution'; s = s.parent) {
-    parts.unshift(s.kind === 'iteration'
-      ? `item ${s.index ?? '?'} of Map ${JSON.stringify(s.map ?? '?')}`
-      : s.kind === 'branch' ? 'a Parallel branch' : 'a Map item or Parallel branch the history does not show');
+  const { depth, outer, inner } = scopeParts(scope);
+  if (depth === 0) {
+    return undefined;
   }
-  return parts.length === 0 ? undefined : parts.join(' › ');
+  const parts = depth <= MAX_LEVELS_SHOWN
+    ? [...outer, ...inner.slice(outer.length + inner.length - depth)]
+    : [...outer, `… ${(depth - MAX_LEVELS_SHOWN).toLocaleString('en-US')} more levels …`, ...inner];
+  return parts.join(' › ');
+}
+
+function scopeParts(scope: Scope): ScopeParts {
+  // The scopes not described yet, innermost first: a loop, not a recursion, for deep nesting.
+  const pending: Scope[] = [];
+  let known: ScopeParts | undefined;
+  for (let s: Scope | undefined = scope; s !== undefined && s.kind !== 'execution'; s = s.parent) {
+    known = described.get(s);
+    if (known !== undefined) {
+      break;
+    }
+    pending.push(s);
+  }
+  let parts = known ?? { depth: 0, outer: [], inner: [] };
+  for (let i = pending.length - 1; i >= 0; i--) {
+    const s = pending[i];
+    const own = s.kind === 'iteration'
+      ? `item ${s.index ?? '?'} of Map ${JSON.stringify(s.map ?? '?')}`
+      : s.kind === 'branch' ? 'a Parallel branch' : 'a Map item or Parallel branch the history does not show';
+    parts = {
+      depth: parts.depth + 1,
+      outer: parts.outer.length < 2 ? [...parts.outer, own] : parts.outer,
+      inner: [...parts.inner, own].slice(-2),
+    };
+    described.set(s, parts);
+  }
+  return parts;
 }
