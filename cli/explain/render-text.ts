@@ -182,7 +182,7 @@ function renderPolicyFields(policy: unknown, width: number, indent = '  '): stri
     return [`${indent}${JSON.stringify(policy)}`];
   }
   const entries = Object.entries(policy as Record<string, unknown>);
-  const keyWidth = Math.max(...entries.map(([k]) => k.length)) + 2;
+  const keyWidth = entries.reduce((w, [k]) => Math.max(w, k.length), 0) + 2;
   const lines: string[] = [];
   for (const [key, value] of entries) {
     const label = `${indent}${key.padEnd(keyWidth)}`;
@@ -214,34 +214,83 @@ function range(min: number, max: number): string {
 }
 
 /**
- * A table with one flexible column, which wraps onto a second line and is then cut with `…`,
- * so that each row fits `width`; the other columns are as wide as their widest cell.
+ * A table with one flexible column, which wraps onto at most three lines and, when longer, keeps
+ * its head and its tail with `…` between (see `wrapCell`), so that each row fits `width`; the
+ * other columns are as wide as their widest cell.
  */
 function table(headers: string[], rows: string[][], flexible: number, width: number): string[] {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const widths = headers.map((h, i) => rows.reduce((w, r) => Math.max(w, r[i].length), h.length));
   const fixed = widths.reduce((sum, w, i) => (i === flexible ? sum : sum + w), 0) + 2 * (headers.length - 1);
   widths[flexible] = Math.max(headers[flexible].length, Math.min(widths[flexible], Math.max(24, width - fixed)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
   const lines = [line(headers)];
   for (const row of rows) {
-    wrapCell(row[flexible], widths[flexible], 2).forEach((part, n) => {
+    wrapCell(row[flexible], widths[flexible], CELL_LINES).forEach((part, n) => {
       lines.push(line(row.map((c, i) => (i === flexible ? part : n === 0 ? fit(c, widths[i]) : ''))));
     });
   }
   return lines;
 }
 
-/** A cell's text on at most `maxLines` lines of `width`, the last cut with `…`. */
-function wrapCell(text: string, width: number, maxLines: number): string[] {
+/** The lines a cell of the flexible column may take. */
+const CELL_LINES = 4;
+
+/**
+ * A cell's text on at most `maxLines` lines of `width`. A longer text keeps its head (the first
+ * half of the lines) and its end (the other half, after `… `): a stopped reason or a cause names
+ * its kind first and says what went wrong last (`… dial tcp 10.0.1.23:443: i/o timeout`).
+ */
+export function wrapCell(text: string, width: number, maxLines: number): string[] {
+  const lines = wrapWords(text, width);
+  if (lines.length <= maxLines) {
+    return lines;
+  }
+  const head = lines.slice(0, Math.ceil(maxLines / 2));
+  const shown = head.reduce((n, l) => n + l.length + 1, 0);
+  return [...head, ...endOf(text.slice(Math.min(shown, text.length)), width, maxLines - head.length)];
+}
+
+/**
+ * The end of a text on at most `maxLines` lines of `width`, filled from the last word up; when
+ * the text does not fit, the first line starts with `… `. A word longer than a line is cut.
+ */
+function endOf(text: string, width: number, maxLines: number): string[] {
+  const words = text.split(' ').filter((w) => w !== '');
+  const lines: string[] = [];
+  let line = '';
+  let i = words.length - 1;
+  while (i >= 0) {
+    const room = lines.length === maxLines - 1 ? width - 2 : width;
+    const word = words[i];
+    if (line === '' && word.length > room) {
+      // A long word: its end on this line, and the rest of it on the lines above.
+      line = word.slice(word.length - room);
+      words[i] = word.slice(0, word.length - room);
+    } else if (line === '' || line.length + 1 + word.length <= room) {
+      line = line === '' ? word : `${word} ${line}`;
+      i--;
+      continue;
+    }
+    if (lines.length === maxLines - 1) {
+      break;
+    }
+    lines.unshift(line);
+    line = '';
+  }
+  return [i >= 0 ? `… ${line}` : line, ...lines];
+}
+
+/** Words on lines of at most `width`; a word longer than a line is cut across lines. */
+function wrapWords(text: string, width: number): string[] {
   const lines: string[] = [];
   let rest = text;
-  while (rest.length > width && lines.length < maxLines - 1) {
+  while (rest.length > width) {
     const space = rest.lastIndexOf(' ', width);
     const cut = space > width / 3 ? space : width;
     lines.push(rest.slice(0, cut).trimEnd());
     rest = rest.slice(cut).trimStart();
   }
-  return [...lines, fit(rest, width)];
+  return [...lines, rest];
 }
 
 function fit(text: string, width: number): string {
