@@ -1,5 +1,6 @@
 import { readDecision, recognizeEngine, type DecisionInputs, type EngineReading, type RunSurroundings } from './engines';
 import { detail, type ExecutionHistory, type HistoryEvent, parseEmbeddedJson } from './history-events';
+import { launchTargetOfParameters, launchTargetOfTask, sizeOfParameters, sizeOfTask, type LaunchTarget, type TaskSize } from './launch-targets';
 import { findRunTraces, isFailRole, ROLE_NAMES, type Role, type RoleVisit, type RunTrace } from './run-traces';
 import { describeScope, stateVisits, type Scope, type StateVisit } from './state-visits';
 import { decideRetry } from '../../lambda/decide-retry';
@@ -58,10 +59,15 @@ export interface AttemptExplanation {
   readonly state: string;
   readonly startedAt?: string;
   readonly durationSeconds?: number;
-  /** Only for adaptive runs. */
+  /** Only for adaptive runs: `primary` or `fallback`, the state that ran it (`Run task` or `Run task on fallback`). */
   readonly capacity?: Capacity;
-  /** The task size the attempt asked RunTask for, when it overrode it. */
-  readonly size?: { readonly cpu: number; readonly memoryMiB: number };
+  /**
+   * Only for adaptive runs: the capacity provider the task ran on (its description's, or else the
+   * strategy's RunTask was given), or else its launch type; `{}`: the cluster's default strategy.
+   */
+  readonly launchTarget?: LaunchTarget;
+  /** Only for adaptive runs: the task's size, as RunTask was asked for it (or as the decisions record it), or else as its description says. */
+  readonly size?: TaskSize;
   readonly ended: TaskEnding;
   /** The decision about this attempt's failure. */
   readonly decision?: DecisionExplanation;
@@ -292,7 +298,7 @@ function explainRun(trace: RunTrace, execution: ExecutionSummary, surroundings: 
     ...optional('engine', engine),
     ...(policy === undefined ? {} : { policy }),
     adaptive,
-    attempts: adaptive ? attempts : attempts.map(({ capacity, size, ...rest }) => rest),
+    attempts: adaptive ? attempts : attempts.map(({ capacity, launchTarget, size, ...rest }) => rest),
     result,
     ...runDoubts(trace, attemptIndexes, attempts, result, doubts),
   };
@@ -504,28 +510,28 @@ export function label(decision: Pick<Decision, 'retry' | 'retryable'>): string {
 }
 
 /**
- * Where the attempt ran: the launch target its state names, and the size RunTask was asked for,
- * as its parameters show it, or else as the decision about it recorded it, or else as the
- * decision before it chose it (`next`).
+ * Where the attempt ran: the capacity its state names (`Run task` or `Run task on fallback`);
+ * the capacity provider its task's description names, or else the capacity providers of the
+ * strategy RunTask was given, or else the launch type; and its size, as RunTask was asked for it,
+ * or else as the decision about it recorded it, or as the decision before it chose it (`next`), or
+ * else as its task's description says.
  */
 function placementOf(
   attempt: RoleVisit, record: AttemptRecord | undefined, previous: Decision | undefined,
-): { capacity: Capacity; size?: { cpu: number; memoryMiB: number } } {
+): { capacity: Capacity; launchTarget?: LaunchTarget; size?: TaskSize } {
   const capacity: Capacity = attempt.role === 'runTaskOnFallback' ? 'fallback' : 'primary';
   const scheduled = attempt.visit.events.find((e) => e.type === 'TaskScheduled');
-  const overrides = field(parseEmbeddedJson(detail(scheduled, 'parameters')), 'Overrides');
-  const cpu = Number(field(overrides, 'Cpu'));
-  const memoryMiB = Number(field(overrides, 'Memory'));
-  if (Number.isFinite(cpu) && cpu > 0 && Number.isFinite(memoryMiB) && memoryMiB > 0) {
-    return { capacity, size: { cpu, memoryMiB } };
-  }
+  const parameters = parseEmbeddedJson(detail(scheduled, 'parameters'));
+  const succeeded = attempt.visit.events.find((e) => e.type === 'TaskSucceeded');
+  const task = succeeded ? parseEmbeddedJson(detail(succeeded, 'output')) : parseEmbeddedJson(failurePayload(attempt)?.Cause);
+  // A capacity provider first: the task's own, else the strategy's; then a launch type.
+  const [ran, asked] = [launchTargetOfTask(task), launchTargetOfParameters(parameters)];
+  const launchTarget = ran?.capacityProviders ? ran : asked?.capacityProviders ? asked : ran ?? asked;
   const chosen: unknown = field(previous?.next, 'size');
-  for (const recorded of [record?.size as unknown, chosen]) {
-    if (isRecord(recorded) && typeof recorded.cpu === 'number' && typeof recorded.memoryMiB === 'number') {
-      return { capacity, size: { cpu: recorded.cpu, memoryMiB: recorded.memoryMiB } };
-    }
-  }
-  return { capacity };
+  const size = sizeOfParameters(parameters) ?? [record?.size as unknown, chosen]
+    .map((s) => (isRecord(s) && typeof s.cpu === 'number' && typeof s.memoryMiB === 'number' ? { cpu: s.cpu, memoryMiB: s.memoryMiB } : undefined))
+    .find((s) => s !== undefined) ?? sizeOfTask(task);
+  return { capacity, ...(launchTarget ? { launchTarget } : {}), ...(size ? { size } : {}) };
 }
 
 function isAdaptivePolicy(policy: unknown): boolean {

@@ -1,5 +1,6 @@
 import type { AttemptExplanation, ExecutionExplanation, RunExplanation, TaskEnding } from './explain-execution';
-import type { PolicyAttempt, PolicyExplanation } from './explain-policy';
+import type { PolicyExplanation } from './explain-policy';
+import { describePlacement, formatSize } from './launch-targets';
 import { RetryErrors } from '../../src/policy/retry-defaults';
 
 /** Renders an execution's explanation: a block per run, a row per attempt, for a terminal `width` columns wide. */
@@ -36,12 +37,12 @@ function renderRun(run: RunExplanation, width: number, day: string | undefined, 
   const where = run.item ? ` · ${run.item}` : '';
   const engine = run.engine ? ` · ${run.engine} engine` : '';
   const lines = [`Run ${name}${where}${engine}`];
-  const headers = ['#', 'Started', 'Ran', ...(run.adaptive ? ['Ran on (CPU/MiB)'] : []), 'How the task ended', 'Rule', 'Decision', 'Wait'];
+  const headers = ['#', 'Started', 'Ran', ...(run.adaptive ? ['Ran on'] : []), 'How the task ended', 'Rule', 'Decision', 'Wait'];
   const rows = run.attempts.map((a) => [
     String(a.attempt),
     a.startedAt ? formatTime(a.startedAt).slice(a.startedAt.startsWith(`${day}T`) ? 11 : 0) : '?',
     a.durationSeconds === undefined ? '?' : formatDuration(a.durationSeconds),
-    ...(run.adaptive ? [placement(a)] : []),
+    ...(run.adaptive ? [describePlacement(a.launchTarget, a.capacity, a.size, run.statePrefix)] : []),
     describeEnding(a.ended),
     a.decision?.rule ?? '',
     a.decision ? `${a.decision.decision}${a.decision.source === 'recorded' ? '' : '*'}` : '',
@@ -72,11 +73,6 @@ function resultText(run: RunExplanation, executionCause: string | undefined): st
     return `Result: FAILED after ${attempts} with ${result.error}${cause}.${lost}`;
   }
   return `Result: unfinished after ${attempts}. ${result.reason ?? ''}`.trimEnd();
-}
-
-function placement(a: AttemptExplanation): string {
-  const size = a.size ? ` ${a.size.cpu}/${a.size.memoryMiB}` : '';
-  return `${a.capacity ?? '?'}${size}`;
 }
 
 function waitText(a: AttemptExplanation): string {
@@ -134,10 +130,10 @@ export function renderPolicy(explanation: PolicyExplanation, width: number): str
   lines.push(...hang('Failure    ', describeEnding(explanation.reads), width));
   lines.push('');
   const adaptive = explanation.attempts.some((a) => a.placement !== undefined);
-  const headers = ['Attempt', ...(adaptive ? ['Runs on (CPU/MiB)'] : []), 'Decision', 'Rule', 'Wait before the next attempt'];
+  const headers = ['Attempt', ...(adaptive ? ['Runs on'] : []), 'Decision', 'Rule', 'Wait before the next attempt'];
   const rows = explanation.attempts.map((a) => [
     `${a.attempt}${a.reached ? '' : ' (not reached)'}`,
-    ...(adaptive ? [policyPlacement(a)] : []),
+    ...(adaptive ? [a.placement ? describePlacement(a.placement.launchTarget, a.placement.capacity, a.placement.size, explanation.statePrefix) : ''] : []),
     a.decision,
     a.rule,
     a.wait ? range(a.wait.minSeconds, a.wait.maxSeconds) : '',
@@ -169,14 +165,6 @@ function runNameNote(explanation: PolicyExplanation): string {
   }
 }
 
-function policyPlacement(a: PolicyAttempt): string {
-  if (!a.placement) {
-    return '';
-  }
-  const size = a.placement.size ? ` ${a.placement.size.cpu}/${a.placement.size.memoryMiB}` : '';
-  return `${a.placement.capacity}${size}`;
-}
-
 function renderPolicyFields(policy: unknown, width: number, indent = '  '): string[] {
   if (typeof policy !== 'object' || policy === null || Array.isArray(policy)) {
     return [`${indent}${JSON.stringify(policy)}`];
@@ -187,7 +175,10 @@ function renderPolicyFields(policy: unknown, width: number, indent = '  '): stri
   for (const [key, value] of entries) {
     const label = `${indent}${key.padEnd(keyWidth)}`;
     if (key === 'sizes' && Array.isArray(value)) {
-      const sizes = value.map((s: any, i) => `${i}: ${s?.cpu} CPU, ${s?.memoryMiB} MiB${Array.isArray(s?.containerMemoryMiB) && s.containerMemoryMiB.length > 0 ? ` (containers ${s.containerMemoryMiB.join(', ')} MiB)` : ''}`);
+      const sizes = value.map((s: any, i) => {
+        const own = typeof s?.cpu === 'number' && typeof s?.memoryMiB === 'number' ? formatSize(s) : `${s?.cpu} CPU, ${s?.memoryMiB} MiB`;
+        return `${i}: ${own}${Array.isArray(s?.containerMemoryMiB) && s.containerMemoryMiB.length > 0 ? ` (containers ${s.containerMemoryMiB.join(', ')} MiB)` : ''}`;
+      });
       lines.push(...hang(label, sizes.join('; '), width));
     } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
       lines.push(`${indent}${key}`);

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { launchTargetOfParameters, type LaunchTarget } from './launch-targets';
 import { runOfShortenedNamesComment } from '../../src/states/state-names';
 import { describeJson, InputError } from '../input-error';
 import { parseEmbeddedJsonText, readJsonValues } from '../json-input';
@@ -31,6 +32,11 @@ export interface TemplateRun {
   readonly state: string;
   /** Values of the policy that stay unknown until deploy, as the placeholders that stand for them. */
   readonly unresolved: string[];
+  /**
+   * Where the run's `Run task` and `Run task on fallback` states run the task, as their parameters
+   * say; absent when only the execution knows.
+   */
+  readonly launchTargets: { readonly primary?: LaunchTarget; readonly fallback?: LaunchTarget };
 }
 
 const EXPECTED_TEMPLATE = 'a synthesized template (`cdk.out/<Stack>.template.json`) or a cloud assembly directory (`cdk.out`)';
@@ -291,13 +297,15 @@ function placeholdersIn(value: unknown): string[] {
   return [...found];
 }
 
-type FoundPolicy = Pick<TemplateRun, 'statePrefix' | 'policy' | 'engine' | 'state'> & {
+type FoundPolicy = Pick<TemplateRun, 'statePrefix' | 'policy' | 'engine' | 'state' | 'launchTargets'> & {
   readonly run?: string;
   /** The Comment of the run's `Start attempts` state, which names the run when its state names were shortened. */
   readonly startComment?: unknown;
 };
 
 const START_ATTEMPTS = 'Start attempts';
+const RUN_TASK = 'Run task';
+const RUN_TASK_ON_FALLBACK = 'Run task on fallback';
 const DECIDE_RETRY = 'Decide retry';
 const RETRY_OR_FAIL = 'Retry or fail';
 const POLICY_COMMENT = 'retry policy: ';
@@ -312,6 +320,14 @@ function findPolicies(definition: unknown): FoundPolicy[] {
   const found: FoundPolicy[] = [];
   const walkStates = (machine: unknown) => {
     const states = isRecord(machine) && isRecord(machine.States) ? machine.States : {};
+    const launchTargets = (prefix: string) => {
+      const target = (name: string) => {
+        const state = states[`${prefix}${name}`];
+        return isRecord(state) ? launchTargetOfParameters(state.Parameters ?? state.Arguments) : undefined;
+      };
+      const [primary, fallback] = [target(RUN_TASK), target(RUN_TASK_ON_FALLBACK)];
+      return { ...(primary ? { primary } : {}), ...(fallback ? { fallback } : {}) };
+    };
     for (const [name, state] of Object.entries(states)) {
       if (!isRecord(state)) {
         continue;
@@ -319,14 +335,16 @@ function findPolicies(definition: unknown): FoundPolicy[] {
       const payload = isRecord(state.Parameters) ? state.Parameters.Payload : undefined;
       if (state.Type === 'Task' && isRecord(payload) && typeof payload.run === 'string' && isRecord(payload.policy)) {
         const statePrefix = name.endsWith(DECIDE_RETRY) ? name.slice(0, -DECIDE_RETRY.length) : '';
-        found.push({ run: payload.run, statePrefix, policy: payload.policy, engine: 'LAMBDA', state: name });
+        found.push({ run: payload.run, statePrefix, policy: payload.policy, engine: 'LAMBDA', state: name, launchTargets: launchTargets(statePrefix) });
       }
       if (state.Type === 'Choice' && name.endsWith(RETRY_OR_FAIL) && typeof state.Comment === 'string' && state.Comment.startsWith(POLICY_COMMENT)) {
         const policy = parsePolicyComment(state.Comment.slice(POLICY_COMMENT.length));
         const statePrefix = name.slice(0, -RETRY_OR_FAIL.length);
         const start = states[`${statePrefix}${START_ATTEMPTS}`];
         if (isRecord(policy)) {
-          found.push({ statePrefix, policy, engine: 'STATE_MACHINE', state: name, startComment: isRecord(start) ? start.Comment : undefined });
+          found.push({
+            statePrefix, policy, engine: 'STATE_MACHINE', state: name, startComment: isRecord(start) ? start.Comment : undefined, launchTargets: launchTargets(statePrefix),
+          });
         }
       }
       walkStates(state.ItemProcessor);

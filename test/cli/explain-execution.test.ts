@@ -124,6 +124,32 @@ describe('explain, on histories of local executions', () => {
       [2, 'Run task on fallback', 'fallback', { cpu: 256, memoryMiB: 512 }, 'outOfMemory:escalate to size 1'],
       [3, 'Run task on fallback', 'fallback', { cpu: 512, memoryMiB: 1024 }, undefined],
     ]);
+    // Where each ran, as ECS names it: the task's capacity provider, else the strategy's.
+    expect(run.attempts.map((a) => a.launchTarget)).toEqual([
+      { capacityProviders: ['FARGATE_SPOT'] }, { capacityProviders: ['FARGATE'] }, { capacityProviders: ['FARGATE'] },
+    ]);
+    const text = renderExecution(explain(history), 120);
+    expect(text.split('\n').filter((l) => /^ {2}\d/.test(l)).map((l) => l.trim().split(/ {2,}/)[3])).toEqual([
+      'FARGATE_SPOT · 0.25 vCPU, 0.5 GiB', 'FARGATE · 0.25 vCPU, 0.5 GiB', 'FARGATE · 0.5 vCPU, 1 GiB',
+    ]);
+    expect(text).toContain('  #  Started   Ran      Ran on ');
+    expect(text).not.toMatch(/primary|fallback|CPU\/MiB/);
+  });
+
+  test('adaptive, in a history without execution data: where each ran is the state that ran it', async () => {
+    const { history } = await standalone(adaptiveProps(), { outcomes: [fail('spot-interruption'), ok] });
+    const withoutData = {
+      events: history.events.map((event) => Object.fromEntries(Object.entries(event).map(([key, value]: [string, any]) => {
+        const { input, output, parameters, cause, ...rest } = key.endsWith('EventDetails') ? value : { input: 0, output: 0, parameters: 0, cause: 0 };
+        return [key, key.endsWith('EventDetails') ? rest : value];
+      }))),
+    };
+
+    const [run] = explain(withoutData).runs;
+
+    expect(run.attempts.map((a) => [a.capacity, a.launchTarget, a.size])).toEqual([['primary', undefined, undefined], ['fallback', undefined, undefined]]);
+    expect(renderExecution(explain(withoutData), 120).split('\n').filter((l) => /^ {2}\d/.test(l)).map((l) => l.trim().split(/ {2,}/)[3]))
+      .toEqual(['"Run task"', '"Run task on fallback"']);
   });
 
   test('a run without adaptive features shows no size or capacity', async () => {

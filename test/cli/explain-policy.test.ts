@@ -306,14 +306,25 @@ describe('explain --template --failure: what the policy does with a failure', ()
 
     const explanation = explainPolicy(run, failure('oom-fargate'));
 
+    const spotTarget = { capacityProviders: ['FARGATE_SPOT'] };
     expect(explanation.attempts.map((a) => [a.attempt, a.placement, a.decision, a.rule])).toEqual([
-      [1, { sizeIndex: 0, capacity: 'primary', size: { cpu: 256, memoryMiB: 512 } }, 'RETRY', 'outOfMemory:escalate to size 1'],
-      [2, { sizeIndex: 1, capacity: 'primary', size: { cpu: 512, memoryMiB: 1024 } }, 'RETRY', 'outOfMemory:escalate to size 2'],
-      [3, { sizeIndex: 2, capacity: 'primary', size: { cpu: 1024, memoryMiB: 2048 } }, 'NOT_RETRYABLE', 'outOfMemoryAtLargestSize'],
-      [4, { sizeIndex: 2, capacity: 'primary', size: { cpu: 1024, memoryMiB: 2048 } }, 'NOT_RETRYABLE', 'outOfMemoryAtLargestSize'],
+      [1, { sizeIndex: 0, capacity: 'primary', launchTarget: spotTarget, size: { cpu: 256, memoryMiB: 512 } }, 'RETRY', 'outOfMemory:escalate to size 1'],
+      [2, { sizeIndex: 1, capacity: 'primary', launchTarget: spotTarget, size: { cpu: 512, memoryMiB: 1024 } }, 'RETRY', 'outOfMemory:escalate to size 2'],
+      [3, { sizeIndex: 2, capacity: 'primary', launchTarget: spotTarget, size: { cpu: 1024, memoryMiB: 2048 } }, 'NOT_RETRYABLE', 'outOfMemoryAtLargestSize'],
+      [4, { sizeIndex: 2, capacity: 'primary', launchTarget: spotTarget, size: { cpu: 1024, memoryMiB: 2048 } }, 'NOT_RETRYABLE', 'outOfMemoryAtLargestSize'],
     ]);
     const spot = explainPolicy(run, failure('spot-interruption'));
-    expect(spot.attempts.map((a) => a.placement?.capacity)).toEqual(['primary', 'fallback', 'fallback', 'fallback']);
+    expect(spot.attempts.map((a) => [a.placement?.capacity, a.placement?.launchTarget])).toEqual([
+      ['primary', spotTarget], ['fallback', { capacityProviders: ['FARGATE'] }], ['fallback', { capacityProviders: ['FARGATE'] }], ['fallback', { capacityProviders: ['FARGATE'] }],
+    ]);
+    // As AWS names them: the capacity provider and the size, not primary, fallback or a size index.
+    const table = renderPolicy(spot, 120).split('\n').filter((l) => /^ {2}\d/.test(l)).map((l) => l.trim().split(/ {2,}/).slice(0, 3));
+    expect(table).toEqual([
+      ['1', 'FARGATE_SPOT · 0.25 vCPU, 0.5 GiB', 'RETRY'],
+      ['2', 'FARGATE · 0.25 vCPU, 0.5 GiB', 'RETRY'],
+      ['3', 'FARGATE · 0.25 vCPU, 0.5 GiB', 'RETRY'],
+      ['4', 'FARGATE · 0.25 vCPU, 0.5 GiB', 'EXHAUSTED'],
+    ]);
   });
 
   test('the text', () => {
