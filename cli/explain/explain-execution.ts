@@ -144,7 +144,7 @@ export function explainExecution(history: ExecutionHistory): ExecutionExplanatio
       + 'a decision is read from the state its run went to next (Back off, Not retryable, …), without its rule. Fetch it again with execution data.');
   }
   if (history.contradicted.size > 0 || guessed.size > 0 || runs.some((r) => r.warnings !== undefined)) {
-    warnings.push(whatCanBeTrusted(runs));
+    warnings.push(whatCanBeTrusted(runs, execution.stateMachineArn));
   }
   return { mode: 'execution', execution, runs, warnings: [...history.warnings, ...warnings] };
 }
@@ -158,12 +158,12 @@ interface Doubts {
 }
 
 /** After the warnings about events: which runs hold them, and that the others can be trusted. */
-function whatCanBeTrusted(runs: RunExplanation[]): string {
+function whatCanBeTrusted(runs: RunExplanation[], stateMachineArn: string | undefined): string {
   const doubted = runs.filter((r) => r.warnings !== undefined);
   if (doubted.length === 0) {
     return 'No run holds any of these events: the runs shown can be trusted.';
   }
-  const names = doubted.slice(0, 3).map((r) => `${runLabel(r)}${r.item ? ` (${r.item})` : ''}`).join('; ');
+  const names = doubted.slice(0, 3).map((r) => `${runLabel(r, stateMachineArn)}${r.item ? ` (${r.item})` : ''}`).join('; ');
   const more = doubted.length > 3 ? `; and ${doubted.length - 3} more` : '';
   const others = runs.length - doubted.length;
   const trusted = others === 0 ? '' : ` The other ${others === 1 ? 'run holds' : `${others} runs hold`} none of these events and can be trusted.`;
@@ -173,15 +173,21 @@ function whatCanBeTrusted(runs: RunExplanation[]): string {
 
 /**
  * What to call a run: its construct path, or, when the history does not hold it, its states, as
- * the state machine's graph shows them.
+ * the state machine's graph shows them (`the run of states "Extract: …"`), and the state machine
+ * when the history names it.
  */
-export function runLabel(run: Pick<RunExplanation, 'run' | 'statePrefix'>): string {
+export function runLabel(run: Pick<RunExplanation, 'run' | 'statePrefix'>, stateMachineArn?: string): string {
   if (run.run !== undefined) {
     return run.run;
   }
-  return run.statePrefix === ''
-    ? `the run of states "${ROLE_NAMES.start}", "${ROLE_NAMES.runTask}", …`
-    : `the run of states "${run.statePrefix}…"`;
+  const states = run.statePrefix === '' ? `"${ROLE_NAMES.start}", "${ROLE_NAMES.runTask}", …` : `"${run.statePrefix}…"`;
+  const machine = stateMachineName(stateMachineArn);
+  return `the run of states ${states}${machine === undefined ? '' : ` in state machine ${machine}`}`;
+}
+
+/** `Nightly` of `arn:aws:states:us-east-1:123456789012:stateMachine:Nightly` (or of a version's or alias's ARN). */
+export function stateMachineName(arn: string | undefined): string | undefined {
+  return arn === undefined ? undefined : /:stateMachine:([^:]+)/.exec(arn)?.[1];
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { AttemptExplanation, ExecutionExplanation, RunExplanation, TaskEnding } from './explain-execution';
+import { runLabel, type AttemptExplanation, type ExecutionExplanation, type RunExplanation, type TaskEnding } from './explain-execution';
 import type { PolicyExplanation } from './explain-policy';
 import { describePlacement, formatSize } from './launch-targets';
 import { RetryErrors } from '../../src/policy/retry-defaults';
@@ -18,7 +18,7 @@ export function renderExecution(explanation: ExecutionExplanation, width: number
   }
   const day = execution.startedAt?.slice(0, 10);
   for (const run of explanation.runs) {
-    lines.push('', ...renderRun(run, width, day, execution.cause));
+    lines.push('', ...renderRun(run, width, day, execution));
   }
   return lines.join('\n') + '\n';
 }
@@ -32,11 +32,13 @@ export function renderWarnings(warnings: readonly string[], width: number): stri
  * A run's block; an attempt on the day the execution started shows only its time of day, and a
  * cause that is the execution's is not repeated.
  */
-function renderRun(run: RunExplanation, width: number, day: string | undefined, executionCause: string | undefined): string[] {
-  const name = run.run ?? (run.statePrefix === '' ? 'with unprefixed state names' : `with states "${run.statePrefix}…"`);
+function renderRun(run: RunExplanation, width: number, day: string | undefined, execution: ExecutionExplanation['execution']): string[] {
+  const executionCause = execution.cause;
+  // `Run ReportStack/Job/Run`, or, without the construct path, `Run of states "Extract: …"`.
+  const name = runLabel(run, execution.stateMachineArn).replace(/^the run /, '');
   const where = run.item ? ` · ${run.item}` : '';
   const engine = run.engine ? ` · ${run.engine} engine` : '';
-  const lines = [`Run ${name}${where}${engine}`];
+  const lines = wrap(`Run ${name}${where}${engine}`, width);
   const headers = ['#', 'Started', 'Ran', ...(run.adaptive ? ['Ran on'] : []), 'How the task ended', 'Rule', 'Decision', 'Wait'];
   const rows = run.attempts.map((a) => [
     String(a.attempt),
@@ -154,12 +156,14 @@ export function renderPolicy(explanation: PolicyExplanation, width: number): str
 
 /** How sure the run's name is, when the template does not name the run. */
 function runNameNote(explanation: PolicyExplanation): string {
-  const states = explanation.statePrefix === '' ? 'unprefixed states' : `states "${explanation.statePrefix}…"`;
+  const states = explanation.statePrefix === '' ? 'states "Start attempts", "Run task", …' : `states "${explanation.statePrefix}…"`;
   switch (explanation.runFrom) {
     case 'state machine path':
       return ` (inferred: the fragment of the ${states}, taken to be beside its state machine)`;
     case 'state names':
-      return ` (named by its ${states}: the template does not name the run)`;
+      return explanation.statePrefix === ''
+        ? ' (its states "Start attempts", "Run task", … are this state machine\'s own: the template does not name the run)'
+        : ` (named by its ${states}: the template does not name the run)`;
     default:
       return '';
   }

@@ -18,7 +18,8 @@ export interface TemplateRun {
    * `RetryableEcsRunTask/<path>`), exact; `state machine path`: inferred from the state names'
    * prefix (`Extract: ` for a fragment `Extract`) as a fragment beside the state machine, which
    * is right unless the fragment was created in another scope; `state names`: the prefix alone,
-   * when the template holds no construct paths.
+   * when the template holds no construct paths, or, for states without a prefix, the construct
+   * path (else the logical id) of the state machine they are in.
    */
   readonly runFrom: 'decider payload' | 'start comment' | 'metric filters' | 'state machine path' | 'state names';
   /** The prefix of the run's state names: `''` standalone, `Extract: ` for a fragment `Extract`. */
@@ -174,7 +175,8 @@ function nameStateMachineRun(
   if (machinePath !== undefined && id !== '' && !id.includes('/')) {
     return { run: `${machinePath.split('/').slice(0, -1).join('/')}/${id}`.replace(/^\//, ''), runFrom: 'state machine path' };
   }
-  return { run: id === '' ? `${machinePath ?? logicalId} (unprefixed states)` : id, runFrom: 'state names' };
+  // Without a prefix, the run's states are the state machine's own, whose construct path (or logical id) names it.
+  return { run: id === '' ? machinePath ?? logicalId : id, runFrom: 'state names' };
 }
 
 function namespaceOf(filter: Record<string, unknown>): string | undefined {

@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { adaptiveProps, fail, inMap, ok, standalone } from './scenarios';
 import { explainExecution, ExecutionExplanation } from '../../cli/explain/explain-execution';
 import { readHistory } from '../../cli/explain/history-events';
@@ -292,5 +294,36 @@ describe('explain, on histories of local executions', () => {
       '',
     ].join('\n'));
     text.split('\n').forEach((line) => expect(line.length).toBeLessThanOrEqual(120));
+  });
+});
+
+describe('a run is named by what the operator knows', () => {
+  const sample = (name: string) => JSON.parse(fs.readFileSync(path.join(__dirname, 'samples', name), 'utf8'));
+  const heading = (history: unknown) => renderExecution(explain(history), 120).split('\n').find((l) => l.startsWith('Run '));
+
+  test('its construct path, when the history holds it', () => {
+    expect(heading(sample('readme-not-retryable.json'))).toBe('Run ReportStack/NightlyReportJob/Run · LAMBDA engine');
+  });
+
+  test('else its states, and its state machine when the execution started a version or an alias of it', () => {
+    const history = sample('state-machine-adaptive.json');
+    expect(heading(history)).toBe('Run of states "Start attempts", "Run task", … · STATE_MACHINE engine');
+
+    history.events[0].executionStartedEventDetails.stateMachineVersionArn = 'arn:aws:states:us-east-1:123456789012:stateMachine:NightlyReport:3';
+    expect(heading(history)).toBe('Run of states "Start attempts", "Run task", … in state machine NightlyReport · STATE_MACHINE engine');
+
+    const prefixed = {
+      events: history.events.map((e: any) => (e.stateEnteredEventDetails ? { ...e, stateEnteredEventDetails: { ...e.stateEnteredEventDetails, name: `Extract: ${e.stateEnteredEventDetails.name}` } }
+        : e.stateExitedEventDetails ? { ...e, stateExitedEventDetails: { ...e.stateExitedEventDetails, name: `Extract: ${e.stateExitedEventDetails.name}` } } : e)),
+    };
+    expect(heading(prefixed)).toBe('Run of states "Extract: …" in state machine NightlyReport · STATE_MACHINE engine');
+  });
+
+  test('no internal terms in the text', () => {
+    for (const name of ['readme-not-retryable.json', 'standalone-retried.json', 'map-two-items-interleaved.json', 'state-machine-adaptive.json']) {
+      const text = renderExecution(explain(sample(name)), 120);
+      // Rules are the decider's words, as its log line has them (`outOfMemory:escalate to size 1`).
+      expect(text).not.toMatch(/unprefixed|statePrefix|primary|\bfallback\b(?!")|CPU\/MiB/);
+    }
   });
 });

@@ -230,6 +230,19 @@ describe('explain --template: the runs of the STATE_MACHINE engine', () => {
       .toBe('Run        Load (named by its states "Load: …": the template does not name the run)');
   });
 
+  test('a fragment whose states have no prefix, without metric filters: named by its state machine, in words the operator knows', () => {
+    const outdir = synth((stack, cluster, taskDefinition) => {
+      const job = new RetryableEcsRunTaskFragment(stack, 'Job', { cluster, taskDefinition, decisionEngine: STATE_MACHINE, stateNamePrefix: '' });
+      new sfn.StateMachine(stack, 'Pipeline', { definitionBody: sfn.DefinitionBody.fromChainable(job) });
+    });
+
+    const run = onlyRun(outdir);
+
+    expect([run.run, run.runFrom, run.statePrefix]).toEqual(['ReportStack/Pipeline', 'state names', '']);
+    expect(renderPolicy(explainPolicy(run, failure('spot-interruption')), 120).split('\nFound in')[0].replace(/\s+/g, ' ')).toBe(
+      'Run ReportStack/Pipeline (its states "Start attempts", "Run task", … are this state machine\'s own: the template does not name the run)');
+  });
+
   test('a value only deploy knows: the STATE_MACHINE engine refuses it at synth, naming the prop', () => {
     expect(() => synth((stack, cluster, taskDefinition) => {
       const attempts = new CfnParameter(stack, 'MaxAttempts', { type: 'Number', default: 3 });

@@ -332,7 +332,7 @@ describe('explain, on histories of the STATE_MACHINE engine executed in MiniStac
     expect(text).toBe([
       'Execution  SUCCEEDED after 19m 03s, started 2026-11-24 02:00:00 UTC',
       '',
-      'Run with unprefixed state names · STATE_MACHINE engine',
+      'Run of states "Start attempts", "Run task", … · STATE_MACHINE engine',
       '  #  Started   Ran      How the task ended                           Rule                                 Decision  Wait',
       '  1  02:00:00  43s      TaskFailedToStart ·                          retryableStopCode:TaskFailedToStart  RETRY     10 s',
       '                        ResourceInitializationError: failed to',
