@@ -58,6 +58,9 @@ Options
   --width N   fit the text to N columns (default: the terminal's width, or 120)
   -h, --help  print this help
 
+Control and invisible characters of the input (ESC, CSI, OSC, NUL, bidi controls, …) are shown
+as escapes (\\u001b), in the text, on standard error and in the strings of --json.
+
 Exit codes: 0 explained; 2 bad input (the message says what was expected and what was found);
 1 anything else.
 `;
