@@ -222,6 +222,11 @@ function formatBytes(bytes: number): string {
   return bytes >= 1024 * MiB ? `${(bytes / (1024 * MiB)).toFixed(bytes % (1024 * MiB) === 0 ? 0 : 1)} GiB` : `${Math.ceil(bytes / MiB)} MiB`;
 }
 
+/** A byte of a number, `true`, `false` or `null`: `-+.0-9Ea-z`. */
+function isScalarByte(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a) || c === 0x2d || c === 0x2b || c === 0x2e || c === 0x45;
+}
+
 interface Mark {
   readonly line: number;
   readonly column: number;
@@ -401,7 +406,7 @@ function parse(chunks: Chunks, name: string, input: JsonInput, limits: JsonLimit
   const readScalar = (): unknown => {
     const start = mark();
     let text = '';
-    while (more() && /[-+.0-9a-zE]/.test(String.fromCharCode(chunk[pos]))) {
+    while (more() && isScalarByte(chunk[pos])) {
       text += String.fromCharCode(chunk[pos++]);
       if (text.length > 64) {
         break;
