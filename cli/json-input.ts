@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import { getHeapStatistics } from 'v8';
 import { InputError } from './input-error';
 
 /**
@@ -24,16 +25,17 @@ export const MiB = 1024 * 1024;
 
 /**
  * 1 GiB of input: a history of 25,000 events (the most Step Functions records) with 40 KB of
- * execution data in each is 579 MB, and parsed it takes about as much of Node.js's heap, whose
- * default is 4 GiB on a 64-bit machine with 16 GB of memory. A history with more data per event
- * (Step Functions allows 256 KiB in each field) is read without it
- * (`--no-include-execution-data`), which makes it about 300 bytes an event. An event is about 10
- * JSON values, so 5 million values are 20 of the longest histories; a history nests 4 levels
- * deep and a template about 20; Step Functions keeps each field of an event to 256 KiB and a
- * definition to 1 MB.
+ * execution data in each is 579 MB. Parsed, a string takes as many bytes of Node.js's heap as it
+ * has characters, or twice as many when one of them is beyond Latin-1, so the input is also kept
+ * to a third of the heap: Node.js's default heap is 4 GiB on a 64-bit machine with 16 GB of
+ * memory, less on a smaller one. A history with more data per event (Step Functions allows
+ * 256 KiB in each field) is read without it (`--no-include-execution-data`), which makes it about
+ * 300 bytes an event. An event is about 10 JSON values, so 5 million values are 20 of the longest
+ * histories; a history nests 4 levels deep and a template about 20; Step Functions keeps each
+ * field of an event to 256 KiB and a definition to 1 MB.
  */
 export const INPUT_LIMITS: JsonLimits = {
-  maxBytes: 1024 * MiB,
+  maxBytes: Math.min(1024 * MiB, Math.floor(getHeapStatistics().heap_size_limit / 3)),
   maxValues: 5_000_000,
   maxDepth: 128,
   maxStringBytes: 64 * MiB,
@@ -215,7 +217,10 @@ class BufferChunks implements Chunks {
 }
 
 function tooLarge(input: JsonInput, limits: JsonLimits, found: string): InputError {
-  return new InputError(`${input.expected}, at most ${formatBytes(limits.maxBytes)}`, `${found}${input.tooLarge ? `: ${input.tooLarge}` : ''}`);
+  // A limit below 1 GiB is a third of a small heap, which NODE_OPTIONS can make larger.
+  const heap = limits === INPUT_LIMITS && limits.maxBytes < 1024 * MiB
+    ? ' (a third of this Node.js\'s heap: NODE_OPTIONS=--max-old-space-size=3072 raises it to 1 GiB)' : '';
+  return new InputError(`${input.expected}, at most ${formatBytes(limits.maxBytes)}${heap}`, `${found}${input.tooLarge ? `: ${input.tooLarge}` : ''}`);
 }
 
 function formatBytes(bytes: number): string {

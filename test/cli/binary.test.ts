@@ -79,7 +79,7 @@ describe('the bundled command, npx cdk-retryable-ecs-run-task', () => {
   test('is a Node.js script with no dependencies', () => {
     const text = fs.readFileSync(BIN, 'utf8');
     expect(text.startsWith('#!/usr/bin/env node\n')).toBe(true);
-    expect(text).not.toMatch(/require\("(?!fs"|path"|util"|child_process")[^"]+"\)/);
+    expect(text).not.toMatch(/require\("(?!fs"|path"|util"|v8"|child_process")[^"]+"\)/);
   });
 
   test('--help documents both modes, with an example each', () => {
@@ -194,6 +194,20 @@ describe('any input, however large, endless or deep: read within bounds, never a
     try {
       expectOneLine(cli(['explain', sparse]), new RegExp('^explain: expected the JSON .*, at most 1 GiB, found .*sparse\\.json, a file of 1\\.0 GiB: '
         + 'fetch the history without execution data \\(`aws stepfunctions get-execution-history --no-include-execution-data --execution-arn … --output json`\\)'));
+    } finally {
+      fs.rmSync(sparse);
+    }
+  });
+
+  test('with a small heap, at most a third of it, naming how to make it larger', () => {
+    const sparse = path.join(scratch, 'sparse-300.json');
+    const fd = fs.openSync(sparse, 'w');
+    fs.ftruncateSync(fd, 300 * 1024 * 1024);
+    fs.closeSync(fd);
+    try {
+      const result = spawnSync(process.execPath, ['--max-old-space-size=600', BIN, 'explain', sparse], { cwd: scratch, encoding: 'utf8' });
+      expectOneLine({ status: result.status, stdout: result.stdout, stderr: result.stderr },
+        /, at most \d+ MiB \(a third of this Node\.js's heap: NODE_OPTIONS=--max-old-space-size=3072 raises it to 1 GiB\), found .*sparse-300\.json, a file of 300 MiB: fetch the history without execution data/);
     } finally {
       fs.rmSync(sparse);
     }
