@@ -96,7 +96,7 @@ function ours(jitter: sfn.JitterType): HerdDesign {
 }
 
 /** The run's variables the decision expression reads (names of our choosing: each run has its own). */
-const VARIABLES: EngineVariables = { attempt: 'run_attempt', history: 'run_history', placement: 'run_placement', policy: 'run_policy' };
+const VARIABLES: EngineVariables = { attempt: 'run_attempt', history: 'run_history', placement: 'run_placement', policy: 'run_policy', launchTargets: 'run_targets' };
 
 /** How the state machine engine's decisions compared with the decider's on the same inputs. */
 export interface DecisionComparison {

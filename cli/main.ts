@@ -1,5 +1,6 @@
 import { explain, EXPLAIN_HELP } from './explain/command';
 import { InputError } from './input-error';
+import { visible, visibleOutput } from './visible-text';
 
 const USAGE = `Usage: cdk-retryable-ecs-run-task COMMAND [ARGS]
 
@@ -21,18 +22,24 @@ export function main(argv: string[], out: (text: string) => void, err: (text: st
     return command === undefined ? 2 : 0;
   }
   if (command !== 'explain') {
-    err(`cdk-retryable-ecs-run-task: expected a command (explain), found ${JSON.stringify(command)}\n`);
+    err(`cdk-retryable-ecs-run-task: expected a command (explain), found ${visible(JSON.stringify(command))}\n`);
     return 2;
   }
+  // Whatever is written passes visibleOutput, or visible for a message of one line: nothing the
+  // input holds reaches the terminal as a control character (see visible-text.ts).
   try {
-    out(explain(args, columns));
+    const { stdout, stderr } = explain(args, columns);
+    out(visibleOutput(stdout));
+    if (stderr !== '') {
+      err(visibleOutput(stderr));
+    }
     return 0;
   } catch (e) {
     if (e instanceof InputError) {
-      err(`explain: ${e.message}\n`);
+      err(`explain: ${visible(e.message)}\n`);
       return 2;
     }
-    err(`explain: unexpected error, please report it with the input that caused it: ${e instanceof Error ? e.message : String(e)}\n`);
+    err(`explain: unexpected error, please report it with the input that caused it: ${visible(e instanceof Error ? e.message : String(e))}\n`);
     return 1;
   }
 }

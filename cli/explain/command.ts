@@ -1,11 +1,12 @@
 import { parseArgs } from 'util';
 import { explainExecution } from './explain-execution';
 import { EXPECTED_FAILURE, explainPolicy, readFailure } from './explain-policy';
-import { EXPECTED_HISTORY, readHistory } from './history-events';
-import { renderExecution, renderPolicy } from './render-text';
+import { HISTORY_INPUT, readHistory } from './history-events';
+import { renderExecution, renderPolicy, renderWarnings } from './render-text';
 import { readTemplateRuns, selectRun } from './template-runs';
 import { InputError } from '../input-error';
-import { parseJsonValues, readText } from '../json-input';
+import { readJsonValues } from '../json-input';
+import { visibleValues } from '../visible-text';
 
 export const EXPLAIN_HELP = `Usage:
   cdk-retryable-ecs-run-task explain HISTORY_FILE [--json] [--width N]
@@ -25,7 +26,9 @@ An execution
   rule that decided and the decision, and the wait that followed; then the run's result. The
   decision is the one recorded: the decider's answer (LAMBDA), or the input of the 'Retry or
   fail' state (STATE_MACHINE). A STATE_MACHINE run's history does not hold its construct path:
-  the run is named by its state names ('Extract: …'), which --run takes too.
+  the run is named by its state names ('Extract: …'), which --run takes too. A history of up to
+  1 GiB is read; fetch a larger one with --no-include-execution-data (about 300 bytes an event).
+  Warnings about the history (events missing or contradicting each other) go to standard error.
 
   Example:
     aws stepfunctions get-execution-history --execution-arn "$EXECUTION_ARN" --output json \\
@@ -56,12 +59,21 @@ Options
   --width N   fit the text to N columns (default: the terminal's width, or 120)
   -h, --help  print this help
 
+Control and invisible characters of the input (ESC, CSI, OSC, NUL, bidi controls, …) are shown
+as escapes (\\u001b), in the text, on standard error and in the strings of --json.
+
 Exit codes: 0 explained; 2 bad input (the message says what was expected and what was found);
 1 anything else.
 `;
 
+/** What `explain` prints: the explanation on standard output, warnings about the input on standard error. */
+export interface ExplainOutput {
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
 /** Runs `explain` with its arguments; returns what to print. Throws `InputError` on bad input. */
-export function explain(args: string[], terminalColumns: number | undefined): string {
+export function explain(args: string[], terminalColumns: number | undefined): ExplainOutput {
   let parsed: ReturnType<typeof parseExplainArgs>;
   try {
     parsed = parseExplainArgs(args);
@@ -73,13 +85,20 @@ export function explain(args: string[], terminalColumns: number | undefined): st
   }
   const { values, positionals } = parsed;
   if (values.help) {
-    return EXPLAIN_HELP;
+    return { stdout: EXPLAIN_HELP, stderr: '' };
   }
   const width = values.width === undefined ? terminalColumns ?? 120 : Number(values.width);
   if (!Number.isInteger(width) || width < 40) {
     throw new InputError('--width to be a whole number of columns, at least 40', JSON.stringify(values.width));
   }
-  const output = (model: object, text: () => string) => (values.json ? `${JSON.stringify(model, null, 2)}\n` : text());
+  // Every string of the explanation is made visible once, before either rendering: see visible-text.ts.
+  const output = <T extends object>(model: T, text: (visible: T) => string): ExplainOutput => {
+    const shown = visibleValues(model);
+    const warnings = 'warnings' in shown && Array.isArray(shown.warnings) ? shown.warnings as string[] : [];
+    return values.json
+      ? { stdout: `${JSON.stringify(shown, null, 2)}\n`, stderr: '' }
+      : { stdout: text(shown), stderr: renderWarnings(warnings, width) };
+  };
 
   if (values.template !== undefined) {
     if (positionals.length > 0) {
@@ -93,12 +112,12 @@ export function explain(args: string[], terminalColumns: number | undefined): st
     }
     const runs = readTemplateRuns(values.template);
     const run = selectRun(runs, values.run, values.template);
-    const failures = parseJsonValues(readText(values.failure, EXPECTED_FAILURE), EXPECTED_FAILURE);
+    const failures = readJsonValues(values.failure, EXPECTED_FAILURE, { expected: EXPECTED_FAILURE });
     if (failures.length !== 1) {
       throw new InputError(`${EXPECTED_FAILURE}, one JSON value`, `${failures.length} values`);
     }
     const model = explainPolicy(run, readFailure(failures[0]));
-    return output(model, () => renderPolicy(model, width));
+    return output(model, (shown) => renderPolicy(shown, width));
   }
 
   for (const flag of ['run', 'failure'] as const) {
@@ -110,7 +129,7 @@ export function explain(args: string[], terminalColumns: number | undefined): st
     throw new InputError('one HISTORY_FILE (or - for standard input), or --template (see --help)',
       positionals.length === 0 ? 'neither' : `${positionals.length} files: ${positionals.join(' ')}`);
   }
-  const history = readHistory(parseJsonValues(readText(positionals[0], 'an execution history file'), EXPECTED_HISTORY));
+  const history = readHistory(readJsonValues(positionals[0], 'an execution history file', HISTORY_INPUT));
   const model = explainExecution(history);
   if (model.runs.length === 0) {
     // The items of a Distributed Map run as child executions, each with a history of its own.
@@ -120,7 +139,7 @@ export function explain(args: string[], terminalColumns: number | undefined): st
       `${history.events.length} events without one${distributed ? '; this execution ran a Distributed Map, whose items are child executions: explain the history of a child execution' : ''}`,
     );
   }
-  return output(model, () => renderExecution(model, width));
+  return output(model, (shown) => renderExecution(shown, width));
 }
 
 function parseExplainArgs(args: string[]) {

@@ -1,6 +1,7 @@
 import { readDecision, recognizeEngine, type DecisionInputs, type EngineReading, type RunSurroundings } from './engines';
 import { detail, type ExecutionHistory, type HistoryEvent, parseEmbeddedJson } from './history-events';
-import { findRunTraces, isFailRole, type Role, type RoleVisit, type RunTrace } from './run-traces';
+import { launchTargetOfParameters, launchTargetOfTask, sizeOfParameters, sizeOfTask, type LaunchTarget, type TaskSize } from './launch-targets';
+import { findRunTraces, isFailRole, ROLE_NAMES, type Role, type RoleVisit, type RunTrace } from './run-traces';
 import { describeScope, stateVisits, type Scope, type StateVisit } from './state-visits';
 import { decideRetry } from '../../lambda/decide-retry';
 import type { AttemptRecord, Capacity, ContainerExit, Decision } from '../../src/decider/wire';
@@ -45,18 +46,32 @@ export interface RunExplanation {
   readonly adaptive: boolean;
   readonly attempts: AttemptExplanation[];
   readonly result: RunResult;
+  /**
+   * Why what is shown of the run may be wrong: some of its events are contradicted by the history
+   * (an id given to two different events, …) or follow events missing from it. Absent when none.
+   */
+  readonly warnings?: string[];
 }
 
 export interface AttemptExplanation {
   readonly attempt: number;
-  /** The state that ran the task: `Run task`, or `Run task on fallback`. */
+  /** The state that ran the task: `Run task`, or, for a `LAMBDA` run with a fallback, `Run task on fallback`. */
   readonly state: string;
   readonly startedAt?: string;
   readonly durationSeconds?: number;
-  /** Only for adaptive runs. */
+  /**
+   * Only for adaptive runs: `primary` or `fallback`, as the state that ran it says (`Run task on
+   * fallback`), or else the decision about it or the one before it. Absent when neither tells:
+   * a `STATE_MACHINE` run's one `Run task` state, in a history without execution data.
+   */
   readonly capacity?: Capacity;
-  /** The task size the attempt asked RunTask for, when it overrode it. */
-  readonly size?: { readonly cpu: number; readonly memoryMiB: number };
+  /**
+   * Only for adaptive runs: the capacity provider the task ran on (its description's, or else the
+   * strategy's RunTask was given), or else its launch type; `{}`: the cluster's default strategy.
+   */
+  readonly launchTarget?: LaunchTarget;
+  /** Only for adaptive runs: the task's size, as RunTask was asked for it (or as the decisions record it), or else as its description says. */
+  readonly size?: TaskSize;
   readonly ended: TaskEnding;
   /** The decision about this attempt's failure. */
   readonly decision?: DecisionExplanation;
@@ -121,15 +136,62 @@ const TASK_FAILURES = new Set(['TaskFailed', 'TaskTimedOut', 'TaskStartFailed', 
 
 /** Explains every run in an execution history. Returns no runs when it has none. */
 export function explainExecution(history: ExecutionHistory): ExecutionExplanation {
-  const { visits, warnings } = stateVisits(history);
+  const { visits, warnings, guessed } = stateVisits(history);
   const execution = summarizeExecution(history.events);
   const surroundings = surroundingsOf(visits, execution);
-  const runs = shareRunFacts(findRunTraces(visits).map((trace) => explainRun(trace, execution, surroundings)));
+  const ids = history.events.map((e) => e.id);
+  const eventsMissing = ids.length > 0 && (ids[0] !== 1 || ids[ids.length - 1] - ids[0] + 1 > ids.length);
+  const doubts: Doubts = { contradicted: history.contradicted, guessed, eventsMissing };
+  const runs = shareRunFacts(findRunTraces(visits).map((trace) => explainRun(trace, execution, surroundings, doubts)));
   if (visits.length > 0 && visits.every((v) => v.entered.details.input === undefined)) {
     warnings.push('The history holds no execution data (fetched with --no-include-execution-data?): without the decisions and what they were made from, '
       + 'a decision is read from the state its run went to next (Back off, Not retryable, …), without its rule. Fetch it again with execution data.');
   }
+  if (history.contradicted.size > 0 || guessed.size > 0 || runs.some((r) => r.warnings !== undefined)) {
+    warnings.push(whatCanBeTrusted(runs, execution.stateMachineArn));
+  }
   return { mode: 'execution', execution, runs, warnings: [...history.warnings, ...warnings] };
+}
+
+/** The events whose reading may be wrong: see `ExecutionHistory.contradicted` and `stateVisits`. */
+interface Doubts {
+  readonly contradicted: ReadonlySet<number>;
+  readonly guessed: ReadonlySet<number>;
+  /** Whether events are missing from the history: pages left out. */
+  readonly eventsMissing: boolean;
+}
+
+/** After the warnings about events: which runs hold them, and that the others can be trusted. */
+function whatCanBeTrusted(runs: RunExplanation[], stateMachineArn: string | undefined): string {
+  const doubted = runs.filter((r) => r.warnings !== undefined);
+  if (doubted.length === 0) {
+    return 'No run holds any of these events: the runs shown can be trusted.';
+  }
+  const names = doubted.slice(0, 3).map((r) => `${runLabel(r, stateMachineArn)}${r.item ? ` (${r.item})` : ''}`).join('; ');
+  const more = doubted.length > 3 ? `; and ${doubted.length - 3} more` : '';
+  const others = runs.length - doubted.length;
+  const trusted = others === 0 ? '' : ` The other ${others === 1 ? 'run holds' : `${others} runs hold`} none of these events and can be trusted.`;
+  return `What is shown of ${doubted.length === 1 ? 'this run' : `these ${doubted.length} runs`} may be wrong, as it says under ${doubted.length === 1 ? 'it' : 'each'}: `
+    + `${names}${more}.${trusted}`;
+}
+
+/**
+ * What to call a run: its construct path, or, when the history does not hold it, its states, as
+ * the state machine's graph shows them (`the run of states "Extract: …"`), and the state machine
+ * when the history names it.
+ */
+export function runLabel(run: Pick<RunExplanation, 'run' | 'statePrefix'>, stateMachineArn?: string): string {
+  if (run.run !== undefined) {
+    return run.run;
+  }
+  const states = run.statePrefix === '' ? `"${ROLE_NAMES.start}", "${ROLE_NAMES.runTask}", …` : `"${run.statePrefix}…"`;
+  const machine = stateMachineName(stateMachineArn);
+  return `the run of states ${states}${machine === undefined ? '' : ` in state machine ${machine}`}`;
+}
+
+/** `Nightly` of `arn:aws:states:us-east-1:123456789012:stateMachine:Nightly` (or of a version's or alias's ARN). */
+export function stateMachineName(arn: string | undefined): string | undefined {
+  return arn === undefined ? undefined : /:stateMachine:([^:]+)/.exec(arn)?.[1];
 }
 
 /**
@@ -138,8 +200,14 @@ export function explainExecution(history: ExecutionHistory): ExecutionExplanatio
  * that invoked the decider.
  */
 function shareRunFacts(runs: RunExplanation[]): RunExplanation[] {
+  const named = new Map<string, RunExplanation>();
+  for (const run of runs) {
+    if (run.run !== undefined && !named.has(run.statePrefix)) {
+      named.set(run.statePrefix, run);
+    }
+  }
   return runs.map((run) => {
-    const known = runs.find((other) => other.statePrefix === run.statePrefix && other.run !== undefined);
+    const known = named.get(run.statePrefix);
     if (run.run !== undefined || !known) {
       return run;
     }
@@ -184,12 +252,14 @@ function surroundingsOf(visits: StateVisit[], execution: ExecutionSummary): RunS
   return { next: (visit) => next.get(visit), executionEnded: execution.status !== 'RUNNING' };
 }
 
-function explainRun(trace: RunTrace, execution: ExecutionSummary, surroundings: RunSurroundings): RunExplanation {
+function explainRun(trace: RunTrace, execution: ExecutionSummary, surroundings: RunSurroundings, doubts: Doubts): RunExplanation {
   const attemptIndexes = trace.visits
     .map((v, i) => (v.role === 'runTask' || v.role === 'runTaskOnFallback' ? i : -1))
     .filter((i) => i >= 0);
   const readings: Array<EngineReading | undefined> = [];
   const attempts: AttemptExplanation[] = [];
+  // A state of its own for each launch target (the LAMBDA engine, and earlier releases), behind a Choice.
+  const twoStates = trace.visits.some((v) => v.role === 'chooseTarget' || v.role === 'runTaskOnFallback');
   let number = trace.visits[0]?.role === 'start' ? 0 : undefined;
 
   attemptIndexes.forEach((index, k) => {
@@ -211,7 +281,7 @@ function explainRun(trace: RunTrace, execution: ExecutionSummary, surroundings: 
       state: attempt.visit.name,
       ...iso('startedAt', attempt.visit.entered.time),
       ...seconds('durationSeconds', attempt.visit.entered.time, (attempt.visit.exited ?? attempt.visit.events[attempt.visit.events.length - 1])?.time),
-      ...placementOf(attempt, record, previous),
+      ...placementOf(attempt, record, previous, twoStates),
       ended: ended.outcome === 'failed' ? withRecordedReason(describeFailure(failure, reading?.inputs?.policy) ?? ended, record, reading) : ended,
       ...(decision ? { decision } : {}),
       ...(decision?.retry && backOff ? {
@@ -225,11 +295,12 @@ function explainRun(trace: RunTrace, execution: ExecutionSummary, surroundings: 
 
   const inputs = readings.map((r) => r?.inputs).filter((i): i is DecisionInputs => i !== undefined);
   const policy = inputs.find((i) => i.policy !== undefined)?.policy;
-  const adaptive = trace.visits.some((v) => v.role === 'chooseTarget' || v.role === 'runTaskOnFallback')
+  const adaptive = twoStates
     || isAdaptivePolicy(policy)
     || readings.some((r) => r?.decision?.next !== undefined);
   const run = inputs.find((i) => i.run !== undefined)?.run;
   const engine = readings.find((r) => r !== undefined)?.engine ?? recognizeEngine(trace, surroundings);
+  const result = runResult(trace, attempts, readings, execution);
   const item = describeScope(trace.scope);
   return {
     ...optional('run', run),
@@ -239,9 +310,38 @@ function explainRun(trace: RunTrace, execution: ExecutionSummary, surroundings: 
     ...optional('engine', engine),
     ...(policy === undefined ? {} : { policy }),
     adaptive,
-    attempts: adaptive ? attempts : attempts.map(({ capacity, size, ...rest }) => rest),
-    result: runResult(trace, attempts, readings, execution),
+    attempts: adaptive ? attempts : attempts.map(({ capacity, launchTarget, size, ...rest }) => rest),
+    result,
+    ...runDoubts(trace, attemptIndexes, attempts, result, doubts),
   };
+}
+
+/** What the run's contradicted or guessed events make unsure, attempt by attempt. */
+function runDoubts(
+  trace: RunTrace, attemptIndexes: number[], attempts: AttemptExplanation[], result: RunResult, doubts: Doubts,
+): { warnings?: string[] } {
+  const holds = (set: ReadonlySet<number>, from: number, to: number) => set.size > 0
+    && trace.visits.slice(from, to).some(({ visit }) => set.has(visit.entered.id) || visit.events.some((e) => set.has(e.id)));
+  const warnings: string[] = [];
+  for (const [set, one, many] of [
+    [doubts.contradicted, 'holds events the history contradicts (see the warnings): what is shown of it may be wrong',
+      'hold events the history contradicts (see the warnings): what is shown of them may be wrong'],
+    [doubts.guessed, 'follows events the history does not hold before it (see the warnings): whether it belongs to this run, or this Map item, is a guess',
+      'follow events the history does not hold before them (see the warnings): whether they belong to this run, or this Map item, is a guess'],
+  ] as const) {
+    const which = attempts.filter((_, k) => holds(set, attemptIndexes[k], attemptIndexes[k + 1] ?? trace.visits.length)).map((a) => a.attempt);
+    if (which.length === 1) {
+      warnings.push(`Attempt ${which[0]} ${one}.`);
+    } else if (which.length > 1) {
+      warnings.push(`Attempts ${which.slice(0, -1).join(', ')} and ${which[which.length - 1]} ${many}.`);
+    } else if (holds(set, 0, trace.visits.length)) {
+      warnings.push(`The run ${one}.`);
+    }
+  }
+  if (result.status === 'UNFINISHED' && doubts.eventsMissing && trace.scope.kind !== 'unplaced') {
+    warnings.push('The rest of the run may be in the events missing from the history (see the warnings): it is shown unfinished, but may have ended.');
+  }
+  return warnings.length > 0 ? { warnings } : {};
 }
 
 function mapItemOf(scope: Scope): { map?: string; index?: number } {
@@ -422,28 +522,32 @@ export function label(decision: Pick<Decision, 'retry' | 'retryable'>): string {
 }
 
 /**
- * Where the attempt ran: the launch target its state names, and the size RunTask was asked for,
- * as its parameters show it, or else as the decision about it recorded it, or else as the
- * decision before it chose it (`next`).
+ * Where the attempt ran: the capacity its state names (`Run task on fallback`), or else the one
+ * the decision about it recorded, or else the one the decision before it chose (`next`); the
+ * capacity provider its task's description names, or else the capacity providers of the
+ * strategy RunTask was given, or else the launch type; and its size, as RunTask was asked for it,
+ * or else as the decision about it recorded it, or as the decision before it chose it (`next`), or
+ * else as its task's description says.
  */
 function placementOf(
-  attempt: RoleVisit, record: AttemptRecord | undefined, previous: Decision | undefined,
-): { capacity: Capacity; size?: { cpu: number; memoryMiB: number } } {
-  const capacity: Capacity = attempt.role === 'runTaskOnFallback' ? 'fallback' : 'primary';
+  attempt: RoleVisit, record: AttemptRecord | undefined, previous: Decision | undefined, twoStates: boolean,
+): { capacity?: Capacity; launchTarget?: LaunchTarget; size?: TaskSize } {
+  // The LAMBDA engine runs each launch target in a state of its own; the STATE_MACHINE engine runs both in one.
+  const recorded = [attempt.role === 'runTaskOnFallback' ? 'fallback' : undefined, record?.capacity, field(previous?.next, 'capacity')]
+    .find((c): c is Capacity => c === 'primary' || c === 'fallback');
+  const capacity = recorded ?? (twoStates ? 'primary' : undefined);
   const scheduled = attempt.visit.events.find((e) => e.type === 'TaskScheduled');
-  const overrides = field(parseEmbeddedJson(detail(scheduled, 'parameters')), 'Overrides');
-  const cpu = Number(field(overrides, 'Cpu'));
-  const memoryMiB = Number(field(overrides, 'Memory'));
-  if (Number.isFinite(cpu) && cpu > 0 && Number.isFinite(memoryMiB) && memoryMiB > 0) {
-    return { capacity, size: { cpu, memoryMiB } };
-  }
+  const parameters = parseEmbeddedJson(detail(scheduled, 'parameters'));
+  const succeeded = attempt.visit.events.find((e) => e.type === 'TaskSucceeded');
+  const task = succeeded ? parseEmbeddedJson(detail(succeeded, 'output')) : parseEmbeddedJson(failurePayload(attempt)?.Cause);
+  // A capacity provider first: the task's own, else the strategy's; then a launch type.
+  const [ran, asked] = [launchTargetOfTask(task), launchTargetOfParameters(parameters)];
+  const launchTarget = ran?.capacityProviders ? ran : asked?.capacityProviders ? asked : ran ?? asked;
   const chosen: unknown = field(previous?.next, 'size');
-  for (const recorded of [record?.size as unknown, chosen]) {
-    if (isRecord(recorded) && typeof recorded.cpu === 'number' && typeof recorded.memoryMiB === 'number') {
-      return { capacity, size: { cpu: recorded.cpu, memoryMiB: recorded.memoryMiB } };
-    }
-  }
-  return { capacity };
+  const size = sizeOfParameters(parameters) ?? [record?.size as unknown, chosen]
+    .map((s) => (isRecord(s) && typeof s.cpu === 'number' && typeof s.memoryMiB === 'number' ? { cpu: s.cpu, memoryMiB: s.memoryMiB } : undefined))
+    .find((s) => s !== undefined) ?? sizeOfTask(task);
+  return { capacity, ...(launchTarget ? { launchTarget } : {}), ...(size ? { size } : {}) };
 }
 
 function isAdaptivePolicy(policy: unknown): boolean {

@@ -1,4 +1,5 @@
 import { describeFailure, label, type TaskEnding } from './explain-execution';
+import type { LaunchTarget } from './launch-targets';
 import type { TemplateRun } from './template-runs';
 import { backoffSeconds, decideRetry } from '../../lambda/decide-retry';
 import { MAX_ATTEMPTS_LIMIT } from '../../src/decider/wire';
@@ -40,7 +41,12 @@ export interface PolicyAttempt {
   /** Where the attempt runs, for a run with `outOfMemorySizes` or a `fallbackLaunchTarget`. */
   readonly placement?: {
     readonly sizeIndex: number;
+    /** `primary` or `fallback`: the launch target it runs on. */
     readonly capacity: Capacity;
+    /** The state that runs it: `Run task`, or `Run task on fallback` (the `LAMBDA` engine's, on the fallback). */
+    readonly state: string;
+    /** The capacity provider or launch type that state runs the task on (`{}`: the cluster's default), when the definition says. */
+    readonly launchTarget?: LaunchTarget;
     readonly size?: { readonly cpu: number; readonly memoryMiB: number };
   };
   readonly decision: string;
@@ -98,10 +104,18 @@ export function explainPolicy(found: TemplateRun, failure: { Error: string; Caus
     const low = decideRetry({ ...inputs, random: 0 });
     const high = decideRetry({ ...inputs, random: HIGHEST_RANDOM });
     const size = sizeAt(policy, placement.sizeIndex);
+    const launchTarget = found.launchTargets[placement.capacity];
     attempts.push({
       attempt,
       reached,
-      ...(adaptive ? { placement: { ...placement, ...(size ? { size } : {}) } } : {}),
+      ...(adaptive ? {
+        placement: {
+          ...placement,
+          state: placement.capacity === 'fallback' ? found.fallbackState : `${found.statePrefix}Run task`,
+          ...(launchTarget ? { launchTarget } : {}),
+          ...(size ? { size } : {}),
+        },
+      } : {}),
       decision: label(low),
       rule: low.rule,
       retryable: low.retryable,

@@ -1,5 +1,6 @@
-import type { AttemptExplanation, ExecutionExplanation, RunExplanation, TaskEnding } from './explain-execution';
-import type { PolicyAttempt, PolicyExplanation } from './explain-policy';
+import { runLabel, type AttemptExplanation, type ExecutionExplanation, type RunExplanation, type TaskEnding } from './explain-execution';
+import type { PolicyExplanation } from './explain-policy';
+import { describePlacement, formatSize } from './launch-targets';
 import { RetryErrors } from '../../src/policy/retry-defaults';
 
 /** Renders an execution's explanation: a block per run, a row per attempt, for a terminal `width` columns wide. */
@@ -17,30 +18,33 @@ export function renderExecution(explanation: ExecutionExplanation, width: number
   }
   const day = execution.startedAt?.slice(0, 10);
   for (const run of explanation.runs) {
-    lines.push('', ...renderRun(run, width, day, execution.cause));
-  }
-  if (explanation.warnings.length > 0) {
-    lines.push('');
-    explanation.warnings.forEach((w) => lines.push(...wrap(`Warning: ${w}`, width)));
+    lines.push('', ...renderRun(run, width, day, execution));
   }
   return lines.join('\n') + '\n';
+}
+
+/** Warnings about the input, for standard error: one paragraph each. */
+export function renderWarnings(warnings: readonly string[], width: number): string {
+  return warnings.map((w) => `${wrap(`Warning: ${w}`, width).join('\n')}\n`).join('');
 }
 
 /**
  * A run's block; an attempt on the day the execution started shows only its time of day, and a
  * cause that is the execution's is not repeated.
  */
-function renderRun(run: RunExplanation, width: number, day: string | undefined, executionCause: string | undefined): string[] {
-  const name = run.run ?? (run.statePrefix === '' ? 'with unprefixed state names' : `with states "${run.statePrefix}…"`);
+function renderRun(run: RunExplanation, width: number, day: string | undefined, execution: ExecutionExplanation['execution']): string[] {
+  const executionCause = execution.cause;
+  // `Run ReportStack/Job/Run`, or, without the construct path, `Run of states "Extract: …"`.
+  const name = runLabel(run, execution.stateMachineArn).replace(/^the run /, '');
   const where = run.item ? ` · ${run.item}` : '';
   const engine = run.engine ? ` · ${run.engine} engine` : '';
-  const lines = [`Run ${name}${where}${engine}`];
-  const headers = ['#', 'Started', 'Ran', ...(run.adaptive ? ['Ran on (CPU/MiB)'] : []), 'How the task ended', 'Rule', 'Decision', 'Wait'];
+  const lines = wrap(`Run ${name}${where}${engine}`, width);
+  const headers = ['#', 'Started', 'Ran', ...(run.adaptive ? ['Ran on'] : []), 'How the task ended', 'Rule', 'Decision', 'Wait'];
   const rows = run.attempts.map((a) => [
     String(a.attempt),
     a.startedAt ? formatTime(a.startedAt).slice(a.startedAt.startsWith(`${day}T`) ? 11 : 0) : '?',
     a.durationSeconds === undefined ? '?' : formatDuration(a.durationSeconds),
-    ...(run.adaptive ? [placement(a)] : []),
+    ...(run.adaptive ? [describePlacement(a.launchTarget, a.capacity, a.size, a.state)] : []),
     describeEnding(a.ended),
     a.decision?.rule ?? '',
     a.decision ? `${a.decision.decision}${a.decision.source === 'recorded' ? '' : '*'}` : '',
@@ -53,6 +57,9 @@ function renderRun(run: RunExplanation, width: number, day: string | undefined, 
     lines.push(...wrap(`${star}Attempt ${a.attempt}: ${a.decision!.note}`, width - 2).map((l) => `  ${l}`));
   }
   lines.push(...wrap(resultText(run, executionCause), width - 2).map((l) => `  ${l}`));
+  for (const warning of run.warnings ?? []) {
+    lines.push(...wrap(`Warning: ${warning}`, width - 2).map((l) => `  ${l}`));
+  }
   return lines;
 }
 
@@ -68,11 +75,6 @@ function resultText(run: RunExplanation, executionCause: string | undefined): st
     return `Result: FAILED after ${attempts} with ${result.error}${cause}.${lost}`;
   }
   return `Result: unfinished after ${attempts}. ${result.reason ?? ''}`.trimEnd();
-}
-
-function placement(a: AttemptExplanation): string {
-  const size = a.size ? ` ${a.size.cpu}/${a.size.memoryMiB}` : '';
-  return `${a.capacity ?? '?'}${size}`;
 }
 
 function waitText(a: AttemptExplanation): string {
@@ -130,10 +132,10 @@ export function renderPolicy(explanation: PolicyExplanation, width: number): str
   lines.push(...hang('Failure    ', describeEnding(explanation.reads), width));
   lines.push('');
   const adaptive = explanation.attempts.some((a) => a.placement !== undefined);
-  const headers = ['Attempt', ...(adaptive ? ['Runs on (CPU/MiB)'] : []), 'Decision', 'Rule', 'Wait before the next attempt'];
+  const headers = ['Attempt', ...(adaptive ? ['Runs on'] : []), 'Decision', 'Rule', 'Wait before the next attempt'];
   const rows = explanation.attempts.map((a) => [
     `${a.attempt}${a.reached ? '' : ' (not reached)'}`,
-    ...(adaptive ? [policyPlacement(a)] : []),
+    ...(adaptive ? [a.placement ? describePlacement(a.placement.launchTarget, a.placement.capacity, a.placement.size, a.placement.state) : ''] : []),
     a.decision,
     a.rule,
     a.wait ? range(a.wait.minSeconds, a.wait.maxSeconds) : '',
@@ -154,23 +156,17 @@ export function renderPolicy(explanation: PolicyExplanation, width: number): str
 
 /** How sure the run's name is, when the template does not name the run. */
 function runNameNote(explanation: PolicyExplanation): string {
-  const states = explanation.statePrefix === '' ? 'unprefixed states' : `states "${explanation.statePrefix}…"`;
+  const states = explanation.statePrefix === '' ? 'states "Start attempts", "Run task", …' : `states "${explanation.statePrefix}…"`;
   switch (explanation.runFrom) {
     case 'state machine path':
       return ` (inferred: the fragment of the ${states}, taken to be beside its state machine)`;
     case 'state names':
-      return ` (named by its ${states}: the template does not name the run)`;
+      return explanation.statePrefix === ''
+        ? ' (its states "Start attempts", "Run task", … are this state machine\'s own: the template does not name the run)'
+        : ` (named by its ${states}: the template does not name the run)`;
     default:
       return '';
   }
-}
-
-function policyPlacement(a: PolicyAttempt): string {
-  if (!a.placement) {
-    return '';
-  }
-  const size = a.placement.size ? ` ${a.placement.size.cpu}/${a.placement.size.memoryMiB}` : '';
-  return `${a.placement.capacity}${size}`;
 }
 
 function renderPolicyFields(policy: unknown, width: number, indent = '  '): string[] {
@@ -178,12 +174,15 @@ function renderPolicyFields(policy: unknown, width: number, indent = '  '): stri
     return [`${indent}${JSON.stringify(policy)}`];
   }
   const entries = Object.entries(policy as Record<string, unknown>);
-  const keyWidth = Math.max(...entries.map(([k]) => k.length)) + 2;
+  const keyWidth = entries.reduce((w, [k]) => Math.max(w, k.length), 0) + 2;
   const lines: string[] = [];
   for (const [key, value] of entries) {
     const label = `${indent}${key.padEnd(keyWidth)}`;
     if (key === 'sizes' && Array.isArray(value)) {
-      const sizes = value.map((s: any, i) => `${i}: ${s?.cpu} CPU, ${s?.memoryMiB} MiB${Array.isArray(s?.containerMemoryMiB) && s.containerMemoryMiB.length > 0 ? ` (containers ${s.containerMemoryMiB.join(', ')} MiB)` : ''}`);
+      const sizes = value.map((s: any, i) => {
+        const own = typeof s?.cpu === 'number' && typeof s?.memoryMiB === 'number' ? formatSize(s) : `${s?.cpu} CPU, ${s?.memoryMiB} MiB`;
+        return `${i}: ${own}${Array.isArray(s?.containerMemoryMiB) && s.containerMemoryMiB.length > 0 ? ` (containers ${s.containerMemoryMiB.join(', ')} MiB)` : ''}`;
+      });
       lines.push(...hang(label, sizes.join('; '), width));
     } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
       lines.push(`${indent}${key}`);
@@ -210,34 +209,83 @@ function range(min: number, max: number): string {
 }
 
 /**
- * A table with one flexible column, which wraps onto a second line and is then cut with `…`,
- * so that each row fits `width`; the other columns are as wide as their widest cell.
+ * A table with one flexible column, which wraps onto at most three lines and, when longer, keeps
+ * its head and its tail with `…` between (see `wrapCell`), so that each row fits `width`; the
+ * other columns are as wide as their widest cell.
  */
 function table(headers: string[], rows: string[][], flexible: number, width: number): string[] {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const widths = headers.map((h, i) => rows.reduce((w, r) => Math.max(w, r[i].length), h.length));
   const fixed = widths.reduce((sum, w, i) => (i === flexible ? sum : sum + w), 0) + 2 * (headers.length - 1);
   widths[flexible] = Math.max(headers[flexible].length, Math.min(widths[flexible], Math.max(24, width - fixed)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
   const lines = [line(headers)];
   for (const row of rows) {
-    wrapCell(row[flexible], widths[flexible], 2).forEach((part, n) => {
+    wrapCell(row[flexible], widths[flexible], CELL_LINES).forEach((part, n) => {
       lines.push(line(row.map((c, i) => (i === flexible ? part : n === 0 ? fit(c, widths[i]) : ''))));
     });
   }
   return lines;
 }
 
-/** A cell's text on at most `maxLines` lines of `width`, the last cut with `…`. */
-function wrapCell(text: string, width: number, maxLines: number): string[] {
+/** The lines a cell of the flexible column may take. */
+const CELL_LINES = 4;
+
+/**
+ * A cell's text on at most `maxLines` lines of `width`. A longer text keeps its head (the first
+ * half of the lines) and its end (the other half, after `… `): a stopped reason or a cause names
+ * its kind first and says what went wrong last (`… dial tcp 10.0.1.23:443: i/o timeout`).
+ */
+export function wrapCell(text: string, width: number, maxLines: number): string[] {
+  const lines = wrapWords(text, width);
+  if (lines.length <= maxLines) {
+    return lines;
+  }
+  const head = lines.slice(0, Math.ceil(maxLines / 2));
+  const shown = head.reduce((n, l) => n + l.length + 1, 0);
+  return [...head, ...endOf(text.slice(Math.min(shown, text.length)), width, maxLines - head.length)];
+}
+
+/**
+ * The end of a text on at most `maxLines` lines of `width`, filled from the last word up; when
+ * the text does not fit, the first line starts with `… `. A word longer than a line is cut.
+ */
+function endOf(text: string, width: number, maxLines: number): string[] {
+  const words = text.split(' ').filter((w) => w !== '');
+  const lines: string[] = [];
+  let line = '';
+  let i = words.length - 1;
+  while (i >= 0) {
+    const room = lines.length === maxLines - 1 ? width - 2 : width;
+    const word = words[i];
+    if (line === '' && word.length > room) {
+      // A long word: its end on this line, and the rest of it on the lines above.
+      line = word.slice(word.length - room);
+      words[i] = word.slice(0, word.length - room);
+    } else if (line === '' || line.length + 1 + word.length <= room) {
+      line = line === '' ? word : `${word} ${line}`;
+      i--;
+      continue;
+    }
+    if (lines.length === maxLines - 1) {
+      break;
+    }
+    lines.unshift(line);
+    line = '';
+  }
+  return [i >= 0 ? `… ${line}` : line, ...lines];
+}
+
+/** Words on lines of at most `width`; a word longer than a line is cut across lines. */
+function wrapWords(text: string, width: number): string[] {
   const lines: string[] = [];
   let rest = text;
-  while (rest.length > width && lines.length < maxLines - 1) {
+  while (rest.length > width) {
     const space = rest.lastIndexOf(' ', width);
     const cut = space > width / 3 ? space : width;
     lines.push(rest.slice(0, cut).trimEnd());
     rest = rest.slice(cut).trimStart();
   }
-  return [...lines, fit(rest, width)];
+  return [...lines, rest];
 }
 
 function fit(text: string, width: number): string {

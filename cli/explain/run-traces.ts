@@ -74,7 +74,7 @@ export function findRunTraces(visits: StateVisit[]): RunTrace[] {
  * another state of the run beside it, so that a workflow's own state called `Run task` is not
  * taken for a run.
  */
-function runPrefixes(visits: StateVisit[]): string[] {
+function runPrefixes(visits: StateVisit[]): Set<string> {
   const names = new Set(visits.map((v) => v.name));
   const prefixes = new Set<string>();
   for (const name of names) {
@@ -90,26 +90,31 @@ function runPrefixes(visits: StateVisit[]): string[] {
       }
     }
   }
-  // The longest first: `Load: Run task` belongs to `Load: `, not to a standalone run's `''`.
-  return [...prefixes].sort((a, b) => b.length - a.length);
+  return prefixes;
 }
 
-function matchRole(name: string, prefixes: string[]): { prefix: string; role: Omit<RoleVisit, 'visit'> } | undefined {
-  for (const prefix of prefixes) {
-    if (!name.startsWith(prefix)) {
-      continue;
-    }
-    let rest = name.slice(prefix.length);
-    const notificationLost = rest.endsWith(NOTIFICATION_LOST);
-    if (notificationLost) {
-      rest = rest.slice(0, -NOTIFICATION_LOST.length);
-    }
-    const role = (Object.keys(ROLE_NAMES) as Role[]).find((r) => ROLE_NAMES[r] === rest);
-    if (role !== undefined && (!notificationLost || isFailRole(role))) {
-      return { prefix, role: notificationLost ? { role, notificationLost } : { role } };
+/** Each state name a run gives a role, without its prefix: `Run task`, `Not retryable (notification lost)`, … */
+const ROLE_SUFFIXES: ReadonlyArray<{ readonly suffix: string; readonly role: Omit<RoleVisit, 'visit'> }> = (Object.keys(ROLE_NAMES) as Role[]).flatMap((role) => [
+  { suffix: ROLE_NAMES[role], role: { role } },
+  ...(isFailRole(role) ? [{ suffix: `${ROLE_NAMES[role]}${NOTIFICATION_LOST}`, role: { role, notificationLost: true } }] : []),
+]);
+
+/**
+ * The run and role of a state, by the role names it ends with: a few lookups a state, however
+ * many runs the history holds. The longest prefix wins: `Load: Run task` belongs to `Load: `,
+ * not to a standalone run's `''`.
+ */
+function matchRole(name: string, prefixes: ReadonlySet<string>): { prefix: string; role: Omit<RoleVisit, 'visit'> } | undefined {
+  let best: { prefix: string; role: Omit<RoleVisit, 'visit'> } | undefined;
+  for (const { suffix, role } of ROLE_SUFFIXES) {
+    if (name.endsWith(suffix)) {
+      const prefix = name.slice(0, name.length - suffix.length);
+      if (prefixes.has(prefix) && (best === undefined || prefix.length > best.prefix.length)) {
+        best = { prefix, role };
+      }
     }
   }
-  return undefined;
+  return best;
 }
 
 /** The Fail states a run ends in. */

@@ -1,8 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { launchTargetOfParameters, type LaunchTarget } from './launch-targets';
 import { runOfStartComment } from '../../src/states/state-names';
 import { describeJson, InputError } from '../input-error';
-import { parseJsonValues, readText } from '../json-input';
+import { parseEmbeddedJsonText, readJsonValues } from '../json-input';
 
 /** A run found in a synthesized template, with its policy as the state machine carries it. */
 export interface TemplateRun {
@@ -17,7 +18,8 @@ export interface TemplateRun {
    * namespace, `RetryableEcsRunTask/<path>`), exact; `state machine path`: inferred from the state
    * names' prefix (`Extract: ` for a fragment `Extract`) as a fragment beside the state machine,
    * which is right unless the fragment was created in another scope; `state names`: the prefix
-   * alone, when the template holds no construct paths.
+   * alone, when the template holds no construct paths, or, for states without a prefix, the
+   * construct path (else the logical id) of the state machine they are in.
    */
   readonly runFrom: 'decider payload' | 'start comment' | 'metric filters' | 'state machine path' | 'state names';
   /** The prefix of the run's state names: `''` standalone, `Extract: ` for a fragment `Extract`. */
@@ -31,6 +33,15 @@ export interface TemplateRun {
   readonly state: string;
   /** Values of the policy that stay unknown until deploy, as the placeholders that stand for them. */
   readonly unresolved: string[];
+  /**
+   * Where the run's attempts run the task on each launch target, as the definition says: the
+   * parameters of its `Run task` and `Run task on fallback` states (the `LAMBDA` engine), or those
+   * its `Start attempts` state assigns for its one `Run task` state to choose from (the
+   * `STATE_MACHINE` engine); absent when only the execution knows.
+   */
+  readonly launchTargets: { readonly primary?: LaunchTarget; readonly fallback?: LaunchTarget };
+  /** The state that runs the attempts on the fallback launch target: `Run task on fallback`, or the one `Run task`. */
+  readonly fallbackState: string;
 }
 
 const EXPECTED_TEMPLATE = 'a synthesized template (`cdk.out/<Stack>.template.json`) or a cloud assembly directory (`cdk.out`)';
@@ -55,7 +66,7 @@ function assemblyTemplates(directory: string): string[] {
   if (!fs.existsSync(manifestFile)) {
     throw new InputError(`${EXPECTED_TEMPLATE}: a directory with a manifest.json`, `${JSON.stringify(directory)} without one`);
   }
-  const [manifest] = parseJsonValues(readText(manifestFile, 'a cloud assembly manifest'), 'a cloud assembly manifest');
+  const [manifest] = readJsonValues(manifestFile, 'a cloud assembly manifest', { expected: 'a cloud assembly manifest' });
   const artifacts = isRecord(manifest) && isRecord(manifest.artifacts) ? manifest.artifacts : {};
   return Object.values(artifacts).filter(isRecord).flatMap((artifact) => {
     const properties = isRecord(artifact.properties) ? artifact.properties : {};
@@ -70,7 +81,7 @@ function assemblyTemplates(directory: string): string[] {
 }
 
 function runsInTemplate(file: string): TemplateRun[] {
-  const values = parseJsonValues(readText(file, EXPECTED_TEMPLATE), EXPECTED_TEMPLATE);
+  const values = readJsonValues(file, EXPECTED_TEMPLATE, { expected: EXPECTED_TEMPLATE });
   const template = values[0];
   if (values.length !== 1 || !isRecord(template) || !isRecord(template.Resources)) {
     throw new InputError(`${EXPECTED_TEMPLATE}: a JSON object with \`Resources\``, `${values.length === 1 ? describeJson(template) : `${values.length} JSON documents`} in ${file}`);
@@ -107,13 +118,13 @@ function constructPaths(file: string, resources: Record<string, unknown>): Map<s
   const manifestFile = path.join(directory, 'manifest.json');
   if (fs.existsSync(manifestFile)) {
     try {
-      const manifest: unknown = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
+      const [manifest] = readJsonValues(manifestFile, 'a cloud assembly manifest', { expected: 'a cloud assembly manifest' });
       const artifacts = isRecord(manifest) && isRecord(manifest.artifacts) ? Object.values(manifest.artifacts).filter(isRecord) : [];
       const artifact = artifacts.find((a) => isRecord(a.properties) && typeof a.properties.templateFile === 'string'
         && path.resolve(directory, a.properties.templateFile) === path.resolve(file));
       const metadata: unknown[] = artifact ? [artifact.metadata] : [];
       if (artifact && typeof artifact.additionalMetadataFile === 'string' && fs.existsSync(path.join(directory, artifact.additionalMetadataFile))) {
-        metadata.push(JSON.parse(fs.readFileSync(path.join(directory, artifact.additionalMetadataFile), 'utf8')));
+        metadata.push(readJsonValues(path.join(directory, artifact.additionalMetadataFile), 'a metadata file', { expected: 'a metadata file' })[0]);
       }
       for (const entries of metadata.filter(isRecord)) {
         for (const [constructPath, list] of Object.entries(entries)) {
@@ -168,7 +179,8 @@ function nameStateMachineRun(
   if (machinePath !== undefined && id !== '' && !id.includes('/')) {
     return { run: `${machinePath.split('/').slice(0, -1).join('/')}/${id}`.replace(/^\//, ''), runFrom: 'state machine path' };
   }
-  return { run: id === '' ? `${machinePath ?? logicalId} (unprefixed states)` : id, runFrom: 'state names' };
+  // Without a prefix, the run's states are the state machine's own, whose construct path (or logical id) names it.
+  return { run: id === '' ? machinePath ?? logicalId : id, runFrom: 'state names' };
 }
 
 function namespaceOf(filter: Record<string, unknown>): string | undefined {
@@ -209,11 +221,12 @@ function readDefinition(properties: Record<string, unknown>, where: string): unk
   if (text === undefined) {
     throw new InputError('a state machine `DefinitionString` that is a string or a `Fn::Join` of strings and tokens', `${describeJson(properties.DefinitionString)} (${where})`);
   }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new InputError('a state machine definition that is JSON once its tokens are replaced by placeholders', `one that is not (${where})`);
+  const parsed = parseEmbeddedJsonText(text);
+  if (typeof parsed === 'object') {
+    return parsed.value;
   }
+  throw new InputError('a state machine definition that is JSON once its tokens are replaced by placeholders, within the limits of explain\'s input',
+    `${parsed === 'notJson' ? 'one that is not JSON' : parsed === 'tooDeep' ? 'one nested too deeply' : 'one with too many values'} (${where})`);
 }
 
 function joinDefinition(value: unknown): string | undefined {
@@ -290,13 +303,17 @@ function placeholdersIn(value: unknown): string[] {
   return [...found];
 }
 
-type FoundPolicy = Pick<TemplateRun, 'statePrefix' | 'policy' | 'engine' | 'state'> & {
+type FoundPolicy = Pick<TemplateRun, 'statePrefix' | 'policy' | 'engine' | 'state' | 'launchTargets' | 'fallbackState'> & {
   readonly run?: string;
   /** The Comment of the run's `Start attempts` state, which names the run when its state names were shortened. */
   readonly startComment?: unknown;
 };
 
 const START_ATTEMPTS = 'Start attempts';
+const RUN_TASK = 'Run task';
+const RUN_TASK_ON_FALLBACK = 'Run task on fallback';
+/** The `STATE_MACHINE` engine's variable of the launch targets' parameters: `retry_targets`, `retry_1a2b3c4d_targets`. */
+const LAUNCH_TARGETS_VARIABLE_END = '_targets';
 const DECIDE_RETRY = 'Decide retry';
 const RETRY_OR_FAIL = 'Retry or fail';
 const POLICY_COMMENT = 'retry policy: ';
@@ -311,6 +328,23 @@ function findPolicies(definition: unknown): FoundPolicy[] {
   const found: FoundPolicy[] = [];
   const walkStates = (machine: unknown) => {
     const states = isRecord(machine) && isRecord(machine.States) ? machine.States : {};
+    const launchTargets = (prefix: string): Pick<TemplateRun, 'launchTargets' | 'fallbackState'> => {
+      const start = states[`${prefix}${START_ATTEMPTS}`];
+      const assigned = isRecord(start) && isRecord(start.Assign)
+        ? Object.entries(start.Assign).find(([variable, value]) => variable.endsWith(LAUNCH_TARGETS_VARIABLE_END) && isRecord(value))?.[1] as Record<string, unknown>
+        : undefined;
+      const target = (name: string) => {
+        const state = states[`${prefix}${name}`];
+        return isRecord(state) ? launchTargetOfParameters(state.Parameters ?? state.Arguments) : undefined;
+      };
+      const [primary, fallback] = assigned
+        ? [launchTargetOfParameters(assigned.primary), launchTargetOfParameters(assigned.fallback)]
+        : [target(RUN_TASK), target(RUN_TASK_ON_FALLBACK)];
+      return {
+        launchTargets: { ...(primary ? { primary } : {}), ...(fallback ? { fallback } : {}) },
+        fallbackState: `${prefix}${`${prefix}${RUN_TASK_ON_FALLBACK}` in states ? RUN_TASK_ON_FALLBACK : RUN_TASK}`,
+      };
+    };
     for (const [name, state] of Object.entries(states)) {
       if (!isRecord(state)) {
         continue;
@@ -318,14 +352,16 @@ function findPolicies(definition: unknown): FoundPolicy[] {
       const payload = isRecord(state.Parameters) ? state.Parameters.Payload : undefined;
       if (state.Type === 'Task' && isRecord(payload) && typeof payload.run === 'string' && isRecord(payload.policy)) {
         const statePrefix = name.endsWith(DECIDE_RETRY) ? name.slice(0, -DECIDE_RETRY.length) : '';
-        found.push({ run: payload.run, statePrefix, policy: payload.policy, engine: 'LAMBDA', state: name });
+        found.push({ run: payload.run, statePrefix, policy: payload.policy, engine: 'LAMBDA', state: name, ...launchTargets(statePrefix) });
       }
       if (state.Type === 'Choice' && name.endsWith(RETRY_OR_FAIL) && typeof state.Comment === 'string' && state.Comment.startsWith(POLICY_COMMENT)) {
         const policy = parsePolicyComment(state.Comment.slice(POLICY_COMMENT.length));
         const statePrefix = name.slice(0, -RETRY_OR_FAIL.length);
         const start = states[`${statePrefix}${START_ATTEMPTS}`];
         if (isRecord(policy)) {
-          found.push({ statePrefix, policy, engine: 'STATE_MACHINE', state: name, startComment: isRecord(start) ? start.Comment : undefined });
+          found.push({
+            statePrefix, policy, engine: 'STATE_MACHINE', state: name, startComment: isRecord(start) ? start.Comment : undefined, ...launchTargets(statePrefix),
+          });
         }
       }
       walkStates(state.ItemProcessor);
@@ -344,15 +380,13 @@ function findPolicies(definition: unknown): FoundPolicy[] {
  * inside the Comment string, so one that stood for a number is bare: it is quoted to parse.
  */
 function parsePolicyComment(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    try {
-      return JSON.parse(text.replace(/(?<!")(<(?:Ref|GetAtt|Fn::[A-Za-z]+|Condition|token)\b[^<>"]*>)(?!")/g, '"$1"'));
-    } catch {
-      return undefined;
+  for (const candidate of [text, text.replace(/(?<!")(<(?:Ref|GetAtt|Fn::[A-Za-z]+|Condition|token)\b[^<>"]*>)(?!")/g, '"$1"')]) {
+    const parsed = parseEmbeddedJsonText(candidate);
+    if (typeof parsed === 'object') {
+      return parsed.value;
     }
   }
+  return undefined;
 }
 
 /**

@@ -1,7 +1,8 @@
-import { execSync, spawnSync } from 'child_process';
+import { execSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { paddedHistoryText, sampleEvents } from './generated-histories';
 import * as command from '../../cli/explain/command';
 import { explainExecution } from '../../cli/explain/explain-execution';
 import { readHistory } from '../../cli/explain/history-events';
@@ -22,6 +23,45 @@ function cli(args: string[], input?: string) {
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/**
+ * Runs the bundled command with `input` written to its standard input as it reads it, a piece at
+ * a time, until the input ends or the command exits: an input need never be held whole.
+ */
+function cliStreaming(args: string[], input: Iterable<string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: scratch });
+  let stdout = '';
+  let stderr = '';
+  let exited = false;
+  child.stdout.on('data', (d) => { stdout += d; });
+  child.stderr.on('data', (d) => { stderr += d; });
+  // Once the command stops reading, writing fails with EPIPE: the test then stops writing.
+  child.stdin.on('error', () => undefined);
+  const done = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const exit = new Promise((resolve) => child.once('exit', () => {
+    exited = true;
+    resolve(undefined);
+  }));
+  void (async () => {
+    for (const piece of input) {
+      if (exited) {
+        return;
+      }
+      if (!child.stdin.write(piece)) {
+        await Promise.race([new Promise((resolve) => child.stdin.once('drain', resolve)), exit]);
+      }
+    }
+    child.stdin.end();
+  })();
+  return done.then((status) => ({ status, stdout, stderr }));
+}
+
+/** `piece` again and again, `times` times. */
+function* repeated(piece: string, times: number): Generator<string> {
+  for (let i = 0; i < times; i++) {
+    yield piece;
+  }
+}
+
 function file(name: string, text: string): string {
   const target = path.join(scratch, name);
   fs.writeFileSync(target, text);
@@ -39,7 +79,7 @@ describe('the bundled command, npx cdk-retryable-ecs-run-task', () => {
   test('is a Node.js script with no dependencies', () => {
     const text = fs.readFileSync(BIN, 'utf8');
     expect(text.startsWith('#!/usr/bin/env node\n')).toBe(true);
-    expect(text).not.toMatch(/require\("(?!fs"|path"|util"|child_process")[^"]+"\)/);
+    expect(text).not.toMatch(/require\("(?!fs"|path"|util"|v8"|child_process")[^"]+"\)/);
   });
 
   test('--help documents both modes, with an example each', () => {
@@ -131,6 +171,104 @@ describe('the bundled command, npx cdk-retryable-ecs-run-task', () => {
       expect(cli(['explian'])).toEqual({ status: 2, stdout: '', stderr: 'cdk-retryable-ecs-run-task: expected a command (explain), found "explian"\n' });
     });
   });
+});
+
+describe('any input, however large, endless or deep: read within bounds, never a crash', () => {
+  /** Bad input, as the command reports it: exit code 2 and one line. */
+  const expectOneLine = (result: { status: number | null; stdout: string; stderr: string }, message: RegExp) => {
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(result.stderr.trimEnd()).toMatch(message);
+    expect(result.status).toBe(2);
+  };
+
+  test('/dev/zero: a NUL is not JSON, said at once', () => {
+    expectOneLine(cli(['explain', '/dev/zero']), /^explain: expected the JSON .*, found text that is not JSON in \/dev\/zero at line 1, column 1$/);
+  });
+
+  test('a file larger than the limit (sparse: nothing written) is refused before it is read, naming the way out', () => {
+    const sparse = path.join(scratch, 'sparse.json');
+    const fd = fs.openSync(sparse, 'w');
+    fs.ftruncateSync(fd, 1024 * 1024 * 1024 + 1);
+    fs.closeSync(fd);
+    try {
+      expectOneLine(cli(['explain', sparse]), new RegExp('^explain: expected the JSON .*, at most 1 GiB, found .*sparse\\.json, a file of 1\\.0 GiB: '
+        + 'fetch the history without execution data \\(`aws stepfunctions get-execution-history --no-include-execution-data --execution-arn … --output json`\\)'));
+    } finally {
+      fs.rmSync(sparse);
+    }
+  });
+
+  test('with a small heap, at most a third of it, naming how to make it larger', () => {
+    const sparse = path.join(scratch, 'sparse-300.json');
+    const fd = fs.openSync(sparse, 'w');
+    fs.ftruncateSync(fd, 300 * 1024 * 1024);
+    fs.closeSync(fd);
+    try {
+      const result = spawnSync(process.execPath, ['--max-old-space-size=600', BIN, 'explain', sparse], { cwd: scratch, encoding: 'utf8' });
+      expectOneLine({ status: result.status, stdout: result.stdout, stderr: result.stderr },
+        /, at most \d+ MiB \(a third of this Node\.js's heap: NODE_OPTIONS=--max-old-space-size=3072 raises it to 1 GiB\), found .*sparse-300\.json, a file of 300 MiB: fetch the history without execution data/);
+    } finally {
+      fs.rmSync(sparse);
+    }
+  });
+
+  test('100 million `[]` on standard input: stops at the limit on JSON values', async () => {
+    const input = repeated('[]'.repeat(50_000), 2_000);
+
+    expectOneLine(await cliStreaming(['explain', '-'], input),
+      /^explain: expected the JSON .*, with at most 5,000,000 JSON values \(a history of 25,000 events, the most Step Functions records, holds about 250,000\), found more on standard input, by line 1, column 10000001$/);
+  }, 60_000);
+
+  test('arrays nested 100 million deep on standard input: stops at the limit on nesting', async () => {
+    expectOneLine(await cliStreaming(['explain', '-'], repeated('['.repeat(100_000), 1_000)),
+      /^explain: expected the JSON .*, nested at most 128 levels deep, found deeper nesting in standard input at line 1, column 129$/);
+  }, 60_000);
+
+  test('a string that never ends: stops at the limit on one string', async () => {
+    const input = function* () {
+      yield '{"events": [{"id": 1, "type": "';
+      yield* repeated('x'.repeat(1024 * 1024), 100_000);
+    };
+
+    expectOneLine(await cliStreaming(['explain', '-'], input()),
+      /^explain: expected the JSON .*, with no string over 64 MiB, found a longer one in standard input at line 1, column 31$/);
+  }, 60_000);
+
+  test('a history that never ends, as from a stream: stops at 1 GiB, naming the way out', async () => {
+    const data = JSON.stringify(JSON.stringify({ data: 'x'.repeat(256 * 1024 - 20) }));
+    const events = function* () {
+      yield '{"events": [';
+      for (let id = 1; ; id++) {
+        yield `${id > 1 ? ',' : ''}{"id": ${id}, "previousEventId": ${id - 1}, "type": "PassStateEntered", "timestamp": 1764208800, "stateEnteredEventDetails": {"name": "Prepare", "input": ${data}}}`;
+      }
+    };
+
+    expectOneLine(await cliStreaming(['explain', '-'], events()),
+      /^explain: expected the JSON .*, at most 1 GiB, found more on standard input: fetch the history without execution data \(`aws stepfunctions get-execution-history --no-include-execution-data/);
+  }, 120_000);
+
+  test('a history larger than V8\'s longest string (512 MiB): 25,000 events with 23 KB of data each, explained', async () => {
+    const run = sampleEvents('readme-not-retryable.json');
+    const padding = (25_000 - run.length) / 2;
+
+    let bytes = 0;
+    const text = function* () {
+      for (const piece of paddedHistoryText(run, Math.floor(padding), 23_000)) {
+        bytes += Buffer.byteLength(piece);
+        yield piece;
+      }
+    };
+
+    const result = await cliStreaming(['explain', '-', '--width', '120'], text());
+
+    // V8 holds no string of more than 2^29 - 24 characters: the history could not be one string.
+    expect(bytes).toBeGreaterThan(2 ** 29);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('Run ReportStack/NightlyReportJob/Run · LAMBDA engine');
+    expect(result.stdout).toContain('Result: FAILED after 3 attempts with RetryableEcsRunTask.NotRetryable');
+  }, 120_000);
 });
 
 describe('main', () => {

@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { adaptiveProps, fail, inMap, ok, standalone } from './scenarios';
 import { explainExecution, ExecutionExplanation } from '../../cli/explain/explain-execution';
 import { readHistory } from '../../cli/explain/history-events';
@@ -124,6 +126,32 @@ describe('explain, on histories of local executions', () => {
       [2, 'Run task on fallback', 'fallback', { cpu: 256, memoryMiB: 512 }, 'outOfMemory:escalate to size 1'],
       [3, 'Run task on fallback', 'fallback', { cpu: 512, memoryMiB: 1024 }, undefined],
     ]);
+    // Where each ran, as ECS names it: the task's capacity provider, else the strategy's.
+    expect(run.attempts.map((a) => a.launchTarget)).toEqual([
+      { capacityProviders: ['FARGATE_SPOT'] }, { capacityProviders: ['FARGATE'] }, { capacityProviders: ['FARGATE'] },
+    ]);
+    const text = renderExecution(explain(history), 120);
+    expect(text.split('\n').filter((l) => /^ {2}\d/.test(l)).map((l) => l.trim().split(/ {2,}/)[3])).toEqual([
+      'FARGATE_SPOT · 0.25 vCPU, 0.5 GiB', 'FARGATE · 0.25 vCPU, 0.5 GiB', 'FARGATE · 0.5 vCPU, 1 GiB',
+    ]);
+    expect(text).toContain('  #  Started   Ran      Ran on ');
+    expect(text).not.toMatch(/primary|fallback|CPU\/MiB/);
+  });
+
+  test('adaptive, in a history without execution data: where each ran is the state that ran it', async () => {
+    const { history } = await standalone(adaptiveProps(), { outcomes: [fail('spot-interruption'), ok] });
+    const withoutData = {
+      events: history.events.map((event) => Object.fromEntries(Object.entries(event).map(([key, value]: [string, any]) => {
+        const { input, output, parameters, cause, ...rest } = key.endsWith('EventDetails') ? value : { input: 0, output: 0, parameters: 0, cause: 0 };
+        return [key, key.endsWith('EventDetails') ? rest : value];
+      }))),
+    };
+
+    const [run] = explain(withoutData).runs;
+
+    expect(run.attempts.map((a) => [a.capacity, a.launchTarget, a.size])).toEqual([['primary', undefined, undefined], ['fallback', undefined, undefined]]);
+    expect(renderExecution(explain(withoutData), 120).split('\n').filter((l) => /^ {2}\d/.test(l)).map((l) => l.trim().split(/ {2,}/)[3]))
+      .toEqual(['"Run task"', '"Run task on fallback"']);
   });
 
   test('a run without adaptive features shows no size or capacity', async () => {
@@ -254,14 +282,48 @@ describe('explain, on histories of local executions', () => {
       'Run TestStack/Job/Run · LAMBDA engine',
       '  #  Started   Ran      How the task ended                           Rule                                 Decision  Wait',
       '  1  02:00:00  43s      TaskFailedToStart ·                          retryableStopCode:TaskFailedToStart  RETRY     10 s',
-      '                        ResourceInitializationError: failed to con…',
+      '                        ResourceInitializationError: failed to',
+      '                        configure ENI: failed to setup regular eni:',
+      '                        netplugin failed with no error message',
       '  2  02:00:53  4m 12s   exit app=75, log-router=137 ·                retryableExitCode:75                 RETRY     20 s',
-      '                        EssentialContainerExited · Essential conta…',
+      '                        EssentialContainerExited · Essential',
+      '                        container in task exited',
       '  3  02:05:26  13m 37s  succeeded · exit app=0 ·',
       '                        EssentialContainerExited',
       '  Result: SUCCEEDED after 3 attempts.',
       '',
     ].join('\n'));
     text.split('\n').forEach((line) => expect(line.length).toBeLessThanOrEqual(120));
+  });
+});
+
+describe('a run is named by what the operator knows', () => {
+  const sample = (name: string) => JSON.parse(fs.readFileSync(path.join(__dirname, 'samples', name), 'utf8'));
+  const heading = (history: unknown) => renderExecution(explain(history), 120).split('\n').find((l) => l.startsWith('Run '));
+
+  test('its construct path, when the history holds it', () => {
+    expect(heading(sample('readme-not-retryable.json'))).toBe('Run ReportStack/NightlyReportJob/Run · LAMBDA engine');
+  });
+
+  test('else its states, and its state machine when the execution started a version or an alias of it', () => {
+    const history = sample('state-machine-adaptive.json');
+    expect(heading(history)).toBe('Run of states "Start attempts", "Run task", … · STATE_MACHINE engine');
+
+    history.events[0].executionStartedEventDetails.stateMachineVersionArn = 'arn:aws:states:us-east-1:123456789012:stateMachine:NightlyReport:3';
+    expect(heading(history)).toBe('Run of states "Start attempts", "Run task", … in state machine NightlyReport · STATE_MACHINE engine');
+
+    const prefixed = {
+      events: history.events.map((e: any) => (e.stateEnteredEventDetails ? { ...e, stateEnteredEventDetails: { ...e.stateEnteredEventDetails, name: `Extract: ${e.stateEnteredEventDetails.name}` } }
+        : e.stateExitedEventDetails ? { ...e, stateExitedEventDetails: { ...e.stateExitedEventDetails, name: `Extract: ${e.stateExitedEventDetails.name}` } } : e)),
+    };
+    expect(heading(prefixed)).toBe('Run of states "Extract: …" in state machine NightlyReport · STATE_MACHINE engine');
+  });
+
+  test('no internal terms in the text', () => {
+    for (const name of ['readme-not-retryable.json', 'standalone-retried.json', 'map-two-items-interleaved.json', 'state-machine-adaptive.json']) {
+      const text = renderExecution(explain(sample(name)), 120);
+      // Rules are the decider's words, as its log line has them (`outOfMemory:escalate to size 1`).
+      expect(text).not.toMatch(/unprefixed|statePrefix|primary|\bfallback\b(?!")|CPU\/MiB/);
+    }
   });
 });

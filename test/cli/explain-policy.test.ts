@@ -269,6 +269,25 @@ describe('explain --template: the runs of the STATE_MACHINE engine', () => {
       .toBe('Run        ReportStack/Load (inferred: the fragment of the states "Load: …", taken to be beside its state machine)');
   });
 
+  test('a fragment whose states have no prefix, without metric filters: named by its state machine, in words the operator knows', () => {
+    const outdir = synth((stack, cluster, taskDefinition) => {
+      const job = new RetryableEcsRunTaskFragment(stack, 'Job', { cluster, taskDefinition, decisionEngine: STATE_MACHINE, stateNamePrefix: '' });
+      new sfn.StateMachine(stack, 'Pipeline', { definitionBody: sfn.DefinitionBody.fromChainable(job) });
+    });
+
+    // The Comment of its Start attempts state names it.
+    expect([onlyRun(outdir).run, onlyRun(outdir).runFrom]).toEqual(['ReportStack/Job', 'start comment']);
+    // A template of an earlier release, without that Comment.
+    const run = onlyRun(earlierReleaseTemplate(outdir, (template) => {
+      const machine = Object.keys(template.Resources).find((id) => template.Resources[id].Type === 'AWS::StepFunctions::StateMachine')!;
+      template.Resources[machine].Metadata = { 'aws:cdk:path': 'ReportStack/Pipeline/Resource' };
+    }));
+
+    expect([run.run, run.runFrom, run.statePrefix]).toEqual(['ReportStack/Pipeline', 'state names', '']);
+    expect(renderPolicy(explainPolicy(run, failure('spot-interruption')), 120).split('\nFound in')[0].replace(/\s+/g, ' ')).toBe(
+      'Run ReportStack/Pipeline (its states "Start attempts", "Run task", … are this state machine\'s own: the template does not name the run)');
+  });
+
   test('a value only deploy knows: the STATE_MACHINE engine refuses it at synth, naming the prop', () => {
     expect(() => synth((stack, cluster, taskDefinition) => {
       const attempts = new CfnParameter(stack, 'MaxAttempts', { type: 'Number', default: 3 });
@@ -330,14 +349,34 @@ describe('explain --template --failure: what the policy does with a failure', ()
 
     const explanation = explainPolicy(run, failure('oom-fargate'));
 
+    const spotTarget = { capacityProviders: ['FARGATE_SPOT'] };
     expect(explanation.attempts.map((a) => [a.attempt, a.placement, a.decision, a.rule])).toEqual([
-      [1, { sizeIndex: 0, capacity: 'primary', size: { cpu: 256, memoryMiB: 512 } }, 'RETRY', 'outOfMemory:escalate to size 1'],
-      [2, { sizeIndex: 1, capacity: 'primary', size: { cpu: 512, memoryMiB: 1024 } }, 'RETRY', 'outOfMemory:escalate to size 2'],
-      [3, { sizeIndex: 2, capacity: 'primary', size: { cpu: 1024, memoryMiB: 2048 } }, 'NOT_RETRYABLE', 'outOfMemoryAtLargestSize'],
-      [4, { sizeIndex: 2, capacity: 'primary', size: { cpu: 1024, memoryMiB: 2048 } }, 'NOT_RETRYABLE', 'outOfMemoryAtLargestSize'],
+      [1, { sizeIndex: 0, capacity: 'primary', launchTarget: spotTarget, size: { cpu: 256, memoryMiB: 512 }, state: 'Run task' }, 'RETRY', 'outOfMemory:escalate to size 1'],
+      [2, { sizeIndex: 1, capacity: 'primary', launchTarget: spotTarget, size: { cpu: 512, memoryMiB: 1024 }, state: 'Run task' }, 'RETRY', 'outOfMemory:escalate to size 2'],
+      [3, { sizeIndex: 2, capacity: 'primary', launchTarget: spotTarget, size: { cpu: 1024, memoryMiB: 2048 }, state: 'Run task' }, 'NOT_RETRYABLE', 'outOfMemoryAtLargestSize'],
+      [4, { sizeIndex: 2, capacity: 'primary', launchTarget: spotTarget, size: { cpu: 1024, memoryMiB: 2048 }, state: 'Run task' }, 'NOT_RETRYABLE', 'outOfMemoryAtLargestSize'],
     ]);
     const spot = explainPolicy(run, failure('spot-interruption'));
-    expect(spot.attempts.map((a) => a.placement?.capacity)).toEqual(['primary', 'fallback', 'fallback', 'fallback']);
+    expect(spot.attempts.map((a) => [a.placement?.capacity, a.placement?.launchTarget])).toEqual([
+      ['primary', spotTarget], ['fallback', { capacityProviders: ['FARGATE'] }], ['fallback', { capacityProviders: ['FARGATE'] }], ['fallback', { capacityProviders: ['FARGATE'] }],
+    ]);
+    // As AWS names them: the capacity provider and the size, not primary, fallback or a size index.
+    const table = renderPolicy(spot, 120).split('\n').filter((l) => /^ {2}\d/.test(l)).map((l) => l.trim().split(/ {2,}/).slice(0, 3));
+    expect(table).toEqual([
+      ['1', 'FARGATE_SPOT · 0.25 vCPU, 0.5 GiB', 'RETRY'],
+      ['2', 'FARGATE · 0.25 vCPU, 0.5 GiB', 'RETRY'],
+      ['3', 'FARGATE · 0.25 vCPU, 0.5 GiB', 'RETRY'],
+      ['4', 'FARGATE · 0.25 vCPU, 0.5 GiB', 'EXHAUSTED'],
+    ]);
+
+    // The STATE_MACHINE engine runs both launch targets in one state, from the parameters its Start attempts state assigns.
+    const jsonata = onlyRun(standaloneApp({ ...adaptiveProps(), decisionEngine: DecisionEngine.STATE_MACHINE }));
+    expect(jsonata.launchTargets).toEqual({ primary: spotTarget, fallback: { capacityProviders: ['FARGATE'] } });
+    expect([run.fallbackState, jsonata.fallbackState]).toEqual(['Run task on fallback', 'Run task']);
+    expect(explainPolicy(jsonata, failure('spot-interruption')).attempts.map((a) => [a.placement?.state, a.placement?.capacity])).toEqual([
+      ['Run task', 'primary'], ['Run task', 'fallback'], ['Run task', 'fallback'], ['Run task', 'fallback'],
+    ]);
+    expect(spot.attempts.map((a) => a.placement?.state)).toEqual(['Run task', 'Run task on fallback', 'Run task on fallback', 'Run task on fallback']);
   });
 
   test('the text', () => {

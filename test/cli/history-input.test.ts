@@ -1,10 +1,11 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { explainExecution } from '../../cli/explain/explain-execution';
-import { readHistory } from '../../cli/explain/history-events';
+import { HISTORY_INPUT, parseEmbeddedJson, readHistory } from '../../cli/explain/history-events';
 import { renderExecution } from '../../cli/explain/render-text';
 import { InputError } from '../../cli/input-error';
-import { parseJsonValues } from '../../cli/json-input';
+import { INPUT_LIMITS, JsonLimits, parseEmbeddedJsonText, parseJsonValues, readJsonValues } from '../../cli/json-input';
 
 const SAMPLES = path.join(__dirname, 'samples');
 const sampleText = (name: string) => fs.readFileSync(path.join(SAMPLES, name), 'utf8');
@@ -44,6 +45,91 @@ describe('reading JSON input', () => {
     expect(inputError(() => parse('  \n')).message).toBe('expected a history, found an empty file history.json');
   });
 });
+
+describe('reading JSON input a chunk at a time, within limits', () => {
+  test('reads as JSON.parse does, however the input is cut into chunks', () => {
+    const texts = [
+      sampleText('standalone-retried.json'),
+      sampleText('map-two-items-interleaved.json'),
+      JSON.stringify({ 'a': 'é😀\\"\\\\\u001b', 'b': [1, -2.5e-3, 0, true, false, null, {}, []], '': '', 'x\\"y': '\\\\' }),
+      '{"__proto__": {"polluted": true}, "k": 1, "k": 2}',
+    ];
+    for (const text of texts) {
+      for (const chunkBytes of [1, 2, 3, 7, 64, 4096]) {
+        const [value] = parseJsonValues({ name: 'history.json', text }, 'a history', INPUT_LIMITS, chunkBytes);
+        expect({ chunkBytes, value }).toEqual({ chunkBytes, value: JSON.parse(text) });
+      }
+    }
+    const [parsed] = parseJsonValues({ name: 'x', text: '{"__proto__": {"polluted": true}}' }, 'a history') as any[];
+    expect(Object.getPrototypeOf(parsed)).toBe(Object.prototype);
+    expect(({} as any).polluted).toBeUndefined();
+  });
+
+  test('a byte order mark is skipped; what is not JSON says where, across chunks', () => {
+    expect(parseJsonValues({ name: 'x', text: '\ufeff{"events": []}' }, 'a history')).toEqual([{ events: [] }]);
+    for (const chunkBytes of [1, 5, Infinity]) {
+      expect(inputError(() => parseJsonValues({ name: 'h.json', text: '{"events": [\n  {"id": 1,, }\n]}' }, 'a history', INPUT_LIMITS, chunkBytes)).message)
+        .toBe('expected a history, found text that is not JSON in h.json at line 2, column 12');
+      expect(inputError(() => parseJsonValues({ name: 'h.json', text: '[1]\n\n  [2, "a\\q"]' }, 'a history', INPUT_LIMITS, chunkBytes)).message)
+        .toBe('expected a history, found text that is not JSON in h.json: the string that starts at line 3, column 7 has a bad escape or a raw control character');
+      expect(inputError(() => parseJsonValues({ name: 'h.json', text: '[1]\n  {"a": "b' }, 'a history', INPUT_LIMITS, chunkBytes)).message)
+        .toBe('expected a history, found JSON that ends early in h.json: the value that starts at line 2, column 3 is cut off at the end of the input (a truncated file?)');
+      expect(inputError(() => parseJsonValues({ name: 'h.json', text: '[tru]' }, 'a history', INPUT_LIMITS, chunkBytes)).message)
+        .toBe('expected a history, found text that is not JSON in h.json at line 1, column 2');
+    }
+  });
+
+  const limits: JsonLimits = { maxBytes: 1000, maxValues: 20, maxDepth: 4, maxStringBytes: 100 };
+  const parseWithin = (text: string) => parseJsonValues({ name: 'standard input', text }, HISTORY_INPUT.expected, limits, 7);
+
+  test('each limit is bad input that says what was expected and what was found', () => {
+    expect(parseWithin('[[[["deep enough"]]]]')).toEqual([[[[['deep enough']]]]]);
+    expect(inputError(() => parseWithin('[[[[[1]]]]]')).message).toMatch(/, nested at most 4 levels deep, found deeper nesting in standard input at line 1, column 5$/);
+    expect(inputError(() => parseWithin('[]'.repeat(21))).message).toMatch(/, with at most 20 JSON values, found more on standard input, by line 1, column 41$/);
+    expect(inputError(() => parseWithin(`["${'x'.repeat(101)}"]`)).message).toMatch(/, with no string over 1 MiB, found a longer one in standard input at line 1, column 2$/);
+    expect(inputError(() => parseWithin(' '.repeat(1001))).message).toMatch(/, at most 1 MiB, found more on standard input$/);
+  });
+
+  test('a file over the byte limit is refused before it is read, with the way out', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'explain-limits-'));
+    try {
+      const file = path.join(dir, 'history.json');
+      fs.writeFileSync(file, `{"events": [${' '.repeat(2000)}]}`);
+      const error = inputError(() => readJsonValues(file, 'an execution history file', HISTORY_INPUT, limits));
+      expect(error.message).toBe(`expected ${HISTORY_INPUT.expected}, at most 1 MiB, found ${file}, a file of 1 MiB: ${HISTORY_INPUT.tooLarge}`);
+      expect(error.message).toContain('aws stepfunctions get-execution-history --no-include-execution-data');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the limits fit the largest history AWS records', () => {
+    // 25,000 events, each with 40 KB of execution data: 579 MB.
+    expect(INPUT_LIMITS.maxBytes).toBeGreaterThanOrEqual(579_000_000);
+    const events = sampleText('readme-not-retryable.json');
+    const values = countValues(JSON.parse(events));
+    expect(values / JSON.parse(events).events.length * 25_000).toBeLessThan(INPUT_LIMITS.maxValues / 10);
+  });
+
+  test('JSON in a string of the input (a state\'s input, a definition) is read within the same limits', () => {
+    expect(parseEmbeddedJsonText('{"a": [1, 2]}')).toEqual({ value: { a: [1, 2] } });
+    expect(parseEmbeddedJsonText('{"a": ')).toBe('notJson');
+    expect(parseEmbeddedJsonText('['.repeat(129) + ']'.repeat(129))).toBe('tooDeep');
+    expect(parseEmbeddedJsonText('['.repeat(128) + '"[[[["' + ']'.repeat(128))).toEqual({ value: expect.anything() });
+    expect(parseEmbeddedJsonText(`[${'[],'.repeat(INPUT_LIMITS.maxValues)}[]]`)).toBe('tooMany');
+    expect(parseEmbeddedJson('['.repeat(1000) + ']'.repeat(1000))).toBeUndefined();
+  });
+});
+
+function countValues(value: unknown): number {
+  if (Array.isArray(value)) {
+    return 1 + value.reduce((n: number, v) => n + countValues(v), 0);
+  }
+  if (typeof value === 'object' && value !== null) {
+    return 1 + Object.values(value).reduce((n: number, v) => n + countValues(v), 0);
+  }
+  return 1;
+}
 
 describe('reading a history', () => {
   const event = (id: number, type = 'PassStateEntered') => ({ timestamp: 1764208800 + id, type, id, previousEventId: id - 1 });

@@ -69,6 +69,22 @@ describe('state visits and their scopes', () => {
     expect(describeScope(visits[2].scope)).toBe('item 1 of Map "Outer" › item 2 of Map "Inner"');
   });
 
+  test('Maps nested deeper than 4 levels: the outermost and innermost two, and how many between', () => {
+    const events: Array<[string, number, Record<string, unknown>?]> = [['ExecutionStarted', 0]];
+    for (let level = 1; level <= 7; level++) {
+      const entered = events.push(['MapStateEntered', events.length, name(`L${level}`)]);
+      const started = events.push(['MapStateStarted', entered]);
+      events.push(['MapIterationStarted', started, { name: `L${level}`, index: level }]);
+    }
+    events.push(['PassStateEntered', events.length, name('Work')]);
+
+    const { visits } = stateVisits(history(...events));
+
+    expect(describeScope(visits[visits.length - 1].scope))
+      .toBe('item 1 of Map "L1" › item 2 of Map "L2" › … 3 more levels … › item 6 of Map "L6" › item 7 of Map "L7"');
+    expect(describeScope(visits[4].scope)).toBe('item 1 of Map "L1" › item 2 of Map "L2" › item 3 of Map "L3" › item 4 of Map "L4"');
+  });
+
   test('a history without previousEventId: each event follows the one before', () => {
     const events = history(['ExecutionStarted', 0], ['PassStateEntered', 0, name('A')], ['PassStateExited', 0, name('A')]);
     expect(stateVisits(events).visits.map((v) => [v.name, v.exited?.id])).toEqual([['A', 3]]);

@@ -11,6 +11,7 @@ import { testEnvironment, TestEnvironment } from '../support/stack';
 
 const STATE_MACHINE = DecisionEngine.STATE_MACHINE;
 const onCapacityProvider = (capacityProvider: string) => new tasks.EcsFargateLaunchTarget({
+  platformVersion: ecs.FargatePlatformVersion.LATEST,
   capacityProviderOptions: tasks.CapacityProviderOptions.custom([{ capacityProvider, weight: 1 }]),
 });
 const FARGATE_1_4 = () => new tasks.EcsFargateLaunchTarget({ platformVersion: ecs.FargatePlatformVersion.VERSION1_4 });

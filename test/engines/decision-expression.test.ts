@@ -14,7 +14,7 @@ import { evaluateSfnJsonata } from './support/sfn-jsonata';
 // failure, attempt, history, placement and random number. They must give the same decision: the
 // same retryable, retry and rule, the same wait, and the same history entry and cause.
 
-const VARS: EngineVariables = { attempt: 'run_attempt', history: 'run_history', placement: 'run_placement', policy: 'run_policy' };
+const VARS: EngineVariables = { attempt: 'run_attempt', history: 'run_history', placement: 'run_placement', policy: 'run_policy', launchTargets: 'run_targets' };
 
 const LADDER = [
   { cpu: 256, memoryMiB: 512, containerMemoryMiB: [384] },

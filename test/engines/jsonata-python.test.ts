@@ -16,7 +16,7 @@ import { adversarialCause, mostStepsTask, realisticLargeCauses, taskFailed } fro
 
 const VENV_PYTHON = path.join(__dirname, '..', '..', '.tools', 'ministack-venv', 'bin', 'python');
 const EVALUATE = path.join(__dirname, '..', 'ministack', 'evaluate_jsonata.py');
-const VARS: EngineVariables = { attempt: 'job_attempt', history: 'job_history', placement: 'job_placement', policy: 'job_policy' };
+const VARS: EngineVariables = { attempt: 'job_attempt', history: 'job_history', placement: 'job_placement', policy: 'job_policy', launchTargets: 'job_targets' };
 
 const POLICIES: Record<string, DeciderPolicy> = {
   defaults: renderRetryPolicy({}),

@@ -48,7 +48,10 @@ function runWith(decisionEngine: DecisionEngine, extra: Partial<RetryableEcsRunT
 }
 
 const onFallback = () => new tasks.EcsFargateLaunchTarget({ platformVersion: ecs.FargatePlatformVersion.VERSION1_4 });
-const onSpot = () => new tasks.EcsFargateLaunchTarget({ capacityProviderOptions: tasks.CapacityProviderOptions.custom([{ capacityProvider: 'FARGATE_SPOT', weight: 1 }]) });
+const onSpot = () => new tasks.EcsFargateLaunchTarget({
+  platformVersion: ecs.FargatePlatformVersion.LATEST,
+  capacityProviderOptions: tasks.CapacityProviderOptions.custom([{ capacityProvider: 'FARGATE_SPOT', weight: 1 }]),
+});
 
 /** The standalone run with a size ladder: 1 GiB after an attempt runs out of memory at the task definition's 512 MiB. */
 const sized = (decisionEngine: DecisionEngine) => runWith(decisionEngine, { outOfMemorySizes: [{ memoryMiB: 1024 }] });
@@ -279,7 +282,7 @@ describe('the state machine engine, executed in MiniStack', () => {
     // What MiniStack evaluated of the one state's Arguments: each request names only its own launch target.
     const requests = result.events.filter((e) => e.type === 'TaskScheduled').map((e) => JSON.parse(e.taskScheduledEventDetails.parameters));
     expect(requests.slice(0, 2).map((r) => [r.CapacityProviderStrategy, r.LaunchType, r.PlatformVersion])).toEqual([
-      [[{ CapacityProvider: 'FARGATE_SPOT', Weight: 1 }], undefined, undefined],
+      [[{ CapacityProvider: 'FARGATE_SPOT', Weight: 1 }], undefined, 'LATEST'],
       [undefined, 'FARGATE', '1.4.0'],
     ]);
     expect(requests[1].Overrides.ContainerOverrides[0].Environment).toEqual([{ Name: 'RETRYABLE_ECS_RUN_TASK_ATTEMPT', Value: '2' }]);

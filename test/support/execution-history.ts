@@ -236,7 +236,8 @@ interface PendingEvent {
  * - a mocked Task state that succeeds has no task events: here it gets `TaskScheduled`,
  *   `TaskStarted`, `TaskSubmitted` and `TaskSucceeded`, whose output is `succeededTask`; a failed
  *   one gets `TaskStarted` (and `TaskSubmitted` for a task that stopped) beside its own events;
- *   resources read `ecs` and `runTask.sync`, as AWS writes them, not the whole ARN;
+ *   resources read `ecs` and `runTask.sync`, as AWS writes them, not the whole ARN; a task's
+ *   request (`parameters`) is kept where MiniStack evaluated it;
  * - Waits and tasks take no time (`SFN_WAIT_SCALE=0`), and timestamps are those of the test run:
  *   here they are on one simulated clock from `start`, with each Wait taking the seconds its state
  *   evaluates to on its input, and each ECS attempt `taskSeconds`.
@@ -349,7 +350,9 @@ async function awsEvents(states: Record<string, any>, events: any[], options: Mi
     if (type === 'TaskScheduled') {
       state!.taskEvents++;
       const [resourceType, resource] = resourceOf(details.resource);
-      out.push({ type, details: { resourceType, resource, region: 'us-east-1' }, after: 0 }, { type: 'TaskStarted', details: { resourceType, resource }, after: 0 });
+      // The request, when MiniStack evaluated it (test/ministack/ministack_server.py records it).
+      const parameters = typeof details.parameters === 'string' ? { parameters: details.parameters } : {};
+      out.push({ type, details: { resourceType, resource, region: 'us-east-1', ...parameters }, after: 0 }, { type: 'TaskStarted', details: { resourceType, resource }, after: 0 });
       continue;
     }
     if (type === 'TaskFailed' || type === 'TaskSucceeded') {

@@ -53,8 +53,9 @@ export const LAMBDA_ENGINE: DecisionEngine = {
   },
 };
 
+/** A cause of at most 200 characters: its head and its end, where what went wrong usually is. */
 function cut(cause: string | undefined): string {
-  return cause === undefined || cause === '' ? '' : `: ${cause.length > 200 ? `${cause.slice(0, 200)}…` : cause}`;
+  return cause === undefined || cause === '' ? '' : `: ${cause.length > 200 ? `${cause.slice(0, 100)} … ${cause.slice(-99)}` : cause}`;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

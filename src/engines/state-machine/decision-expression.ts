@@ -21,6 +21,8 @@ export interface EngineVariables {
   readonly placement: string;
   /** The policy the decision reads: `policyDocument(policy)`, set when the run starts. */
   readonly policy: string;
+  /** What each launch target adds to the RunTask request (runs with a fallback launch target only). */
+  readonly launchTargets: string;
 }
 
 /**

@@ -28,5 +28,6 @@ export function engineVariables(fragment: IConstruct): EngineVariables {
     history: `${prefix}_history`,
     placement: `${prefix}_placement`,
     policy: `${prefix}_policy`,
+    launchTargets: `${prefix}_targets`,
   };
 }

@@ -1,4 +1,4 @@
-import { Stack, Tokenization } from 'aws-cdk-lib';
+import { Lazy, Stack, Tokenization } from 'aws-cdk-lib';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { EngineVariables, policyDocument, renderDecisionExpression } from './decision-expression';
 import { allOf, embed, field, pathFields, setAt, stringLiteral } from './jsonata-expressions';
 import { CountedStates } from './log-metrics';
-import { TargetChoosingEcsRunTask } from './target-choosing-run-task';
+import { LaunchTargetParameters, TargetChoosingEcsRunTask } from './target-choosing-run-task';
 import type { DeciderPolicy } from '../../decider/wire';
 import { RetryErrors } from '../../policy/retry-defaults';
 import { renderContainerOverrides } from '../../run-task/container-overrides';
@@ -25,10 +25,12 @@ type FailureCause = { readonly fromDecision: true } | { readonly text: string };
  * `<resultPath>.failures`, where the Lambda engine keeps it too, so that an execution's history
  * shows it as the input of `Retry or fail`:
  *
- * - `Start attempts` (Pass) sets the attempt to 1, the history to `[]` and the first placement;
- * - `Run task` runs an attempt; its Output is the input with the result at `resultPath`, its
- *   Catch's Output is the input with the decision at `<resultPath>.failures`, evaluated by the
- *   expression `renderDecisionExpression` renders;
+ * - `Start attempts` (Pass) sets the attempt to 1, the history to `[]`, the first placement, the
+ *   policy's lists and, with a fallback launch target, what each launch target adds to a request;
+ * - `Run task` runs an attempt, on either launch target (`TargetChoosingEcsRunTask`); its Output
+ *   is the input with the result at `resultPath`, its Catch's Output is the input with the
+ *   decision at `<resultPath>.failures`, evaluated by the expression `renderDecisionExpression`
+ *   renders;
  * - `Retry or fail` (Choice) checks the decision against the run's own counter and bounds, and
  *   either moves to the next attempt and `Back off` (Wait), which runs the task again, or fails
  *   with a `RetryErrors` name, after a failure notification when there is a topic.
@@ -67,6 +69,7 @@ export class JsonataEngineStates implements EngineStates {
     this.decision = this.failuresFields.reduce((object, name) => field(object, name), '$states.input');
 
     const fullPolicy: DeciderPolicy = { ...input.policy, ...placement.policy() };
+    let launchTargets: LaunchTargetParameters | undefined;
     const init = sfn.Pass.jsonata(scope, 'Start attempts', {
       comment: input.startComment,
       assign: {
@@ -75,6 +78,8 @@ export class JsonataEngineStates implements EngineStates {
         ...(placement.adaptive ? { [variables.placement]: placement.firstPlacement() } : {}),
         // What the decision reads of the policy; its numbers are in the expression.
         [variables.policy]: policyDocument(fullPolicy),
+        // Known once the ECS task state exists, with a fallback launch target only.
+        ...(placement.fallbackTarget ? { [variables.launchTargets]: Lazy.any({ produce: () => launchTargets }) } : {}),
       },
     });
 
@@ -90,9 +95,13 @@ export class JsonataEngineStates implements EngineStates {
       outputs: embed(setAt('$states.input', pathFields(resultPath), this.result())),
     }, {
       // One state for both launch targets: its Arguments choose, so the run needs no Choice and no second Catch.
-      oneState: (id, runTaskProps, fallbackTarget) => new TargetChoosingEcsRunTask(scope, id, {
-        ...runTaskProps, fallbackTarget, onFallback: `${this.placement}.capacity = 'fallback'`,
-      }),
+      oneState: (id, runTaskProps, fallbackTarget) => {
+        const runTask = new TargetChoosingEcsRunTask(scope, id, {
+          ...runTaskProps, fallbackTarget, onFallback: `${this.placement}.capacity = 'fallback'`, launchTargetsVariable: `$${variables.launchTargets}`,
+        });
+        launchTargets = runTask.launchTargets;
+        return runTask;
+      },
     });
     this.runTask = attempt.runTask;
     this.fallbackRunTask = attempt.fallbackRunTask;

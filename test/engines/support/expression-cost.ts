@@ -26,7 +26,7 @@ export interface ExpressionCost {
 }
 
 /** The variable names the measured expressions use. */
-export const VARS: EngineVariables = { attempt: 'run_attempt', history: 'run_history', placement: 'run_placement', policy: 'run_policy' };
+export const VARS: EngineVariables = { attempt: 'run_attempt', history: 'run_history', placement: 'run_placement', policy: 'run_policy', launchTargets: 'run_targets' };
 
 let regexExecutions = 0;
 /** A `RegExp` that counts its executions, for JSONata's `RegexEngine` option. */
