@@ -79,7 +79,9 @@ function size(cpu: unknown, memory: unknown): TaskSize | undefined {
  * launch target, the state that ran the attempt, and whether it ran on the fallback launch target
  * when that state's name does not say: `"Run task on fallback"`, `"Run task" (fallback)`.
  */
-export function describePlacement(target: LaunchTarget | undefined, capacity: Capacity | undefined, taskSize: TaskSize | undefined, state: string): string {
+export function describePlacement(
+  target: LaunchTarget | undefined, capacity: Capacity | undefined, taskSize: TaskSize | undefined, state: string,
+): string {
   const where = target === undefined
     ? `"${state}"${capacity === 'fallback' && !state.endsWith('Run task on fallback') ? ' (fallback)' : ''}`
     : target.capacityProviders?.join(' or ') ?? target.launchType ?? 'cluster default';

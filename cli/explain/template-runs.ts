@@ -331,7 +331,8 @@ function findPolicies(definition: unknown): FoundPolicy[] {
     const launchTargets = (prefix: string): Pick<TemplateRun, 'launchTargets' | 'fallbackState'> => {
       const start = states[`${prefix}${START_ATTEMPTS}`];
       const assigned = isRecord(start) && isRecord(start.Assign)
-        ? Object.entries(start.Assign).find(([variable, value]) => variable.endsWith(LAUNCH_TARGETS_VARIABLE_END) && isRecord(value))?.[1] as Record<string, unknown>
+        ? Object.entries(start.Assign)
+          .find(([variable, value]) => variable.endsWith(LAUNCH_TARGETS_VARIABLE_END) && isRecord(value))?.[1] as Record<string, unknown>
         : undefined;
       const target = (name: string) => {
         const state = states[`${prefix}${name}`];
