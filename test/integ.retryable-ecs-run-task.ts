@@ -6,6 +6,8 @@
  *   with exactly one failed attempt in its history;
  * - `not-retryable`: exit 2; fails at once with RetryableEcsRunTask.NotRetryable;
  * - `exhaust`: always exit 75; fails with RetryableEcsRunTask.AttemptsExhausted after 3 attempts.
+ * The first attempt runs on Fargate Spot (`Run task`), every retry on Fargate, the fallback launch
+ * target (`Run task on fallback`).
  *
  * `npx projen integ` verifies the committed snapshot (no AWS); `npx projen integ:snapshot`
  * refreshes it (no AWS); `npx projen integ:deploy` deploys, asserts and destroys (AWS account).

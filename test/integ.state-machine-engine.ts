@@ -9,6 +9,9 @@
  *   with exactly one failed attempt in its history;
  * - `not-retryable`: exit 2; fails at once with RetryableEcsRunTask.NotRetryable;
  * - `exhaust`: always exit 75; fails with RetryableEcsRunTask.AttemptsExhausted after 3 attempts.
+ * The first attempt runs on Fargate Spot, every retry on Fargate: the run's one ECS task state
+ * sends RunTask a capacity provider strategy, then a launch type, chosen in its Arguments by one
+ * JSONata expression; ECS refuses a request with both.
  * Once all three have ended, the state machine's log (level ALL, no execution data) must hold
  * exactly the events each metric filter counts: 3 retries, 1 run out of attempts, 1 not retryable.
  *

@@ -194,7 +194,7 @@ describe('integ assertions', () => {
     }
   });
 
-  test('recover: succeeds after exactly one failed attempt that exited 75', () => {
+  test('recover: succeeds on the fallback launch target after exactly one failed attempt that exited 75', () => {
     expect(caseResources().recover.expected).toEqual({
       $ObjectLike: {
         status: 'SUCCEEDED',
@@ -205,6 +205,7 @@ describe('integ assertions', () => {
               retryableEcsRunTask: {
                 $ObjectLike: {
                   attempts: 2,
+                  capacity: 'fallback',
                   history: [{
                     $ObjectLike: {
                       attempt: 1,
@@ -213,6 +214,7 @@ describe('integ assertions', () => {
                       rule: 'retryableExitCode:75',
                       retryable: true,
                       waitSeconds: 5,
+                      capacity: 'primary',
                     },
                   }],
                   task: { $ObjectLike: { Containers: [{ $ObjectLike: { Name: 'app', ExitCode: 0 } }] } },

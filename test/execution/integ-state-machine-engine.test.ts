@@ -4,7 +4,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { DecisionEngine, RetryErrors } from '../../src';
-import { evaluateSfnJsonata } from '../engines/support/sfn-jsonata';
+import { evaluateSfnField } from '../engines/support/sfn-jsonata';
 import { ATTEMPT_VARIABLE, caseOutcomes, decode, DESCRIBE_TYPE, describeResponse, matches, START_TYPE } from '../integ-support/rehearsal';
 import {
   buildRetryIntegTest,
@@ -77,6 +77,18 @@ function metricEventCalls(): Record<string, { id: string; resource: any }> {
 
 const runTaskState = () => renderedDefinition(built.testStack).States['Run task'] as any;
 
+/**
+ * The RunTask request of attempt `attempt` on `capacity`, as Step Functions evaluates the one
+ * ECS task state's Arguments, with the launch targets the run assigns when it starts.
+ */
+async function runTaskRequest(input: unknown, attempt: number, capacity: 'primary' | 'fallback'): Promise<any> {
+  const { retry_targets: launchTargets } = (renderedDefinition(built.testStack).States['Start attempts'] as any).Assign;
+  return evaluateSfnField(runTaskState().Arguments, {
+    states: { input },
+    variables: { retry_attempt: attempt, retry_placement: { sizeIndex: 0, capacity }, retry_targets: launchTargets },
+  });
+}
+
 describe('the state machine engine\'s integ test stack', () => {
   test('decides without Lambda: no function in the stack, none on the run', () => {
     testTemplate.resourceCountIs('AWS::Lambda::Function', 0);
@@ -87,20 +99,20 @@ describe('the state machine engine\'s integ test stack', () => {
     }
   });
 
-  test('passes the case from the execution input and the attempt number to the container, in JSONata', () => {
-    expect(runTaskState().Arguments.Overrides.ContainerOverrides).toEqual([{
+  test('passes the case from the execution input and the attempt number to the container, in JSONata', async () => {
+    expect((await runTaskRequest({ mode: 'recover' }, 2, 'fallback')).Overrides.ContainerOverrides).toEqual([{
       Name: CONTAINER_NAME,
       Environment: [
-        { Name: MODE_VARIABLE, Value: '{% $states.input.mode %}' },
-        { Name: ATTEMPT_VARIABLE, Value: '{% $string($retry_attempt) %}' },
+        { Name: MODE_VARIABLE, Value: 'recover' },
+        { Name: ATTEMPT_VARIABLE, Value: '2' },
       ],
     }]);
     expect(runTaskState().TimeoutSeconds).toBe(INTEG_POLICY.attemptTimeout.toSeconds());
     expect(renderedDefinition(built.testStack).TimeoutSeconds).toBe(INTEG_POLICY.timeout.toSeconds());
   });
 
-  test('runs the same task as the Lambda engine\'s test, with a public IP in the public subnets', () => {
-    const awsvpc = runTaskState().Arguments.NetworkConfiguration.AwsvpcConfiguration;
+  test('runs the same task as the Lambda engine\'s test, with a public IP in the public subnets', async () => {
+    const awsvpc = (await runTaskRequest({ mode: 'recover' }, 1, 'primary')).NetworkConfiguration.AwsvpcConfiguration;
     expect(awsvpc.AssignPublicIp).toBe('ENABLED');
     testTemplate.resourceCountIs('AWS::EC2::NatGateway', 0);
     testTemplate.hasResourceProperties('AWS::ECS::TaskDefinition', {
@@ -304,24 +316,22 @@ describe('the state machine engine\'s integ assertions against cases executed in
     expect(executions['not-retryable'].error).toBe(RetryErrors.NOT_RETRYABLE);
   });
 
-  test('each attempt passes the case and its own number to the container, as the outcomes assumed', async () => {
-    // MiniStack mocks the ECS task without evaluating its arguments: evaluate the container
-    // environment as Step Functions would, on the input MiniStack gave each attempt's Run task.
-    const environment = runTaskState().Arguments.Overrides.ContainerOverrides[0].Environment as { Name: string; Value: string }[];
-    const unwrap = (value: string) => /^\{%(.*)%\}$/s.exec(value)![1];
+  test('each attempt passes the case and its own number to the container, as the outcomes assumed: the first on Fargate Spot, retries on Fargate', async () => {
     for (const mode of RETRY_CASES) {
       const inputs = executions[mode].events
         .filter((e) => e.type === 'TaskStateEntered' && e.stateEnteredEventDetails.name === 'Run task')
         .map((e) => JSON.parse(e.stateEnteredEventDetails.input));
       expect(inputs).toHaveLength(executions[mode].runTaskCalls);
-      const passed = await Promise.all(inputs.map(async (input, i) => Promise.all(environment.map(async ({ Name, Value }) => ({
-        Name,
-        Value: await evaluateSfnJsonata(unwrap(Value), { states: { input }, variables: { retry_attempt: i + 1 } }),
-      })))));
-      expect([mode, passed]).toEqual([mode, inputs.map((_, i) => [
-        { Name: MODE_VARIABLE, Value: mode },
-        { Name: ATTEMPT_VARIABLE, Value: String(i + 1) },
-      ])]);
+      // MiniStack evaluates the request of an attempt whose mocked task fails; evaluate each as Step Functions would.
+      const evaluated = executions[mode].events.filter((e) => e.type === 'TaskScheduled').map((e) => JSON.parse(e.taskScheduledEventDetails.parameters));
+      const requests = await Promise.all(inputs.map((input, i) => runTaskRequest(input, i + 1, i === 0 ? 'primary' : 'fallback')));
+      expect(evaluated).toEqual(requests.slice(0, evaluated.length));
+      expect([mode, requests.map((r) => [r.Overrides.ContainerOverrides[0].Environment, r.CapacityProviderStrategy, r.LaunchType])])
+        .toEqual([mode, inputs.map((_, i) => [
+          [{ Name: MODE_VARIABLE, Value: mode }, { Name: ATTEMPT_VARIABLE, Value: String(i + 1) }],
+          i === 0 ? [{ CapacityProvider: 'FARGATE_SPOT', Weight: 1 }] : undefined,
+          i === 0 ? undefined : 'FARGATE',
+        ])]);
     }
   });
 

@@ -4,7 +4,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { DecisionEngine, RetryableEcsRunTask, RetryDefaults, RetryErrors } from '../../src';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { DecisionEngine, RetryableEcsRunTask, RetryDefaults, RetryErrors, TaskStopCode } from '../../src';
 
 /*
  * The integration tests of test/integ.retryable-ecs-run-task.ts (the Lambda engine) and
@@ -15,7 +16,11 @@ import { DecisionEngine, RetryableEcsRunTask, RetryDefaults, RetryErrors } from 
  *
  * One cheap stack per engine: a VPC with public subnets only (no NAT gateway), a Fargate task that
  * pulls a public busybox image and exits with a code chosen by the execution input, and one
- * RetryableEcsRunTask. The assertion stack starts three executions of it and waits for each to
+ * RetryableEcsRunTask. Its first attempt runs on Fargate Spot (a capacity provider strategy) and
+ * every retry on Fargate (a launch type), the fallback launch target: the fallback rules move a run
+ * there after any exited container too, so that each deploy sends RunTask both request shapes, and
+ * shows the STATE_MACHINE engine's one ECS task state choosing between them in its Arguments. The
+ * assertion stack starts three executions of it and waits for each to
  * end the way the retry policy says it must: the same result, history, error and cause on both
  * engines. With the state machine engine, it then counts the log events that the run's metric
  * filters match in the state machine's log.
@@ -33,6 +38,19 @@ export const TRANSIENT_EXIT_CODE = 75;
 export const PERMANENT_EXIT_CODE = 2;
 /** Exit code when the container did not get its inputs (EX_USAGE): never retried, never expected. */
 export const USAGE_EXIT_CODE = 64;
+
+/**
+ * Where the attempts run: the first on Fargate Spot, and after any failure the fallback rules
+ * match (the defaults, and an exited container, which every case's failures are) on Fargate.
+ */
+export const INTEG_LAUNCH_TARGETS = {
+  launchTarget: new tasks.EcsFargateLaunchTarget({
+    platformVersion: ecs.FargatePlatformVersion.LATEST,
+    capacityProviderOptions: tasks.CapacityProviderOptions.custom([{ capacityProvider: 'FARGATE_SPOT', weight: 1 }]),
+  }),
+  fallbackLaunchTarget: new tasks.EcsFargateLaunchTarget({ platformVersion: ecs.FargatePlatformVersion.LATEST }),
+  fallbackStopCodes: [...RetryDefaults.FALLBACK_STOP_CODES, TaskStopCode.ESSENTIAL_CONTAINER_EXITED],
+} as const;
 
 /** The retry policy under test: short waits so that a deployed run takes minutes, not hours. */
 export const INTEG_POLICY = {
@@ -142,6 +160,8 @@ export function expectedExecution(retryCase: RetryCase): Record<string, unknown>
           mode: 'recover',
           retryableEcsRunTask: Match.objectLike({
             attempts: 2,
+            // The retry ran on the fallback launch target.
+            capacity: 'fallback',
             // Exactly one failed attempt: arrays inside objectLike must match in length.
             history: [Match.objectLike({
               attempt: 1,
@@ -150,6 +170,7 @@ export function expectedExecution(retryCase: RetryCase): Record<string, unknown>
               rule: `retryableExitCode:${TRANSIENT_EXIT_CODE}`,
               retryable: true,
               waitSeconds: INTEG_POLICY.interval.toSeconds(),
+              capacity: 'primary',
             })],
             task: Match.objectLike({
               Containers: [Match.objectLike({ Name: CONTAINER_NAME, ExitCode: 0 })],
@@ -161,14 +182,14 @@ export function expectedExecution(retryCase: RetryCase): Record<string, unknown>
       return {
         status: 'FAILED',
         error: RetryErrors.NOT_RETRYABLE,
-        cause: Match.stringLikeRegexp(`^Attempt 1 failed with States\\.TaskFailed: .*\\(exit codes: ${CONTAINER_NAME}=${PERMANENT_EXIT_CODE}\\)`),
+        cause: Match.stringLikeRegexp(`^Attempt 1 failed with States\\.TaskFailed: .*\\(exit codes: ${CONTAINER_NAME}=${PERMANENT_EXIT_CODE}\\) .*\\[ran on primary\\]$`),
       };
     case 'exhaust':
       return {
         status: 'FAILED',
         error: RetryErrors.ATTEMPTS_EXHAUSTED,
         cause: Match.stringLikeRegexp(
-          `^Attempt ${INTEG_POLICY.maxAttempts} failed with States\\.TaskFailed: .*\\(exit codes: ${CONTAINER_NAME}=${TRANSIENT_EXIT_CODE}\\) \\[rule: retryableExitCode:${TRANSIENT_EXIT_CODE}\\]`,
+          `^Attempt ${INTEG_POLICY.maxAttempts} failed with States\\.TaskFailed: .*\\(exit codes: ${CONTAINER_NAME}=${TRANSIENT_EXIT_CODE}\\) \\[rule: retryableExitCode:${TRANSIENT_EXIT_CODE}\\] \\[ran on fallback\\]$`,
         ),
       };
   }
@@ -235,6 +256,8 @@ export function buildRetryIntegTest(app: App, options: RetryIntegTestOptions = {
   const cluster = new ecs.Cluster(testStack, 'Cluster', {
     vpc,
     containerInsightsV2: ecs.ContainerInsights.DISABLED,
+    // FARGATE_SPOT for the first attempt, FARGATE for the strategy-less fallback.
+    enableFargateCapacityProviders: true,
   });
 
   const taskDefinition = new ecs.FargateTaskDefinition(testStack, 'TaskDefinition', {
@@ -261,6 +284,8 @@ export function buildRetryIntegTest(app: App, options: RetryIntegTestOptions = {
     }],
     ...INTEG_POLICY,
     retryableExitCodes: [...INTEG_POLICY.retryableExitCodes],
+    ...INTEG_LAUNCH_TARGETS,
+    fallbackStopCodes: [...INTEG_LAUNCH_TARGETS.fallbackStopCodes],
     ...(stateMachineEngine ? { decisionEngine } : {}),
   });
 

@@ -6,11 +6,13 @@ Reads one JSON request on stdin and writes one JSON answer on stdout:
   "topics": ["name"], "stateMachine": {"name", "definition"}}``: creates the Lambda functions from
   their bundle directories, each SNS topic with an SQS queue subscribed to it (raw delivery) that
   keeps what is published, and the state machine; answers ``{"stateMachineArn"}``.
+- ``{"command": "ecs", "calls": [{"operation", "params"}]}``: calls MiniStack's ECS with the AWS SDK
+  (``create_cluster``, ``register_task_definition``, ``list_tasks``, ``describe_tasks``, ...).
 - ``{"command": "messages", "topics": ["name"]}``: answers ``{"<topic>": [{"body"}]}``, every
   message published to each topic since the last ``messages``, in order.
 - ``{"command": "execute", "stateMachineArn", "executions": [{"testCase", "input"}], "timeoutSeconds"}``:
   starts one execution per entry with its mock test case (``<arn>#<TestCase>``, the way Step
-  Functions Local and LocalStack select one), waits for all to end, and answers
+  Functions Local and LocalStack select one; without ``testCase``, unmocked), waits for all to end, and answers
   ``{"executions": [{"status", "output", "error", "cause", "events"}]}``, in order, each with its
   full execution history. One process for many executions: creating a botocore client takes most
   of a second.
@@ -94,8 +96,10 @@ def execute(request):
         running = [arn for arn in arns if arn not in described]
         while pending and len(running) < concurrency:
             execution = pending.pop(0)
+            # Without a test case, the execution calls MiniStack's own services, unmocked.
+            test_case = execution.get("testCase")
             arn = sfn.start_execution(
-                stateMachineArn=f"{request['stateMachineArn']}#{execution['testCase']}",
+                stateMachineArn=f"{request['stateMachineArn']}#{test_case}" if test_case else request["stateMachineArn"],
                 input=json.dumps(execution.get("input", {})),
             )["executionArn"]
             arns.append(arn)
@@ -145,9 +149,22 @@ def messages(request):
     return answer
 
 
+def ecs(request):
+    """Calls MiniStack's ECS: each of ``calls`` is ``{"operation", "params"}``, e.g.
+    ``{"operation": "describe_tasks", "params": {"cluster": "jobs", "tasks": [...]}}``; answers
+    ``{"results": [...]}``, each call's answer without its response metadata, in order."""
+    ecs_client = client("ecs")
+    results = []
+    for call in request["calls"]:
+        answer = getattr(ecs_client, call["operation"])(**call.get("params", {}))
+        answer.pop("ResponseMetadata", None)
+        results.append(answer)
+    return {"results": results}
+
+
 def main():
     request = json.load(sys.stdin)
-    commands = {"deploy": deploy, "execute": execute, "messages": messages}
+    commands = {"deploy": deploy, "execute": execute, "messages": messages, "ecs": ecs}
     answer = commands[request["command"]](request)
     json.dump(answer, sys.stdout, default=str)
 
