@@ -314,15 +314,19 @@ const RUN_TASK = 'Run task';
 const RUN_TASK_ON_FALLBACK = 'Run task on fallback';
 /** The `STATE_MACHINE` engine's variable of the launch targets' parameters: `retry_targets`, `retry_1a2b3c4d_targets`. */
 const LAUNCH_TARGETS_VARIABLE_END = '_targets';
+/** Its variable of the policy: `retry_policy`, `retry_1a2b3c4d_policy`. */
+const POLICY_VARIABLE_END = '_policy';
 const DECIDE_RETRY = 'Decide retry';
 const RETRY_OR_FAIL = 'Retry or fail';
 const POLICY_COMMENT = 'retry policy: ';
 
 /**
  * The runs of a definition. The `LAMBDA` engine's `Decide retry` states invoke the decider with
- * a payload that names the run and carries its policy; the `STATE_MACHINE` engine's `Retry or
- * fail` Choice states carry the policy in their Comment, `retry policy: <the policy JSON>`, and
- * name no run. Every state list is searched: Map item processors and Parallel branches too.
+ * a payload that names the run and carries its policy; a `STATE_MACHINE` run has a `Retry or fail`
+ * Choice state, and its `Start attempts` state assigns the policy to a variable and names the run
+ * in its Comment (earlier releases wrote the policy into the Comment of `Retry or fail`,
+ * `retry policy: <the policy JSON>`, and named no run). Every state list is searched: Map item
+ * processors and Parallel branches too.
  */
 function findPolicies(definition: unknown): FoundPolicy[] {
   const found: FoundPolicy[] = [];
@@ -355,13 +359,15 @@ function findPolicies(definition: unknown): FoundPolicy[] {
         const statePrefix = name.endsWith(DECIDE_RETRY) ? name.slice(0, -DECIDE_RETRY.length) : '';
         found.push({ run: payload.run, statePrefix, policy: payload.policy, engine: 'LAMBDA', state: name, ...launchTargets(statePrefix) });
       }
-      if (state.Type === 'Choice' && name.endsWith(RETRY_OR_FAIL) && typeof state.Comment === 'string' && state.Comment.startsWith(POLICY_COMMENT)) {
-        const policy = parsePolicyComment(state.Comment.slice(POLICY_COMMENT.length));
-        const statePrefix = name.slice(0, -RETRY_OR_FAIL.length);
-        const start = states[`${statePrefix}${START_ATTEMPTS}`];
+      const statePrefix = name.endsWith(RETRY_OR_FAIL) ? name.slice(0, -RETRY_OR_FAIL.length) : '';
+      const start = states[`${statePrefix}${START_ATTEMPTS}`];
+      if (state.Type === 'Choice' && name.endsWith(RETRY_OR_FAIL) && isRecord(start)) {
+        const policy = assignedPolicy(start) ?? (typeof state.Comment === 'string' && state.Comment.startsWith(POLICY_COMMENT)
+          ? parsePolicyComment(state.Comment.slice(POLICY_COMMENT.length))
+          : undefined);
         if (isRecord(policy)) {
           found.push({
-            statePrefix, policy, engine: 'STATE_MACHINE', state: name, startComment: isRecord(start) ? start.Comment : undefined, ...launchTargets(statePrefix),
+            statePrefix, policy, engine: 'STATE_MACHINE', state: name, startComment: start.Comment, ...launchTargets(statePrefix),
           });
         }
       }
@@ -377,7 +383,24 @@ function findPolicies(definition: unknown): FoundPolicy[] {
 }
 
 /**
- * The policy JSON of a Comment. A token in it (a value only deploy knows) became a placeholder
+ * The policy a `STATE_MACHINE` run's `Start attempts` state assigns to its policy variable
+ * (`retry_policy`, `retry_1a2b3c4d_policy`): the rendered policy, with the waits the expression
+ * reads (`waits`), which are left out here. Runs of earlier releases assigned only the lists, and
+ * wrote the whole policy into the Comment of `Retry or fail`: undefined for those.
+ */
+function assignedPolicy(start: Record<string, unknown>): Record<string, unknown> | undefined {
+  const assigned = isRecord(start.Assign)
+    ? Object.entries(start.Assign).find(([variable, value]) => variable.endsWith(POLICY_VARIABLE_END) && isRecord(value))?.[1]
+    : undefined;
+  if (!isRecord(assigned) || assigned.maxAttempts === undefined) {
+    return undefined;
+  }
+  const { waits: _, ...policy } = assigned;
+  return policy;
+}
+
+/**
+ * The policy JSON of a Comment, as runs of earlier releases wrote it into `Retry or fail`. A token in it (a value only deploy knows) became a placeholder
  * inside the Comment string, so one that stood for a number is bare: it is quoted to parse.
  */
 function parsePolicyComment(text: string): unknown {

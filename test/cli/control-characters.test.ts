@@ -231,9 +231,11 @@ describe('no control character of the input reaches the output', () => {
       if (copy.Type === 'Task' && copy.Parameters?.Payload?.policy) {
         copy.Parameters.Payload = { ...copy.Parameters.Payload, run: `${copy.Parameters.Payload.run}${PAYLOAD}`, policy: { ...poisoned(copy.Parameters.Payload.policy) as object, [PAYLOAD]: PAYLOAD } };
       }
-      if (copy.Type === 'Choice' && typeof copy.Comment === 'string' && copy.Comment.startsWith('retry policy: ')) {
-        const policy = JSON.parse(copy.Comment.slice('retry policy: '.length));
-        copy.Comment = `retry policy: ${JSON.stringify({ ...poisoned(policy) as object, [PAYLOAD]: PAYLOAD })}`;
+      // The STATE_MACHINE engine's policy, as its Start attempts state assigns it.
+      for (const [variable, policy] of Object.entries<any>(copy.Type === 'Pass' && copy.Assign ? copy.Assign : {})) {
+        if (variable.endsWith('_policy')) {
+          copy.Assign[variable] = { ...poisoned(policy) as object, [PAYLOAD]: PAYLOAD };
+        }
       }
       return copy;
     };

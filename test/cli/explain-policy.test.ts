@@ -14,6 +14,7 @@ import { readTemplateRuns, selectRun, TemplateRun } from '../../cli/explain/temp
 import { InputError } from '../../cli/input-error';
 import { decideRetry } from '../../lambda/decide-retry';
 import { DecisionEngine, RetryableEcsRunTask, RetryableEcsRunTaskFragment, RetryableEcsRunTaskProps, RetryDefaults } from '../../src';
+import { renderRetryPolicy } from '../../src/policy/render-retry-policy';
 import { failure } from '../support/fixtures';
 
 const scratch: string[] = [];
@@ -286,6 +287,29 @@ describe('explain --template: the runs of the STATE_MACHINE engine', () => {
     expect([run.run, run.runFrom, run.statePrefix]).toEqual(['ReportStack/Pipeline', 'state names', '']);
     expect(renderPolicy(explainPolicy(run, failure('spot-interruption')), 120).split('\nFound in')[0].replace(/\s+/g, ' ')).toBe(
       'Run ReportStack/Pipeline (its states "Start attempts", "Run task", … are this state machine\'s own: the template does not name the run)');
+  });
+
+  test('a template of an earlier release, whose Retry or fail Comment carried the policy: read from there', () => {
+    // GIVEN: a definition as releases before the policy moved into the Start attempts variable wrote it
+    const policy = { ...renderRetryPolicy({ maxAttempts: 4, retryableExitCodes: [75] }) };
+    const { maxAttempts: _, intervalSeconds: __, backoffRate: ___, maxDelaySeconds: ____, jitter: _____, ...lists } = policy;
+    const definition = {
+      StartAt: 'Start attempts',
+      States: {
+        'Start attempts': { Type: 'Pass', QueryLanguage: 'JSONata', Assign: { retry_attempt: 1, retry_history: [], retry_policy: { ...lists, waits: [30, 60, 120] } }, Next: 'Retry or fail' },
+        'Retry or fail': { Type: 'Choice', QueryLanguage: 'JSONata', Comment: `retry policy: ${JSON.stringify(policy)}`, Choices: [{ Condition: '{% true %}', Next: 'Done' }] },
+        'Done': { Type: 'Succeed' },
+      },
+    };
+    const file = path.join(scratchDirectory('explain-earlier-release-'), 'Old.template.json');
+    fs.writeFileSync(file, JSON.stringify({ Resources: { Machine: { Type: 'AWS::StepFunctions::StateMachine', Properties: { DefinitionString: JSON.stringify(definition) } } } }));
+
+    // WHEN
+    const run = onlyRun(file);
+
+    // THEN
+    expect(run).toMatchObject({ engine: 'STATE_MACHINE', state: 'Retry or fail', runFrom: 'state names' });
+    expect(run.policy).toEqual(JSON.parse(JSON.stringify(policy)));
   });
 
   test('a value only deploy knows: the STATE_MACHINE engine refuses it at synth, naming the prop', () => {

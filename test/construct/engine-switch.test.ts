@@ -93,7 +93,7 @@ describe('switching decision engines with JsonPath inputs', () => {
     const input = { size: { cpu: '512', memory: '1024' }, args: ['run'], mode: 'full', files: [{ 'file name': 'a.csv' }], memoryReservation: 256 };
     const request = async (capacity: string) => await evaluateSfnField(states()['Run task'].Arguments, {
       states: { input, context: { Execution: { Id: 'arn:execution' } } },
-      variables: { retry_attempt: 2, retry_placement: { sizeIndex: 0, capacity } },
+      variables: { retry_attempt: 2, retry_placement: { sizeIndex: 0, capacity }, retry_targets: states()['Start attempts'].Assign.retry_targets },
     }) as any;
 
     // WHEN

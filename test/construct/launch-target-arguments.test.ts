@@ -36,7 +36,7 @@ describe('one ECS task state chooses the launch target in its Arguments', () => 
     const states = renderedDefinition(env.stack, id).States as Record<string, any>;
     return evaluateSfnField(states['Run task'].Arguments, {
       states: { input: {} },
-      variables: { retry_attempt: attempt, retry_placement: { sizeIndex: 0, capacity } },
+      variables: { retry_attempt: attempt, retry_placement: { sizeIndex: 0, capacity }, retry_targets: states['Start attempts'].Assign.retry_targets },
     }) as Promise<Record<string, any>>;
   };
 
@@ -128,7 +128,8 @@ describe('one ECS task state chooses the launch target in its Arguments', () => 
       reference: (intrinsic) => (intrinsic.Ref === 'Mode' ? 'nightly full' : JSON.stringify(intrinsic).replace(/[^A-Za-z0-9:]/g, '')),
     }));
     const cdkRequest = await evaluateSfnField(definition.States['Run task'].Arguments, {
-      states: { input: {} }, variables: { retry_attempt: 1, retry_placement: { sizeIndex: 0, capacity: 'fallback' } },
+      states: { input: {} },
+      variables: { retry_attempt: 1, retry_placement: { sizeIndex: 0, capacity: 'fallback' }, retry_targets: definition.States['Start attempts'].Assign.retry_targets },
     }) as any;
     expect(cdkRequest.Cluster).toMatch(/^Fn::ImportValue:Network:ExportsOutputFnGetAttCluster/);
     expect(cdkRequest.Overrides.ContainerOverrides[0].Environment[0]).toEqual({ Name: 'MODE', Value: 'nightly full' });

@@ -144,7 +144,8 @@ describe('DecisionEngine.STATE_MACHINE', () => {
         Assign: { retry_attempt: '{% $retry_attempt + 1 %}', retry_history: '{% $states.input.`retryableEcsRunTask`.`failures`.history %}' },
       });
       expect(retry.Condition).toContain('$retry_attempt < 4');
-      expect(retry.Condition).toContain('$states.input.`retryableEcsRunTask`.`failures`.waitSeconds <= 120');
+      expect(retry.Condition).toMatch(/^\{% \(\$d := \$states\.input\.`retryableEcsRunTask`\.`failures`; /);
+      expect(retry.Condition).toContain('$d.waitSeconds <= 120');
       expect(exhausted).toMatchObject({ Next: 'Attempts exhausted', Condition: expect.stringContaining('$retry_attempt >= 4') });
       expect(notRetryable.Next).toBe('Not retryable');
       expect(s['Retry or fail'].Default).toBe('Invalid decision');
@@ -159,14 +160,14 @@ describe('DecisionEngine.STATE_MACHINE', () => {
       expect(Object.keys(s).sort()).toEqual(['Attempts exhausted', 'Back off', 'Invalid decision', 'Not retryable', 'Retry or fail', 'Run task', 'Start attempts']);
     });
 
-    test('the Choice carries the rendered policy in its Comment', () => {
+    test('Start attempts assigns the whole rendered policy, once: no Comment repeats it', () => {
       standalone({ maxAttempts: 5, retryableExitCodes: [75], outOfMemorySizes: [{ memoryMiB: 1024 }] });
-      const comment: string = states()['Retry or fail'].Comment;
+      const { waits, ...policy } = states()['Start attempts'].Assign.retry_policy;
 
-      expect(comment.startsWith('retry policy: ')).toBe(true);
-      expect(JSON.parse(comment.slice('retry policy: '.length))).toMatchObject({
-        maxAttempts: 5, retryableExitCodes: [75], sizes: [{ cpu: 256, memoryMiB: 512 }, { cpu: 256, memoryMiB: 1024 }],
-      });
+      expect(policy).toEqual(JSON.parse(JSON.stringify({ ...renderRetryPolicy({ maxAttempts: 5, retryableExitCodes: [75] }), sizes: policy.sizes })));
+      expect(policy.sizes.map((size: any) => [size.cpu, size.memoryMiB])).toEqual([[256, 512], [256, 1024]]);
+      expect(waits).toEqual([30, 60, 120, 240]);
+      expect(states()['Retry or fail'].Comment).toBeUndefined();
     });
 
     test('each fragment has variables of its own; the standalone run has plain names', () => {
@@ -260,7 +261,7 @@ describe('DecisionEngine.STATE_MACHINE', () => {
       });
       const s = states();
       const placement = { sizeIndex: 1, capacity: 'fallback', size: { cpu: 256, memoryMiB: 1024, containerMemoryMiB: [] } };
-      const variables = { retry_attempt: 2, retry_history: [], retry_placement: placement };
+      const variables = { retry_attempt: 2, retry_history: [], retry_placement: placement, retry_targets: s['Start attempts'].Assign.retry_targets };
       const result: any = await evaluate(s['Run task'].Output, { input: {}, result: successTask() }, variables);
 
       expect(result.retryableEcsRunTask).toMatchObject({ attempts: 2, capacity: 'fallback', size: { cpu: 256, memoryMiB: 1024 } });

@@ -123,9 +123,8 @@ describe('the state machine engine\'s integ test stack', () => {
   });
 
   test('retries exit code 75 up to 3 attempts with short, unjittered waits', () => {
-    const retryOrFail = renderedDefinition(built.testStack).States['Retry or fail'] as any;
-    expect(retryOrFail.Comment).toMatch(/^retry policy: /);
-    expect(JSON.parse(retryOrFail.Comment.slice('retry policy: '.length))).toMatchObject({
+    const start = renderedDefinition(built.testStack).States['Start attempts'] as any;
+    expect(start.Assign.retry_policy).toMatchObject({
       maxAttempts: 3,
       intervalSeconds: 5,
       backoffRate: 2,

@@ -6,7 +6,7 @@ import { DecisionEngine, RetryableEcsRunTask, RetryDefaults, RetryErrors } from 
 import { expectValidAsl } from '../support/asl-validation';
 import { renderIntrinsic } from '../support/intrinsics';
 import { MiniStack } from '../support/ministack';
-import { deployToMiniStack } from '../support/ministack-execution';
+import { deployToMiniStack, executeInMiniStack } from '../support/ministack-execution';
 import { testEnvironment } from '../support/stack';
 
 // The one ECS task state of a STATE_MACHINE run with a fallback launch target, executed in
@@ -62,7 +62,8 @@ afterAll(async () => {
 /** Runs `machine` once in MiniStack, unmocked, and returns its execution and the ECS tasks it started, oldest first. */
 async function execute(name: string, machine: any) {
   const arn = await deployToMiniStack(ministack!, name, machine);
-  const { executions: [execution] } = await ministack!.call<{ executions: any[] }>({ command: 'execute', stateMachineArn: arn, executions: [{ input: {} }] });
+  // Through executeInMiniStack, which holds the history to Step Functions' data limits.
+  const { [name]: execution } = await executeInMiniStack(ministack!, arn, { [name]: { outcomes: [], unmocked: true } });
   const { results: [listed] } = await ministack!.call<{ results: any[] }>({
     command: 'ecs', calls: [{ operation: 'list_tasks', params: { cluster: CLUSTER, startedBy: '' } }],
   });

@@ -149,7 +149,7 @@ describe('definition size', () => {
     const template = (properties: unknown) => ({ Resources: { Workflow: { Type: 'AWS::StepFunctions::StateMachine', Properties: properties } } });
     expect(() => templateLimitViolations(template({ DefinitionS3Location: { Bucket: 'b', Key: 'k' } }), 'TestStack'))
       .toThrow(/state machine TestStack\/Workflow has no DefinitionString or Definition/);
-    expect(() => templateLimitViolations(template({ DefinitionString: { 'Fn::Join': ['', [{ 'Fn::ImportValue': 'x' }]] } }), 'TestStack'))
+    expect(() => templateLimitViolations(template({ DefinitionString: { 'Fn::Join': ['', [{ 'Fn::Sub': 'x' }]] } }), 'TestStack'))
       .toThrow(/cannot render/);
   });
 });

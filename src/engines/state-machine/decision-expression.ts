@@ -26,15 +26,22 @@ export interface EngineVariables {
 }
 
 /**
- * The part of a rendered policy that the decision expression reads at run time, as data: the
- * lists, the jitter-free wait after each attempt (computed by the decider's own
+ * The run's rendered policy as data, with what the decision expression reads of it at run time:
+ * the lists, the jitter-free wait after each attempt (`waits`, computed by the decider's own
  * `backoffSeconds`), and the size ladder and fallback rules when the run has them. The run's
- * first state assigns it to the run's policy variable. As data, the lists cost the expression no
- * length and no evaluation depth: JSONata evaluates the items of an array constructor side by side.
+ * first state assigns it to the run's policy variable, where a reader of the definition (and
+ * `explain --template`) finds the whole policy; the expression has the numbers written into it.
+ * As data, the lists cost the expression no length and no evaluation depth: JSONata evaluates the
+ * items of an array constructor side by side.
  */
 export function policyDocument(policy: DeciderPolicy): Record<string, unknown> {
   const sizes = policy.sizes && policy.sizes.length >= 2 ? policy.sizes : undefined;
   const document = {
+    maxAttempts: policy.maxAttempts,
+    intervalSeconds: policy.intervalSeconds,
+    backoffRate: policy.backoffRate,
+    maxDelaySeconds: policy.maxDelaySeconds,
+    jitter: policy.jitter,
     retryableStopCodes: policy.retryableStopCodes,
     retryableStoppedReasons: policy.retryableStoppedReasons,
     nonRetryableStoppedReasons: policy.nonRetryableStoppedReasons,

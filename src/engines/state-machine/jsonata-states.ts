@@ -1,4 +1,4 @@
-import { Lazy, Stack, Tokenization } from 'aws-cdk-lib';
+import { Lazy, Tokenization } from 'aws-cdk-lib';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -76,7 +76,7 @@ export class JsonataEngineStates implements EngineStates {
         [variables.attempt]: 1,
         [variables.history]: [],
         ...(placement.adaptive ? { [variables.placement]: placement.firstPlacement() } : {}),
-        // What the decision reads of the policy; its numbers are in the expression.
+        // The policy, as data: the decision reads its lists and waits; its numbers are in the expression too.
         [variables.policy]: policyDocument(fullPolicy),
         // Known once the ECS task state exists, with a fallback launch target only.
         ...(placement.fallbackTarget ? { [variables.launchTargets]: Lazy.any({ produce: () => launchTargets }) } : {}),
@@ -149,25 +149,24 @@ export class JsonataEngineStates implements EngineStates {
    */
   private retryOrFail(policy: DeciderPolicy, runAttemptStart: sfn.IChainable) {
     const { placement, props } = this.input;
-    const d = this.decision;
+    // Each condition names the decision once, as `$d` in a block of its own.
+    const d = '$d';
+    const condition = (conjuncts: string[]) => sfn.Condition.jsonata(embed(`(${d} := ${this.decision}; ${allOf(conjuncts)})`));
     const maxAttempts = Tokenization.stringifyNumber(policy.maxAttempts);
     const isNumber = (expression: string) => `$type(${expression}) = 'number'`;
     // JSONata maps a path over an array, so an array would pass for the object it holds.
     const isDecision = `$type(${d}) = 'object'`;
     const hasCause = `$type(${d}.cause) = 'string'`;
 
-    const backOff = sfn.Wait.jsonata(this.scope, 'Back off', { time: sfn.WaitTime.seconds(embed(`${d}.waitSeconds`)) });
+    const backOff = sfn.Wait.jsonata(this.scope, 'Back off', { time: sfn.WaitTime.seconds(embed(`${this.decision}.waitSeconds`)) });
     backOff.next(runAttemptStart);
     const attemptsExhausted = this.notifyThenFail('Attempts exhausted', RetryErrors.ATTEMPTS_EXHAUSTED, { fromDecision: true }, props.failureTopic);
     const notRetryable = this.notifyThenFail('Not retryable', RetryErrors.NOT_RETRYABLE, { fromDecision: true }, props.failureTopic);
     const invalid = this.notifyThenFail('Invalid decision', RetryErrors.INVALID_DECISION, { text: INVALID_DECISION_CAUSE }, props.failureTopic);
 
-    const choice = sfn.Choice.jsonata(this.scope, 'Retry or fail', {
-      // The policy the decision applied, for operators and tools that read the definition.
-      comment: `retry policy: ${Stack.of(this.scope).toJsonString(policy)}`,
-    })
+    const choice = sfn.Choice.jsonata(this.scope, 'Retry or fail')
       .when(
-        sfn.Condition.jsonata(embed(allOf([
+        condition([
           isDecision,
           `${d}.retry = true`,
           `${this.attempt} < ${maxAttempts}`,
@@ -178,18 +177,18 @@ export class JsonataEngineStates implements EngineStates {
           `${d}.waitSeconds = $floor(${d}.waitSeconds)`,
           `$type(${d}.history) = 'array'`,
           ...placement.nextAttemptJsonata(`${d}.next`, this.placement),
-        ]))),
+        ]),
         backOff,
         {
           assign: {
             [this.variables.attempt]: embed(`${this.attempt} + 1`),
-            [this.variables.history]: embed(`${d}.history`),
-            ...(placement.adaptive ? { [this.variables.placement]: embed(`${d}.next`) } : {}),
+            [this.variables.history]: embed(`${this.decision}.history`),
+            ...(placement.adaptive ? { [this.variables.placement]: embed(`${this.decision}.next`) } : {}),
           },
         },
       )
-      .when(sfn.Condition.jsonata(embed(allOf([isDecision, `${d}.retryable = true`, `${this.attempt} >= ${maxAttempts}`, hasCause]))), attemptsExhausted.start)
-      .when(sfn.Condition.jsonata(embed(allOf([isDecision, `${d}.retryable = false`, hasCause]))), notRetryable.start)
+      .when(condition([isDecision, `${d}.retryable = true`, `${this.attempt} >= ${maxAttempts}`, hasCause]), attemptsExhausted.start)
+      .when(condition([isDecision, `${d}.retryable = false`, hasCause]), notRetryable.start)
       .otherwise(invalid.start);
     return { choice, backOff, attemptsExhausted: attemptsExhausted.fails, notRetryable: notRetryable.fails };
   }
