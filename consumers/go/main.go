@@ -362,14 +362,17 @@ func checkHourlyReport(templateFile string, job cdkretryableecsruntask.Retryable
 		check(path(states, name, "QueryLanguage") == "JSONata", "%q QueryLanguage: %v", name, path(states, name, "QueryLanguage"))
 	}
 
-	// The policy the decisions apply, rendered into the comment of the "Retry or fail" Choice.
+	// The policy the decisions apply, as data in the variable "Start attempts" assigns, with the wait after each attempt.
 	check(path(states, "Retry or fail", "Type") == "Choice", "\"Retry or fail\" is a %v", path(states, "Retry or fail", "Type"))
-	comment, _ := path(states, "Retry or fail", "Comment").(string)
-	const prefix = "retry policy: "
-	check(strings.HasPrefix(comment, prefix), "\"Retry or fail\" Comment: %s", comment)
-	var policy any
-	must(json.Unmarshal([]byte(strings.TrimPrefix(comment, prefix)), &policy))
+	assigned, _ := path(states, "Start attempts", "Assign", "retry_policy").(map[string]any)
+	policy := map[string]any{}
+	for key, value := range assigned {
+		policy[key] = value
+	}
+	waits, _ := policy["waits"].([]any)
+	delete(policy, "waits")
 	expected := asJSON(expectedHourlyPolicy)
+	check(float64(len(waits)) == expected.(map[string]any)["maxAttempts"].(float64)-1, "waits: %v", waits)
 	check(reflect.DeepEqual(policy, expected), "rendered policy differs:\n  got      %v\n  expected %v", policy, expected)
 
 	// Every attempt passes its number to the container, as a JSONata expression.

@@ -544,13 +544,12 @@ def check_hourly_report(template_file: Path, job: RetryableEcsRunTask) -> str:
     for name, state in states.items():
         check(state.get("QueryLanguage") == "JSONata", f'"{name}" QueryLanguage: {state.get("QueryLanguage")}')
 
-    # The policy the decisions apply, rendered into the comment of the "Retry or fail" Choice.
+    # The policy the decisions apply, as data in the variable "Start attempts" assigns, with the wait after each attempt.
     retry_or_fail = states["Retry or fail"]
     check(retry_or_fail["Type"] == "Choice", f'"Retry or fail" is a {retry_or_fail["Type"]}')
-    comment = retry_or_fail.get("Comment", "")
-    prefix = "retry policy: "
-    check(comment.startswith(prefix), f'"Retry or fail" Comment: {comment}')
-    policy = json.loads(comment[len(prefix):])
+    policy = dict(states["Start attempts"]["Assign"]["retry_policy"])
+    waits = policy.pop("waits")
+    check(len(waits) == EXPECTED_HOURLY_POLICY["maxAttempts"] - 1, f"waits: {waits}")
     check(
         policy == EXPECTED_HOURLY_POLICY,
         f"rendered policy differs:\n  got      {policy}\n  expected {EXPECTED_HOURLY_POLICY}",

@@ -387,12 +387,11 @@ function checkHourlyReport(templateFile: string, job: RetryableEcsRunTask): stri
     assert.equal(state.QueryLanguage, 'JSONata', `"${name}" QueryLanguage`);
   }
 
-  // The policy the decisions apply, rendered into the comment of the "Retry or fail" Choice.
-  const retryOrFail = states['Retry or fail'];
-  assert.equal(retryOrFail.Type, 'Choice');
-  const prefix = 'retry policy: ';
-  assert.ok(String(retryOrFail.Comment).startsWith(prefix), `"Retry or fail" Comment: ${retryOrFail.Comment}`);
-  assert.deepEqual(JSON.parse(retryOrFail.Comment.slice(prefix.length)), EXPECTED_HOURLY_POLICY);
+  // The policy the decisions apply, as data in the variable "Start attempts" assigns, with the wait after each attempt.
+  assert.equal(states['Retry or fail'].Type, 'Choice');
+  const { waits, ...policy } = states['Start attempts'].Assign.retry_policy;
+  assert.deepEqual(policy, EXPECTED_HOURLY_POLICY);
+  assert.equal(waits.length, EXPECTED_HOURLY_POLICY.maxAttempts - 1, `waits: ${JSON.stringify(waits)}`);
 
   // Every attempt passes its number to the container, as a JSONata expression.
   assert.deepEqual(states['Run task'].Arguments.Overrides.ContainerOverrides, [{

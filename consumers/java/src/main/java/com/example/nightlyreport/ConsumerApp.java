@@ -297,13 +297,12 @@ public final class ConsumerApp {
                     "\"" + name + "\" QueryLanguage: " + states.path(name).path("QueryLanguage"));
         }
 
-        // The policy the decisions apply, rendered into the comment of the "Retry or fail" Choice.
+        // The policy the decisions apply, as data in the variable "Start attempts" assigns, with the wait after each attempt.
         JsonNode retryOrFail = states.path("Retry or fail");
         check("Choice".equals(retryOrFail.path("Type").asText()), "\"Retry or fail\" is a " + retryOrFail.path("Type"));
-        String comment = retryOrFail.path("Comment").asText();
-        String prefix = "retry policy: ";
-        check(comment.startsWith(prefix), "\"Retry or fail\" Comment: " + comment);
-        JsonNode policy = JSON.readTree(comment.substring(prefix.length()));
+        com.fasterxml.jackson.databind.node.ObjectNode policy = states.path("Start attempts").path("Assign").path("retry_policy").deepCopy();
+        JsonNode waits = policy.remove("waits");
+        check(waits != null && waits.size() == ((Number) EXPECTED_HOURLY_POLICY.get("maxAttempts")).intValue() - 1, "waits: " + waits);
         JsonNode expectedPolicy = JSON.valueToTree(EXPECTED_HOURLY_POLICY);
         check(expectedPolicy.equals(policy), "rendered policy differs:\n  got      " + policy + "\n  expected " + expectedPolicy);
 
