@@ -443,6 +443,25 @@ describe('DecisionEngine.STATE_MACHINE', () => {
         .toEqual([[namespace, 'Retries'], [namespace, 'AttemptsExhausted'], [namespace, 'NotRetryable'], [namespace, 'NotificationsLost']]);
     });
 
+    test('a standalone run adds what a bare EcsRunTask in a state machine of its own adds, and its log group: bare + 1', () => {
+      const resourceTypes = (build: (e: TestEnvironment) => void) => {
+        const e = testEnvironment();
+        const before = Object.keys(Template.fromStack(testEnvironment().stack).toJSON().Resources);
+        build(e);
+        const resources = Template.fromStack(e.stack).toJSON().Resources as Record<string, { Type: string }>;
+        return Object.entries(resources).filter(([id]) => !before.includes(id)).map(([, r]) => r.Type).sort();
+      };
+      const bare = resourceTypes((e) => new sfn.StateMachine(e.stack, 'Bare', {
+        definitionBody: sfn.DefinitionBody.fromChainable(new tasks.EcsRunTask(e.stack, 'Run', {
+          cluster: e.cluster, taskDefinition: e.taskDefinition, launchTarget: new tasks.EcsFargateLaunchTarget(), integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+        })),
+      }));
+      const ours = resourceTypes((e) => new RetryableEcsRunTask(e.stack, 'Job', { cluster: e.cluster, taskDefinition: e.taskDefinition, decisionEngine: STATE_MACHINE }));
+
+      expect(bare).toEqual(['AWS::EC2::SecurityGroup', 'AWS::IAM::Policy', 'AWS::IAM::Role', 'AWS::StepFunctions::StateMachine']);
+      expect(ours).toEqual([...bare, 'AWS::Logs::LogGroup'].sort());
+    });
+
     test('a metric filter is created when its metric is first asked for, once', () => {
       standalone();
       Template.fromStack(env.stack).resourceCountIs('AWS::Logs::MetricFilter', 0);
