@@ -104,6 +104,18 @@ describe('README examples', () => {
   });
 });
 
+describe('README in the packages', () => {
+  // jsii-pacmak copies README into the Java package's package-info.java, and Java reads a
+  // backslash and `u` as the start of a Unicode escape anywhere in a source file, comments
+  // included: one not followed by four hex digits fails the Maven build ("illegal unicode escape").
+  test('every backslash-u in README starts a four-hex-digit escape, so the Java package compiles', () => {
+    const text = fs.readFileSync(README, 'utf8');
+    const broken = [...text.matchAll(/(?<!\\)(?:\\\\)*\\u(?![0-9a-fA-F]{4})/g)]
+      .map((m) => `line ${text.slice(0, m.index).split('\n').length}: ${text.slice(m.index, m.index + 12)}`);
+    expect(broken).toEqual([]);
+  });
+});
+
 describe('README example comparison', () => {
   const markdown = [
     '# Title',

@@ -456,7 +456,9 @@ describe('DecisionEngine.STATE_MACHINE', () => {
           cluster: e.cluster, taskDefinition: e.taskDefinition, launchTarget: new tasks.EcsFargateLaunchTarget(), integrationPattern: sfn.IntegrationPattern.RUN_JOB,
         })),
       }));
-      const ours = resourceTypes((e) => new RetryableEcsRunTask(e.stack, 'Job', { cluster: e.cluster, taskDefinition: e.taskDefinition, decisionEngine: STATE_MACHINE }));
+      const ours = resourceTypes((e) => new RetryableEcsRunTask(e.stack, 'Job', {
+        cluster: e.cluster, taskDefinition: e.taskDefinition, decisionEngine: STATE_MACHINE,
+      }));
 
       expect(bare).toEqual(['AWS::EC2::SecurityGroup', 'AWS::IAM::Policy', 'AWS::IAM::Role', 'AWS::StepFunctions::StateMachine']);
       expect(ours).toEqual([...bare, 'AWS::Logs::LogGroup'].sort());
