@@ -453,7 +453,10 @@ describe('DecisionEngine.STATE_MACHINE', () => {
       };
       const bare = resourceTypes((e) => new sfn.StateMachine(e.stack, 'Bare', {
         definitionBody: sfn.DefinitionBody.fromChainable(new tasks.EcsRunTask(e.stack, 'Run', {
-          cluster: e.cluster, taskDefinition: e.taskDefinition, launchTarget: new tasks.EcsFargateLaunchTarget(), integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+          cluster: e.cluster,
+          taskDefinition: e.taskDefinition,
+          launchTarget: new tasks.EcsFargateLaunchTarget(),
+          integrationPattern: sfn.IntegrationPattern.RUN_JOB,
         })),
       }));
       const ours = resourceTypes((e) => new RetryableEcsRunTask(e.stack, 'Job', {
