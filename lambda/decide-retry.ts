@@ -1,13 +1,14 @@
 import { globMatches } from './glob';
 import { readJson } from './json-text';
 import { salvageStoppedTask } from './truncated-cause';
+import { wholePolicy } from './whole-policy';
 import {
   BRIEF_NAME_LENGTH, BRIEF_RULE_LENGTH, MAX_CONTAINER_NAME_LENGTH, MAX_NAME_LENGTH, MAX_READ_CONTAINERS, MAX_REASON_LENGTH, MAX_RULE_LENGTH,
   WHOLE_LATEST_ENTRIES,
 } from '../src/decider/history-bounds';
 import { MAX_ATTEMPTS_LIMIT, MAX_DELAY_LIMIT_SECONDS } from '../src/decider/wire';
 import type {
-  AttemptRecord, Capacity, ContainerExit, Decision, DeciderPolicy, FallbackRules, NextAttempt, Placement, RenderedSize,
+  AttemptRecord, Capacity, ContainerExit, Decision, DeciderPolicy, FallbackRules, NextAttempt, Placement, PolicyDefaults, RenderedSize,
 } from '../src/decider/wire';
 import { backoffSeconds } from '../src/policy/backoff';
 
@@ -16,7 +17,10 @@ export { backoffSeconds, MAX_REASON_LENGTH };
 
 /** Everything the decision depends on. `random` is a number in [0, 1) used for jitter. */
 export interface DecideRetryInput {
+  /** A whole policy, or a diff from `defaults` (`DeciderPolicyDiff`). */
   readonly policy: unknown;
+  /** The defaults a diff is merged over: the decider's, from its environment. */
+  readonly defaults?: PolicyDefaults;
   readonly attempt: unknown;
   readonly error: unknown;
   readonly history?: unknown;
@@ -46,6 +50,9 @@ interface Classification {
   readonly escalate?: boolean;
 }
 
+/** The longest defaults id a rule names; the construct writes 8 characters. */
+const MAX_DEFAULTS_ID_LENGTH = 16;
+
 /** The case-insensitive start of every out-of-memory reason ECS writes. */
 const OUT_OF_MEMORY_PREFIX = 'outofmemoryerror';
 
@@ -62,7 +69,8 @@ interface ReasonMatch {
  * input (including `random`) yields the same decision.
  */
 export function decideRetry(input: DecideRetryInput): Decision {
-  const policy = normalizePolicy(input.policy);
+  const { policy: whole, unknownDefaults } = wholePolicy(input.policy, input.defaults);
+  const policy = normalizePolicy(whole);
   const attempt = normalizeAttempt(input.attempt, policy.maxAttempts);
   const errorName = stringField(input.error, 'Error') ?? 'Unknown';
   const errorCause = field(input.error, 'Cause');
@@ -72,7 +80,11 @@ export function decideRetry(input: DecideRetryInput): Decision {
   const placed = policy.sizes !== undefined || policy.fallback !== undefined;
   const placement = normalizePlacement(input.placement, policy.sizes);
 
-  const { retryable, rule, containerReason, escalate } = classify(policy, placement, errorName, task, errorCause);
+  // A diff from defaults the decider does not have cannot be decided: its lists are unknown.
+  const classification: Classification = unknownDefaults === undefined
+    ? classify(policy, placement, errorName, task, errorCause)
+    : { retryable: false, rule: `policyDefaultsMismatch:${truncate(unknownDefaults, MAX_DEFAULTS_ID_LENGTH)}` };
+  const { retryable, rule, containerReason, escalate } = classification;
   const retry = retryable && attempt < policy.maxAttempts;
   const waitSeconds = retry ? backoffSeconds(policy, attempt, input.random) : 0;
 
@@ -96,7 +108,8 @@ export function decideRetry(input: DecideRetryInput): Decision {
 
   // The state machine stops after maxAttempts, so the history never needs more entries than that.
   const history = shapeHistory([...normalizeHistory(input.history, policy.maxAttempts - 1), record]);
-  const cause = describe(record, input.error, task, placed ? placement : undefined);
+  const cause = describe(record, input.error, task, placed ? placement : undefined)
+    + (unknownDefaults === undefined ? '' : defaultsMismatch(unknownDefaults, input.defaults));
   const decision = { retryable, retry, waitSeconds, rule: record.rule, history, cause };
   if (!placed) {
     return decision;
@@ -306,6 +319,13 @@ function describe(record: AttemptRecord, error: unknown, task: StoppedTask | und
   }
   const where = placement === undefined ? '' : ` [ran on ${describePlacement(placement, record.size)}]`;
   return `Attempt ${record.attempt} failed with ${record.error}: ${detail} [rule: ${record.rule}]${where}`;
+}
+
+/** What the cause of a `policyDefaultsMismatch` decision adds: what happened, and what to do. */
+function defaultsMismatch(id: string, defaults: PolicyDefaults | undefined): string {
+  const own = defaults === undefined ? 'none' : truncate(defaults.id, MAX_DEFAULTS_ID_LENGTH);
+  return ` The run sent its policy as a diff from default policy ${truncate(id, MAX_DEFAULTS_ID_LENGTH)}, but the decider has default policy ${own}: `
+    + 'the execution started before an upgrade changed the defaults. Not retried: start a new execution to run with the deployed policy.';
 }
 
 /** E.g. `primary, size 1: 512 CPU, 1024 MiB`; the size only with a ladder. */

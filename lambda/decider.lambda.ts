@@ -1,5 +1,7 @@
 import { decideRetry } from './decide-retry';
-import type { Decision } from '../src/decider/wire';
+import { readPolicyDefaults } from './whole-policy';
+import { POLICY_DEFAULTS_VARIABLE } from '../src/decider/wire';
+import type { Decision, PolicyDefaults } from '../src/decider/wire';
 
 /**
  * The retry decider: adapts a Step Functions invocation to the pure `decideRetry` and logs one
@@ -13,6 +15,7 @@ export async function handler(event: unknown): Promise<Decision | LostNotificati
   }
   const decision = decideRetry({
     policy: payload.policy,
+    defaults: policyDefaults(),
     attempt: payload.attempt,
     error: payload.error,
     history: payload.history,
@@ -37,6 +40,17 @@ export async function handler(event: unknown): Promise<Decision | LostNotificati
     nextCapacity: decision.next?.capacity,
   }) + '\n');
   return decision;
+}
+
+/** The environment's defaults, read again only when the variable changes (tests set it). */
+let defaultsRead: { text?: string; defaults?: PolicyDefaults } = {};
+
+function policyDefaults(): PolicyDefaults | undefined {
+  const text = process.env[POLICY_DEFAULTS_VARIABLE];
+  if (text !== defaultsRead.text) {
+    defaultsRead = { text, defaults: readPolicyDefaults(text) };
+  }
+  return defaultsRead.defaults;
 }
 
 /** What the decider answers when a state machine reports a notification it could not publish. */
