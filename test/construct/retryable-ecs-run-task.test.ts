@@ -106,6 +106,21 @@ describe('RetryableEcsRunTask', () => {
     ]));
   });
 
+  test('retries the decider on Lambda\'s service errors and throttling with one retrier, jittered', () => {
+    create();
+    const decide = (renderedDefinition(env.stack).States as any)['Decide retry'];
+    expect(decide.Retry).toEqual([{
+      ErrorEquals: [
+        'Lambda.ClientExecutionTimeoutException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException',
+        'Lambda.TooManyRequestsException',
+      ],
+      IntervalSeconds: 2,
+      MaxAttempts: 6,
+      BackoffRate: 2,
+      JitterStrategy: 'FULL',
+    }]);
+  });
+
   test('three instances in a stack share one decider function', () => {
     create({}, 'A');
     create({ maxAttempts: 2 }, 'B');

@@ -113,11 +113,15 @@ export class LambdaEngineStates implements EngineStates {
       },
       // Replaces the caught error and the old history: the state carries one history, never two.
       resultPath: paths.failures,
+      // In place of CDK's retrier of Lambda's service errors: one retrier, below, takes them and
+      // throttling alike, which saves every run's definition a second one.
+      retryOnServiceExceptions: false,
     });
-    // A burst of failing executions can exceed the account's Lambda concurrency.
+    // A burst of failing executions can exceed the account's Lambda concurrency: the retries are
+    // jittered, so that the executions do not all try again at once.
     decide.addRetry({
-      errors: ['Lambda.TooManyRequestsException'],
-      interval: Duration.seconds(1),
+      errors: [...DECIDER_SERVICE_ERRORS, 'Lambda.TooManyRequestsException'],
+      interval: Duration.seconds(2),
       maxAttempts: 6,
       backoffRate: 2,
       jitterStrategy: sfn.JitterType.FULL,
@@ -247,6 +251,9 @@ export class LambdaEngineStates implements EngineStates {
     return [notification.publish, lost];
   }
 }
+
+/** The errors that `LambdaInvoke` retries by default (`retryOnServiceExceptions`). */
+const DECIDER_SERVICE_ERRORS = ['Lambda.ClientExecutionTimeoutException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException'];
 
 /** Escapes a literal for a string argument of an intrinsic function. */
 function escapeIntrinsicString(text: string): string {
