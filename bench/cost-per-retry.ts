@@ -21,7 +21,7 @@ import {
 import { quietly, runLocally, seedHandlerFromSource } from './local-run';
 import { runStateMachineCost } from './state-machine-cost';
 import { round } from './stats';
-import { handler as decider } from '../lambda/decider.lambda';
+import { handler as decider } from '../lambda/decider-handler';
 import { executeLocally, Outcome, renderedDefinition } from '../test/support/local-execution';
 import { testEnvironment } from '../test/support/stack';
 

@@ -22,7 +22,7 @@ export async function handler(event: unknown): Promise<Decision | LostNotificati
     placement: payload.placement,
     random: Math.random(),
   });
-  const last = decision.history[decision.history.length - 1];
+  const last = decision.history.at(-1)!;
   // Raw stdout, not console.log: the line must be bare JSON for the log group's metric filters.
   process.stdout.write(JSON.stringify({
     message: 'retry decision',

@@ -1,3 +1,4 @@
+import { isRecord } from './json-values';
 import type { PolicyDefaults } from '../src/decider/wire';
 
 /** The policy a payload stands for, and, when it names defaults other than these, their id. */
@@ -18,13 +19,10 @@ export function wholePolicy(policy: unknown, defaults: PolicyDefaults | undefine
   if (!isRecord(policy) || policy.defaultsId === undefined) {
     return { policy };
   }
-  const { defaultsId, fallback, ...diff } = policy;
-  const { fallback: defaultFallback, ...base } = defaults?.policy ?? {};
-  const merged = {
-    ...base,
-    ...diff,
-    ...(fallback === undefined ? {} : { fallback: isRecord(fallback) ? { ...defaultFallback, ...fallback } : fallback }),
-  };
+  const { defaultsId, ...diff } = policy;
+  const { fallback, ...base } = defaults?.policy ?? {};
+  // The default fallback rules only for a run that has a fallback: then its diff has one.
+  const merged = { ...base, ...diff, ...(isRecord(diff.fallback) ? { fallback: { ...fallback, ...diff.fallback } } : {}) };
   return defaultsId === defaults?.id ? { policy: merged } : { policy: merged, unknownDefaults: String(defaultsId) };
 }
 
@@ -36,8 +34,4 @@ export function readPolicyDefaults(text: string | undefined): PolicyDefaults | u
   } catch {
     return undefined;
   }
-}
-
-function isRecord(value: unknown): value is Record<string, any> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

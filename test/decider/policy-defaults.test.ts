@@ -1,5 +1,5 @@
 import { decideRetry } from '../../lambda/decide-retry';
-import { handler } from '../../lambda/decider.lambda';
+import { handler } from '../../lambda/decider-handler';
 import { wholePolicy } from '../../lambda/whole-policy';
 import { contentId, deciderEnvironment, POLICY_DEFAULTS } from '../../src/decider/policy-defaults';
 import { MAX_ATTEMPTS_LIMIT, POLICY_DEFAULTS_VARIABLE } from '../../src/decider/wire';
@@ -67,8 +67,8 @@ describe('decideRetry with a diff', () => {
   });
 
   test.each([
-    ['other defaults', { defaultsId: 'ffffffff' }, POLICY_DEFAULTS, 'policyDefaultsMismatch:ffffffff', `but the decider has default policy ${ID}`],
-    ['no defaults at all', defaultsDiff, undefined, `policyDefaultsMismatch:${ID}`, 'but the decider has default policy none'],
+    ['other defaults', { defaultsId: 'ffffffff' }, POLICY_DEFAULTS, 'policyDefaultsMismatch:ffffffff', `a diff from default policy ffffffff, but the decider has ${ID}:`],
+    ['no defaults at all', defaultsDiff, undefined, `policyDefaultsMismatch:${ID}`, `a diff from default policy ${ID}, but the decider has none:`],
   ])('a diff from %s: not retryable, under a rule that names the id, with a cause that says what to do', (_, policy, defaults, rule, has) => {
     // A failure every policy retries, at the first attempt.
     const decision = decideRetry({ policy, defaults, attempt: 1, error: failure('spot-interruption'), history: [], random: 0.5 });
@@ -76,7 +76,7 @@ describe('decideRetry with a diff', () => {
     expect(decision.history).toEqual([expect.objectContaining({ attempt: 1, stopCode: 'SpotInterruption', rule, retryable: false })]);
     expect(decision.cause).toContain('Attempt 1 failed with States.TaskFailed: SpotInterruption: ');
     expect(decision.cause).toContain(has);
-    expect(decision.cause).toMatch(/the execution started before an upgrade changed the defaults\. Not retried: start a new execution/);
+    expect(decision.cause).toMatch(/the execution started before an upgrade changed the defaults\. Start a new execution\.$/);
   });
 
   test('a mismatch keeps the history and the shape of the run: the next placement of an adaptive run is where the failed attempt ran', () => {

@@ -7,7 +7,7 @@ import { currentTestName, DataLimitExpectation, expectWithinDataLimits, localExe
 import type { EcsFailure } from './fixtures';
 import { renderIntrinsic } from './intrinsics';
 import { LimitViolation, StepFunctionsLimitError } from './step-functions-limits';
-import { handler as decider } from '../../lambda/decider.lambda';
+import { handler as decider } from '../../lambda/decider-handler';
 import { deciderEnvironment } from '../../src/decider/policy-defaults';
 import type { Decision } from '../../src/decider/wire';
 
