@@ -442,7 +442,13 @@ function bounded(entry: AttemptRecord, brief?: boolean): AttemptRecord {
 
 /** `value` without its undefined fields, which JSON leaves out anyway: in-process readers see them absent too. */
 function defined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+  const fields: Partial<T> = {};
+  for (const key in value) {
+    if (value[key] !== undefined) {
+      fields[key] = value[key];
+    }
+  }
+  return fields as T;
 }
 
 function recordedSize(raw: unknown): AttemptRecord['size'] {
