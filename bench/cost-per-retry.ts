@@ -12,87 +12,18 @@
  * MiniStack (state-machine-cost.ts), with the same scenarios.
  */
 import type { StateMachineDefinition } from 'aws-local-stepfunctions' with { 'resolution-mode': 'require' };
-import { addInstance, addOursWith, Design, OurEngine, OurFeatures, SEED_STATES, Variant, VARIANTS } from './baselines';
+import { addInstance, addOursWith, SEED_STATES, Variant, VARIANTS } from './baselines';
 import { reportResult } from './child';
+import type { AdaptiveCostRow, CostResult, CostRow } from './cost-rows';
 import {
   ADAPTIVE_SCENARIO_NAMES, ADAPTIVE_SCENARIOS, AdaptiveScenario, ok, SCENARIOS, USD_PER_LAMBDA_REQUEST, USD_PER_TRANSITION,
 } from './cost-scenarios';
 import { quietly, runLocally, seedHandlerFromSource } from './local-run';
-import { runStateMachineCost, StateMachineCheck } from './state-machine-cost';
+import { runStateMachineCost } from './state-machine-cost';
 import { round } from './stats';
-import { handler as decider } from '../lambda/decider.lambda';
+import { handler as decider } from '../lambda/decider-handler';
 import { executeLocally, Outcome, renderedDefinition } from '../test/support/local-execution';
 import { testEnvironment } from '../test/support/stack';
-
-/** One adaptive scenario of ours, and the success path of the same configuration. */
-export interface AdaptiveCostRow {
-  /** Which of ours (which decision engine); absent from results written before the state machine engine: `ours`. */
-  readonly variant?: OurEngine;
-  readonly scenario: AdaptiveScenario;
-  readonly features: OurFeatures;
-  readonly configuration: string;
-  readonly description: string;
-  readonly status: string;
-  readonly runTaskCalls: number;
-  readonly retries: number;
-  /** The decision's rule for the failed attempt. */
-  readonly rule: string;
-  /**
-   * The retry's RunTask input changed as the feature says (bigger size; the fallback's capacity
-   * provider), or, without features, runs the task where and as the first attempt did. In
-   * MiniStack, which does not show the RunTask input: the result's size and capacity, and which
-   * ECS task state ran.
-   */
-  readonly adapted: boolean;
-  readonly successTransitions: number;
-  readonly successLambdaInvocations: number;
-  readonly transitions: number;
-  readonly lambdaInvocations: number;
-  readonly transitionsPerRetry: number;
-  readonly lambdaInvocationsPerRetry: number;
-  readonly usdPerMillionRetries: number;
-  readonly lambdaRequestUsdPerMillionRetries: number;
-}
-
-export interface CostRow {
-  readonly variant: Design;
-  readonly scenario: string;
-  readonly description: string;
-  readonly status: string;
-  readonly runTaskCalls: number;
-  readonly transitions: number;
-  readonly lambdaInvocations: number;
-  readonly usdPerMillionExecutions: number;
-  readonly lambdaRequestUsdPerMillionExecutions: number;
-}
-
-export interface PerRetry {
-  readonly variant: Design;
-  readonly transitionsPerRetry: number;
-  readonly lambdaInvocationsPerRetry: number;
-  readonly usdPerMillionRetries: number;
-}
-
-export interface CostResult {
-  readonly usdPer1000Transitions: number;
-  readonly usdPerMillionLambdaRequests: number;
-  readonly rows: CostRow[];
-  readonly perRetry: PerRetry[];
-  /** Ours invokes no Lambda function when the first attempt succeeds. */
-  readonly oursSuccessPathLambdaFree: boolean;
-  /** executeLocally and the generic local runner count ours alike, in every scenario. */
-  readonly countersAgree: boolean;
-  /** Ours only: one adaptive retry per feature, and the same retry without features; absent from results written before they existed. */
-  readonly adaptive?: AdaptiveCostRow[];
-  /** The plain single retry costs what the default design's per-retry figure says. */
-  readonly plainRetryMatchesPerRetry?: boolean;
-  /**
-   * The state machine engine, executed in MiniStack: its rows are in `rows`, `perRetry` and
-   * `adaptive` beside the others; this says how it was run and checked. Absent from results
-   * written before that engine.
-   */
-  readonly stateMachine?: StateMachineCheck;
-}
 
 /** One instance of `variant` with its defaults, synthesized and rendered to plain ASL. */
 function definitionOf(variant: Variant): StateMachineDefinition {

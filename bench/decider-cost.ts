@@ -10,6 +10,7 @@ import * as zlib from 'zlib';
 import { reportResult } from './child';
 import { median, quantile, round, since } from './stats';
 import { decideRetry, DecideRetryInput } from '../lambda/decide-retry';
+import { deciderEnvironment, POLICY_DEFAULTS } from '../src/decider/policy-defaults';
 import { renderRetryPolicy } from '../src/policy/render-retry-policy';
 import { allFailures, failure, withStoppedReason } from '../test/support/fixtures';
 import { MAX_CAUSE_LENGTH } from '../test/support/local-execution';
@@ -106,7 +107,8 @@ mod.handler(${JSON.stringify(event)}).then(() => {
 }
 
 async function measureColdStarts(processes: number): Promise<DeciderCostResult['coldStart']> {
-  const event = { policy: renderRetryPolicy({}), attempt: 1, error: failure('resource-initialization-error'), history: [] };
+  // As a run with the default policy sends it, to a decider with the defaults in its environment.
+  const event = { policy: { defaultsId: POLICY_DEFAULTS.id }, attempt: 1, error: failure('resource-initialization-error'), history: [] };
   const script = coldStartScript(BUNDLE, event);
   const requireMs: number[] = [];
   const invokeMs: number[] = [];
@@ -137,7 +139,7 @@ async function measureColdStarts(processes: number): Promise<DeciderCostResult['
 function timedNode(script: string): Promise<{ ms: number; stdout: string }> {
   return new Promise((resolve, reject) => {
     const start = performance.now();
-    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...deciderEnvironment() } });
     let stdout = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.on('error', reject);

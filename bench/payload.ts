@@ -13,7 +13,7 @@ import { addBare, addSeedShaped, SEED_STATES, Variant } from './baselines';
 import { reportResult } from './child';
 import { LocalRunOptions, quietly, runLocally, seedHandlerFromSource } from './local-run';
 import { round } from './stats';
-import { handler as decider } from '../lambda/decider.lambda';
+import { handler as decider } from '../lambda/decider-handler';
 import { DecisionEngine, RetryableEcsRunTask } from '../src';
 import { MAX_ATTEMPTS_LIMIT } from '../src/decider/wire';
 import { failure, successTask, withStoppedReason } from '../test/support/fixtures';

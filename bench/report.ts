@@ -2,7 +2,7 @@
  * Renders bench/RESULTS.md from the results of one run: a summary against the goals first, then
  * one section per benchmark with its method and assumptions. Every number comes from `results`.
  */
-import type { CostResult } from './cost-per-retry';
+import type { CostResult } from './cost-rows';
 import type { DeciderCostResult } from './decider-cost';
 import type { ExpressionResult } from './decision-expression';
 import type { HerdResult } from './herd';

@@ -9,7 +9,7 @@
  * So are the state machine engine's measurements (`ours-state-machine` in synth, `cost.stateMachine`,
  * `herd.stateMachine`).
  */
-import type { CostResult } from './cost-per-retry';
+import type { CostResult } from './cost-rows';
 import type { DeciderCostOptions, DeciderCostResult } from './decider-cost';
 import type { ExpressionResult } from './decision-expression';
 import type { HerdResult } from './herd';

@@ -15,7 +15,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { runChild } from './child';
-import type { CostResult } from './cost-per-retry';
+import type { CostResult } from './cost-rows';
 import type { DeciderCostResult } from './decider-cost';
 import type { ExpressionResult } from './decision-expression';
 import type { HerdResult } from './herd';

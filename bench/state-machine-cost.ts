@@ -15,7 +15,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions' with { 'resolution-mode': 'require' };
 import { addInstance, addOursWith, OurEngine, OurFeatures } from './baselines';
-import type { AdaptiveCostRow, CostRow, PerRetry } from './cost-per-retry';
+import type { AdaptiveCostRow, CostRow, PerRetry, StateMachineCostResult } from './cost-rows';
 import {
   ADAPTIVE_SCENARIO_NAMES, ADAPTIVE_SCENARIOS, AdaptiveScenario, FALLBACK_RUN_TASK_STATE, ok, SCENARIOS, USD_PER_LAMBDA_REQUEST,
   USD_PER_TRANSITION,
@@ -33,39 +33,6 @@ import { testEnvironment } from '../test/support/stack';
 
 const ROOT = path.join(__dirname, '..');
 const RUN_TASK_STATE = 'Run task';
-
-/** How the state machine engine was run, and what was checked. */
-export interface StateMachineCheck {
-  /** MiniStack and its version. */
-  readonly executor: string;
-  /** Lambda invoke states in the state machine engine's definitions run here: none expected. */
-  readonly lambdaStatesInDefinitions: number;
-  /** States of those definitions with a Retry, which would bill transitions without entering a state: none expected. */
-  readonly statesWithRetry: string[];
-  /** The Lambda engine, run in MiniStack too, bills the transitions, Lambda invocations and RunTask calls it bills in aws-local-stepfunctions, with the same status. */
-  readonly lambdaEngineCountsAgree: boolean;
-  /** The Lambda engine's counts in MiniStack, per scenario, for the record. */
-  readonly lambdaEngineInMiniStack: { scenario: string; transitions: number; lambdaInvocations: number; runTaskCalls: number; status: string }[];
-  /** Each scenario ends as on the Lambda engine: status, RunTask calls, error, cause, and the output but for the jittered waits. */
-  readonly sameResultsAsLambdaEngine: boolean;
-  /** The scenarios that did not, if any. */
-  readonly differentFromLambdaEngine: string[];
-  /** Every wait the engine drew (FULL jitter, `$random()`) lies in [0, the schedule's wait after that attempt]. */
-  readonly waitsWithinSchedule: boolean;
-  /** The waits it drew, by scenario: attempt and seconds. */
-  readonly waits: { scenario: string; attempt: number; waitSeconds: number; scheduleSeconds: number }[];
-  /** No Lambda invocation on the success path. */
-  readonly successPathLambdaFree: boolean;
-  /** The states entered, in order, per scenario of the default configuration. */
-  readonly statesEntered: Record<string, string[]>;
-}
-
-export interface StateMachineCostResult {
-  readonly rows: CostRow[];
-  readonly perRetry: PerRetry;
-  readonly adaptive: AdaptiveCostRow[];
-  readonly check: StateMachineCheck;
-}
 
 /** One state machine deployed to MiniStack, and the scenarios run on it (test case names are unique across machines). */
 interface Machine {

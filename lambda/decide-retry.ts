@@ -1,13 +1,15 @@
 import { globMatches } from './glob';
 import { readJson } from './json-text';
+import { field, integerIn, isFiniteNumber, isPositive, isRecord, listOf, numberAtLeast, stringField, stringList } from './json-values';
 import { salvageStoppedTask } from './truncated-cause';
+import { wholePolicy } from './whole-policy';
 import {
   BRIEF_NAME_LENGTH, BRIEF_RULE_LENGTH, MAX_CONTAINER_NAME_LENGTH, MAX_NAME_LENGTH, MAX_READ_CONTAINERS, MAX_REASON_LENGTH, MAX_RULE_LENGTH,
   WHOLE_LATEST_ENTRIES,
 } from '../src/decider/history-bounds';
 import { MAX_ATTEMPTS_LIMIT, MAX_DELAY_LIMIT_SECONDS } from '../src/decider/wire';
 import type {
-  AttemptRecord, Capacity, ContainerExit, Decision, DeciderPolicy, FallbackRules, NextAttempt, Placement, RenderedSize,
+  AttemptRecord, Capacity, ContainerExit, Decision, DeciderPolicy, FallbackRules, NextAttempt, Placement, PolicyDefaults, RenderedSize,
 } from '../src/decider/wire';
 import { backoffSeconds } from '../src/policy/backoff';
 
@@ -16,7 +18,10 @@ export { backoffSeconds, MAX_REASON_LENGTH };
 
 /** Everything the decision depends on. `random` is a number in [0, 1) used for jitter. */
 export interface DecideRetryInput {
+  /** A whole policy, or a diff from `defaults` (`DeciderPolicyDiff`). */
   readonly policy: unknown;
+  /** The defaults a diff is merged over: the decider's, from its environment. */
+  readonly defaults?: PolicyDefaults;
   readonly attempt: unknown;
   readonly error: unknown;
   readonly history?: unknown;
@@ -46,6 +51,9 @@ interface Classification {
   readonly escalate?: boolean;
 }
 
+/** The longest defaults id a rule names; the construct writes 8 characters. */
+const MAX_DEFAULTS_ID_LENGTH = 16;
+
 /** The case-insensitive start of every out-of-memory reason ECS writes. */
 const OUT_OF_MEMORY_PREFIX = 'outofmemoryerror';
 
@@ -62,41 +70,44 @@ interface ReasonMatch {
  * input (including `random`) yields the same decision.
  */
 export function decideRetry(input: DecideRetryInput): Decision {
-  const policy = normalizePolicy(input.policy);
+  const { policy: whole, unknownDefaults } = wholePolicy(input.policy, input.defaults);
+  const policy = normalizePolicy(whole);
   const attempt = normalizeAttempt(input.attempt, policy.maxAttempts);
   const errorName = stringField(input.error, 'Error') ?? 'Unknown';
   const errorCause = field(input.error, 'Cause');
   const task = errorName === 'States.TaskFailed' ? parseStoppedTask(errorCause) : undefined;
   // Only a policy with a size ladder or fallback rules places attempts; any other decision and
   // history stay exactly as they were before placement existed.
-  const placed = policy.sizes !== undefined || policy.fallback !== undefined;
+  const placed = !!(policy.sizes || policy.fallback);
   const placement = normalizePlacement(input.placement, policy.sizes);
 
-  const { retryable, rule, containerReason, escalate } = classify(policy, placement, errorName, task, errorCause);
+  // A diff from defaults the decider does not have cannot be decided: its lists are unknown.
+  const classification: Classification = unknownDefaults === undefined
+    ? classify(policy, placement, errorName, task, errorCause)
+    : { retryable: false, rule: `policyDefaultsMismatch:${truncate(unknownDefaults, MAX_DEFAULTS_ID_LENGTH)}` };
+  const { retryable, rule, containerReason, escalate } = classification;
   const retry = retryable && attempt < policy.maxAttempts;
   const waitSeconds = retry ? backoffSeconds(policy, attempt, input.random) : 0;
 
-  // A deciding container reason shares the stopped reason's budget, so the history stays as bounded.
-  const reasonLength = containerReason === undefined ? MAX_REASON_LENGTH : MAX_REASON_LENGTH / 2;
-  const stoppedReason = task?.stoppedReason === undefined ? undefined : truncate(task.stoppedReason, reasonLength);
   const size = policy.sizes?.[placement.sizeIndex];
-  const record: AttemptRecord = {
+  const record = bounded({
     attempt,
-    error: truncate(errorName, MAX_NAME_LENGTH),
-    ...(task?.stopCode === undefined ? {} : { stopCode: truncate(task.stopCode, MAX_NAME_LENGTH) }),
-    ...(stoppedReason === undefined ? {} : { stoppedReason }),
-    ...(containerReason === undefined ? {} : { containerReason: truncate(containerReason, reasonLength) }),
+    error: errorName,
+    stopCode: task?.stopCode,
+    stoppedReason: task?.stoppedReason,
+    containerReason,
     exitCodes: task?.exits ?? [],
-    rule: truncate(rule, MAX_RULE_LENGTH),
+    rule,
     retryable,
     waitSeconds,
-    ...(size === undefined ? {} : { size: { cpu: size.cpu, memoryMiB: size.memoryMiB } }),
-    ...(placed ? { capacity: placement.capacity } : {}),
-  };
+    size: size && { cpu: size.cpu, memoryMiB: size.memoryMiB },
+    capacity: placed ? placement.capacity : undefined,
+  });
 
   // The state machine stops after maxAttempts, so the history never needs more entries than that.
   const history = shapeHistory([...normalizeHistory(input.history, policy.maxAttempts - 1), record]);
-  const cause = describe(record, input.error, task, placed ? placement : undefined);
+  const cause = describe(record, input.error, task, placed ? placement : undefined)
+    + (unknownDefaults === undefined ? '' : defaultsMismatch(unknownDefaults, input.defaults));
   const decision = { retryable, retry, waitSeconds, rule: record.rule, history, cause };
   if (!placed) {
     return decision;
@@ -119,12 +130,12 @@ export function decideRetry(input: DecideRetryInput): Decision {
 function classify(policy: DeciderPolicy, placement: Placement, errorName: string, task: StoppedTask | undefined, cause: unknown): Classification {
   if (task) {
     const permanent = matchReasons(policy.nonRetryableStoppedReasons, task);
-    if (permanent !== undefined) {
-      return { retryable: false, rule: `nonRetryableStoppedReason:${permanent.pattern}`, containerReason: permanent.containerReason };
+    if (permanent) {
+      return matched(false, 'nonRetryableStoppedReason', permanent);
     }
     // Only a size ladder makes out of memory a rule of its own; without one it is classified as before.
-    const outOfMemory = policy.sizes === undefined ? undefined : outOfMemoryReason(task);
-    if (policy.sizes !== undefined && outOfMemory !== undefined) {
+    const outOfMemory = policy.sizes && outOfMemoryReason(task);
+    if (policy.sizes && outOfMemory) {
       const { containerReason } = outOfMemory;
       return placement.sizeIndex < policy.sizes.length - 1
         ? { retryable: true, rule: `outOfMemory:escalate to size ${placement.sizeIndex + 1}`, containerReason, escalate: true }
@@ -134,17 +145,17 @@ function classify(policy: DeciderPolicy, placement: Placement, errorName: string
       return { retryable: true, rule: `retryableStopCode:${task.stopCode}` };
     }
     const transient = matchReasons(policy.retryableStoppedReasons, task);
-    if (transient !== undefined) {
-      return { retryable: true, rule: `retryableStoppedReason:${transient.pattern}`, containerReason: transient.containerReason };
+    if (transient) {
+      return matched(true, 'retryableStoppedReason', transient);
     }
     const exit = task.exits.find((e) => policy.retryableExitCodes.includes(e.exitCode));
-    if (exit !== undefined) {
+    if (exit) {
       return { retryable: true, rule: `retryableExitCode:${numberText(exit.exitCode)}` };
     }
   }
   if (!task && policy.nonRetryableErrorCauses.length > 0) {
     const permanent = matchErrorCause(policy.nonRetryableErrorCauses, cause);
-    if (permanent !== undefined) {
+    if (permanent) {
       return { retryable: false, rule: `nonRetryableErrorCause:${permanent}` };
     }
   }
@@ -158,6 +169,11 @@ function classify(policy: DeciderPolicy, placement: Placement, errorName: string
     return { retryable: false, rule: 'unparseableCause' };
   }
   return { retryable: false, rule: `errorNotRetryable:${truncate(errorName, MAX_NAME_LENGTH)}` };
+}
+
+/** The classification by the stopped-reason pattern that `match` found, e.g. `retryableStoppedReason:CannotPullContainerError:*`. */
+function matched(retryable: boolean, rule: string, match: ReasonMatch): Classification {
+  return { retryable, rule: `${rule}:${match.pattern}`, containerReason: match.containerReason };
 }
 
 /**
@@ -174,7 +190,7 @@ function classify(policy: DeciderPolicy, placement: Placement, errorName: string
  */
 function outOfMemoryReason(task: StoppedTask): { readonly containerReason?: string } | undefined {
   const isOutOfMemory = (reason: string) => reason.slice(0, OUT_OF_MEMORY_PREFIX.length).toLowerCase() === OUT_OF_MEMORY_PREFIX;
-  if (task.stoppedReason !== undefined && isOutOfMemory(task.stoppedReason)) {
+  if (isOutOfMemory(task.stoppedReason ?? '')) {
     return {};
   }
   const containerReason = task.containerReasons.find(isOutOfMemory);
@@ -187,7 +203,7 @@ function outOfMemoryReason(task: StoppedTask): { readonly containerReason?: stri
  */
 function matchesFallback(rules: FallbackRules, task: StoppedTask | undefined, cause: unknown): boolean {
   if (task) {
-    return (task.stopCode !== undefined && rules.stopCodes.includes(task.stopCode)) || matchReasons(rules.stoppedReasons, task) !== undefined;
+    return (task.stopCode !== undefined && rules.stopCodes.includes(task.stopCode)) || !!matchReasons(rules.stoppedReasons, task);
   }
   return rules.errorCauses.length > 0 && matchErrorCause(rules.errorCauses, cause) !== undefined;
 }
@@ -208,7 +224,7 @@ function matchReasons(patterns: string[], task: StoppedTask): ReasonMatch | unde
       return { pattern };
     }
     const containerReason = task.containerReasons.find((reason) => globMatches(pattern, reason));
-    if (containerReason !== undefined) {
+    if (containerReason) {
       return { pattern, containerReason };
     }
   }
@@ -221,16 +237,9 @@ function matchReasons(patterns: string[], task: StoppedTask): ReasonMatch | unde
  * else the whole Cause text.
  */
 function errorCauseTexts(cause: unknown): string[] {
-  let parsed: unknown = cause;
-  if (typeof cause === 'string') {
-    const json = readJson(cause);
-    if (json === undefined) {
-      return [cause];
-    }
-    parsed = json.value;
-  }
+  const json = typeof cause === 'string' ? readJson(cause) : { value: cause };
   // Step Functions writes RunTask's answer in PascalCase; the ECS API itself uses camelCase.
-  const failures = field(parsed, 'Failures') ?? field(parsed, 'failures');
+  const failures = json && (field(json.value, 'Failures') ?? field(json.value, 'failures'));
   if (Array.isArray(failures)) {
     return failures.slice(0, MAX_READ_CONTAINERS).flatMap((failure) =>
       ['Reason', 'reason', 'Detail', 'detail'].map((key) => stringField(failure, key)).filter((text): text is string => text !== undefined));
@@ -243,54 +252,33 @@ function errorCauseTexts(cause: unknown): string[] {
  * JSON string that Step Functions cut short.
  */
 function parseStoppedTask(cause: unknown): StoppedTask | undefined {
-  let parsed: unknown = cause;
+  let task = cause;
   if (typeof cause === 'string') {
     const json = readJson(cause);
-    if (json === undefined) {
-      const salvaged = salvageStoppedTask(cause);
-      return salvaged && {
-        stopCode: salvaged.stopCode,
-        stoppedReason: salvaged.stoppedReason,
-        containerReasons: containerReasons(salvaged.containers),
-        exits: containerExits(salvaged.containers),
-      };
-    }
-    parsed = json.value;
+    const salvaged = json ? undefined : salvageStoppedTask(cause);
+    // What survives of a description cut short is read under the names of a whole one.
+    task = json ? json.value : salvaged && { StopCode: salvaged.stopCode, StoppedReason: salvaged.stoppedReason, Containers: salvaged.containers };
   }
-  if (!isRecord(parsed)) {
-    return undefined;
-  }
-  const stopCode = stringField(parsed, 'StopCode');
-  const stoppedReason = stringField(parsed, 'StoppedReason');
-  const containers = field(parsed, 'Containers');
+  const stopCode = stringField(task, 'StopCode');
+  const stoppedReason = stringField(task, 'StoppedReason');
+  const containers = field(task, 'Containers');
   // A task description names at least one of these; anything else is some other JSON.
-  if (stopCode === undefined && stoppedReason === undefined && !Array.isArray(containers) && stringField(parsed, 'TaskArn') === undefined) {
+  if (stopCode === undefined && stoppedReason === undefined && !Array.isArray(containers) && stringField(task, 'TaskArn') === undefined) {
     return undefined;
   }
-  return { stopCode, stoppedReason, containerReasons: containerReasons(containers), exits: containerExits(containers) };
+  return { stopCode, stoppedReason, ...readContainers(containers) };
 }
 
-/** The non-empty reasons of the first `MAX_READ_CONTAINERS` containers. */
-function containerReasons(containers: unknown): string[] {
-  if (!Array.isArray(containers)) {
-    return [];
-  }
-  return containers.slice(0, MAX_READ_CONTAINERS)
-    .map((container) => stringField(container, 'Reason'))
-    .filter((reason): reason is string => reason !== undefined && reason !== '');
-}
-
-/** The integer exit codes of the first `MAX_READ_CONTAINERS` containers, by container name. */
-function containerExits(containers: unknown): ContainerExit[] {
-  if (!Array.isArray(containers)) {
-    return [];
-  }
-  return containers.slice(0, MAX_READ_CONTAINERS).flatMap((container) => {
-    const exitCode = field(container, 'ExitCode');
-    return typeof exitCode === 'number' && Number.isInteger(exitCode)
-      ? [{ name: truncate(stringField(container, 'Name') ?? '', MAX_CONTAINER_NAME_LENGTH), exitCode }]
-      : [];
-  });
+/** The non-empty reasons, and the integer exit codes by container name, of the first `MAX_READ_CONTAINERS` containers. */
+function readContainers(value: unknown): Pick<StoppedTask, 'containerReasons' | 'exits'> {
+  const containers = Array.isArray(value) ? value.slice(0, MAX_READ_CONTAINERS) : [];
+  return {
+    containerReasons: containers.map((container) => stringField(container, 'Reason')).filter((reason): reason is string => !!reason),
+    exits: containers.filter((container) => Number.isInteger(field(container, 'ExitCode'))).map((container) => ({
+      name: truncate(stringField(container, 'Name') ?? '', MAX_CONTAINER_NAME_LENGTH),
+      exitCode: field(container, 'ExitCode') as number,
+    })),
+  };
 }
 
 function describe(record: AttemptRecord, error: unknown, task: StoppedTask | undefined, placement: Placement | undefined): string {
@@ -298,43 +286,53 @@ function describe(record: AttemptRecord, error: unknown, task: StoppedTask | und
   if (task) {
     const exits = record.exitCodes.map((e) => `${e.name}=${numberText(e.exitCode)}`).join(', ');
     detail = [record.stopCode, record.stoppedReason ?? '(no stopped reason)'].filter((s) => s !== undefined).join(': ')
-      + (record.containerReason === undefined ? '' : ` (container reason: ${record.containerReason})`)
+      + (record.containerReason ? ` (container reason: ${record.containerReason})` : '')
       + (exits ? ` (exit codes: ${exits})` : '');
   } else {
     const cause = field(error, 'Cause');
     detail = typeof cause === 'string' ? truncate(cause, MAX_REASON_LENGTH) : '(no cause)';
   }
-  const where = placement === undefined ? '' : ` [ran on ${describePlacement(placement, record.size)}]`;
+  const where = placement ? ` [ran on ${describePlacement(placement, record.size)}]` : '';
   return `Attempt ${record.attempt} failed with ${record.error}: ${detail} [rule: ${record.rule}]${where}`;
+}
+
+/** What the cause of a `policyDefaultsMismatch` decision adds: what happened, and what to do. */
+function defaultsMismatch(id: string, defaults: PolicyDefaults | undefined): string {
+  const cut = (text: string) => truncate(text, MAX_DEFAULTS_ID_LENGTH);
+  return ` The run's policy is a diff from default policy ${cut(id)}, but the decider has ${defaults ? cut(defaults.id) : 'none'}: `
+    + 'the execution started before an upgrade changed the defaults. Start a new execution.';
 }
 
 /** E.g. `primary, size 1: 512 CPU, 1024 MiB`; the size only with a ladder. */
 function describePlacement(placement: Placement, size: AttemptRecord['size']): string {
-  return size === undefined ? placement.capacity : `${placement.capacity}, size ${placement.sizeIndex}: ${size.cpu} CPU, ${size.memoryMiB} MiB`;
+  return size ? `${placement.capacity}, size ${placement.sizeIndex}: ${size.cpu} CPU, ${size.memoryMiB} MiB` : placement.capacity;
 }
 
 function normalizePolicy(raw: unknown): DeciderPolicy {
-  const maxAttempts = integerIn(field(raw, 'maxAttempts'), 1, MAX_ATTEMPTS_LIMIT, 1);
-  const maxDelaySeconds = Math.min(numberAtLeast(field(raw, 'maxDelaySeconds'), 0, 0), MAX_DELAY_LIMIT_SECONDS);
-  // Absent from policies without adaptive retries; absent keys stay absent.
-  const sizes = normalizeSizes(field(raw, 'sizes'));
-  const fallback = normalizeFallback(field(raw, 'fallback'));
-  return {
-    maxAttempts,
-    intervalSeconds: Math.min(numberAtLeast(field(raw, 'intervalSeconds'), 0, 0), maxDelaySeconds),
-    backoffRate: numberAtLeast(field(raw, 'backoffRate'), 1, 1),
+  const policy = isRecord(raw) ? raw : {};
+  const maxDelaySeconds = Math.min(numberAtLeast(policy.maxDelaySeconds, 0, 0), MAX_DELAY_LIMIT_SECONDS);
+  return defined({
+    maxAttempts: integerIn(policy.maxAttempts, 1, MAX_ATTEMPTS_LIMIT, 1),
+    intervalSeconds: Math.min(numberAtLeast(policy.intervalSeconds, 0, 0), maxDelaySeconds),
+    backoffRate: numberAtLeast(policy.backoffRate, 1, 1),
     maxDelaySeconds,
-    jitter: field(raw, 'jitter') === 'FULL' ? 'FULL' : 'NONE',
-    retryableStopCodes: stringList(field(raw, 'retryableStopCodes')),
-    retryableStoppedReasons: stringList(field(raw, 'retryableStoppedReasons')).filter((p) => p !== ''),
-    nonRetryableStoppedReasons: stringList(field(raw, 'nonRetryableStoppedReasons')).filter((p) => p !== ''),
-    retryableExitCodes: listOf(field(raw, 'retryableExitCodes'), (v): v is number => Number.isInteger(v)),
-    retryableErrors: stringList(field(raw, 'retryableErrors')),
+    jitter: policy.jitter === 'FULL' ? 'FULL' : 'NONE',
+    retryableStopCodes: stringList(policy.retryableStopCodes),
+    retryableStoppedReasons: patternList(policy.retryableStoppedReasons),
+    nonRetryableStoppedReasons: patternList(policy.nonRetryableStoppedReasons),
+    retryableExitCodes: listOf(policy.retryableExitCodes, (v): v is number => Number.isInteger(v)),
+    retryableErrors: stringList(policy.retryableErrors),
     // Absent from payloads rendered before it existed: an empty list keeps their behaviour.
-    nonRetryableErrorCauses: stringList(field(raw, 'nonRetryableErrorCauses')).filter((p) => p !== ''),
-    ...(sizes === undefined ? {} : { sizes }),
-    ...(fallback === undefined ? {} : { fallback }),
-  };
+    nonRetryableErrorCauses: patternList(policy.nonRetryableErrorCauses),
+    // Absent from policies without adaptive retries; absent keys stay absent.
+    sizes: normalizeSizes(policy.sizes),
+    fallback: normalizeFallback(policy.fallback),
+  });
+}
+
+/** The non-empty strings of a list of patterns. */
+function patternList(value: unknown): string[] {
+  return stringList(value).filter((p) => p !== '');
 }
 
 /**
@@ -363,24 +361,19 @@ function normalizeFallback(raw: unknown): FallbackRules | undefined {
   if (!isRecord(raw)) {
     return undefined;
   }
-  return {
-    stopCodes: stringList(raw.stopCodes),
-    stoppedReasons: stringList(raw.stoppedReasons).filter((p) => p !== ''),
-    errorCauses: stringList(raw.errorCauses).filter((p) => p !== ''),
-  };
+  return { stopCodes: stringList(raw.stopCodes), stoppedReasons: patternList(raw.stoppedReasons), errorCauses: patternList(raw.errorCauses) };
 }
 
 /** Where the failed attempt ran; anything unreadable is the first rung on the primary target. */
 function normalizePlacement(raw: unknown, sizes: RenderedSize[] | undefined): Placement {
   return {
-    sizeIndex: integerIn(field(raw, 'sizeIndex'), 0, sizes === undefined ? 0 : sizes.length - 1, 0),
+    sizeIndex: integerIn(field(raw, 'sizeIndex'), 0, sizes ? sizes.length - 1 : 0, 0),
     capacity: field(raw, 'capacity') === 'fallback' ? 'fallback' : 'primary',
   };
 }
 
 function nextAttempt(placement: Placement, sizes: RenderedSize[] | undefined): NextAttempt {
-  const size = sizes?.[placement.sizeIndex];
-  return { ...placement, ...(size === undefined ? {} : { size }) };
+  return defined({ ...placement, size: sizes?.[placement.sizeIndex] });
 }
 
 /** An attempt number the decider cannot read counts as the last, so it never extends a run. */
@@ -393,31 +386,22 @@ function normalizeHistory(raw: unknown, keep: number): AttemptRecord[] {
   if (!Array.isArray(raw) || keep <= 0) {
     return [];
   }
-  return raw.filter(isRecord).slice(-keep).map((entry) => {
-    const stopCode = stringField(entry, 'stopCode');
-    const stoppedReason = stringField(entry, 'stoppedReason');
-    const containerReason = stringField(entry, 'containerReason');
-    const reasonLength = containerReason === undefined ? MAX_REASON_LENGTH : MAX_REASON_LENGTH / 2;
-    const size = recordedSize(entry.size);
-    const capacity = recordedCapacity(entry.capacity);
-    return {
-      attempt: integerIn(entry.attempt, 0, Number.MAX_SAFE_INTEGER, 0),
-      error: truncate(stringField(entry, 'error') ?? 'Unknown', MAX_NAME_LENGTH),
-      ...(stopCode === undefined ? {} : { stopCode: truncate(stopCode, MAX_NAME_LENGTH) }),
-      ...(stoppedReason === undefined ? {} : { stoppedReason: truncate(stoppedReason, reasonLength) }),
-      ...(containerReason === undefined ? {} : { containerReason: truncate(containerReason, reasonLength) }),
-      exitCodes: listOf(entry.exitCodes, isRecord)
-        .filter((e) => Number.isInteger(e.exitCode))
-        .slice(0, MAX_READ_CONTAINERS)
-        .map((e) => ({ name: truncate(stringField(e, 'name') ?? '', MAX_CONTAINER_NAME_LENGTH), exitCode: e.exitCode as number })),
-      rule: truncate(stringField(entry, 'rule') ?? 'unknown', MAX_RULE_LENGTH),
-      retryable: entry.retryable === true,
-      waitSeconds: numberAtLeast(entry.waitSeconds, 0, 0),
-      ...(size === undefined ? {} : { size }),
-      ...(capacity === undefined ? {} : { capacity }),
-      ...(entry.shortened === true ? { shortened: true } : {}),
-    };
-  });
+  return raw.filter(isRecord).slice(-keep).map((entry) => bounded({
+    attempt: integerIn(entry.attempt, 0, Number.MAX_SAFE_INTEGER, 0),
+    error: stringField(entry, 'error') ?? 'Unknown',
+    stopCode: stringField(entry, 'stopCode'),
+    stoppedReason: stringField(entry, 'stoppedReason'),
+    containerReason: stringField(entry, 'containerReason'),
+    exitCodes: listOf(entry.exitCodes, isRecord)
+      .filter((e) => Number.isInteger(e.exitCode))
+      .map((e) => ({ name: stringField(e, 'name') ?? '', exitCode: e.exitCode as number })),
+    rule: stringField(entry, 'rule') ?? 'unknown',
+    retryable: entry.retryable === true,
+    waitSeconds: numberAtLeast(entry.waitSeconds, 0, 0),
+    size: recordedSize(entry.size),
+    capacity: recordedCapacity(entry.capacity),
+    shortened: entry.shortened === true || undefined,
+  }));
 }
 
 /**
@@ -425,26 +409,46 @@ function normalizeHistory(raw: unknown, keep: number): AttemptRecord[] {
  * `WHOLE_LATEST_ENTRIES` stay whole, and every entry between them is made brief.
  */
 function shapeHistory(history: AttemptRecord[]): AttemptRecord[] {
-  return history.map((entry, i) => (i === 0 || i >= history.length - WHOLE_LATEST_ENTRIES ? entry : brief(entry)));
+  return history.map((entry, i) => (i === 0 || i >= history.length - WHOLE_LATEST_ENTRIES ? entry : bounded(entry, true)));
 }
 
 /**
- * What a history keeps of an attempt that is neither the first nor one of the latest: what
- * decided and what followed, without the reasons and exit codes, marked `shortened`.
+ * A history entry bounded field by field: its names, reasons and rule cut, at most
+ * `MAX_READ_CONTAINERS` exit codes. A brief entry, for an attempt that is neither the first nor
+ * one of the latest, keeps what decided and what followed, without the reasons and exit codes,
+ * marked `shortened`. Fields that are undefined are left out.
  */
-function brief(entry: AttemptRecord): AttemptRecord {
-  return {
+function bounded(entry: AttemptRecord, brief?: boolean): AttemptRecord {
+  const name = brief ? BRIEF_NAME_LENGTH : MAX_NAME_LENGTH;
+  // A deciding container reason shares the stopped reason's budget, so the history stays as bounded.
+  const reason = entry.containerReason === undefined ? MAX_REASON_LENGTH : MAX_REASON_LENGTH / 2;
+  const cut = (text: string | undefined, max: number) => (text === undefined ? undefined : truncate(text, max));
+  return defined({
     attempt: entry.attempt,
-    error: truncate(entry.error, BRIEF_NAME_LENGTH),
-    ...(entry.stopCode === undefined ? {} : { stopCode: truncate(entry.stopCode, BRIEF_NAME_LENGTH) }),
-    exitCodes: [],
-    rule: truncate(entry.rule, BRIEF_RULE_LENGTH),
+    error: truncate(entry.error, name),
+    stopCode: cut(entry.stopCode, name),
+    stoppedReason: brief ? undefined : cut(entry.stoppedReason, reason),
+    containerReason: brief ? undefined : cut(entry.containerReason, reason),
+    exitCodes: brief ? [] : entry.exitCodes.slice(0, MAX_READ_CONTAINERS)
+      .map((e) => ({ name: truncate(e.name, MAX_CONTAINER_NAME_LENGTH), exitCode: e.exitCode })),
+    rule: truncate(entry.rule, brief ? BRIEF_RULE_LENGTH : MAX_RULE_LENGTH),
     retryable: entry.retryable,
     waitSeconds: entry.waitSeconds,
-    ...(entry.size === undefined ? {} : { size: entry.size }),
-    ...(entry.capacity === undefined ? {} : { capacity: entry.capacity }),
-    shortened: true,
-  };
+    size: entry.size,
+    capacity: entry.capacity,
+    shortened: brief || entry.shortened,
+  });
+}
+
+/** `value` without its undefined fields, which JSON leaves out anyway: in-process readers see them absent too. */
+function defined<T extends object>(value: T): T {
+  const fields: Partial<T> = {};
+  for (const key in value) {
+    if (value[key] !== undefined) {
+      fields[key] = value[key];
+    }
+  }
+  return fields as T;
 }
 
 function recordedSize(raw: unknown): AttemptRecord['size'] {
@@ -485,41 +489,4 @@ export function truncate(text: string, max: number): string {
  */
 function numberText(n: number): string {
   return String(Number(n.toPrecision(15)));
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function field(value: unknown, key: string): unknown {
-  return isRecord(value) ? value[key] : undefined;
-}
-
-function stringField(value: unknown, key: string): string | undefined {
-  const v = field(value, key);
-  return typeof v === 'string' ? v : undefined;
-}
-
-function listOf<T>(value: unknown, accept: (v: unknown) => v is T): T[] {
-  return Array.isArray(value) ? value.filter(accept) : [];
-}
-
-function stringList(value: unknown): string[] {
-  return listOf(value, (v): v is string => typeof v === 'string');
-}
-
-function integerIn(value: unknown, min: number, max: number, fallback: number): number {
-  return typeof value === 'number' && Number.isInteger(value) ? Math.min(Math.max(value, min), max) : fallback;
-}
-
-function isFiniteNumber(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value);
-}
-
-function isPositive(value: unknown): value is number {
-  return isFiniteNumber(value) && value > 0;
-}
-
-function numberAtLeast(value: unknown, min: number, fallback: number): number {
-  return typeof value === 'number' && Number.isFinite(value) ? Math.max(value, min) : fallback;
 }

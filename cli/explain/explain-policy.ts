@@ -1,3 +1,4 @@
+import { OWN_DEFAULTS } from './engines/lambda-engine';
 import { describeFailure, label, type TaskEnding } from './explain-execution';
 import type { LaunchTarget } from './launch-targets';
 import type { TemplateRun } from './template-runs';
@@ -19,8 +20,10 @@ export interface PolicyExplanation {
   readonly template: string;
   readonly stateMachine: string;
   readonly state: string;
-  /** The policy as the state machine carries it. */
+  /** The policy as the state machine carries it, made whole when it is a diff from the defaults. */
   readonly policy: unknown;
+  /** For a policy sent as a diff: the id of its defaults, and where they were found. */
+  readonly policyDefaults?: TemplateRun['policyDefaults'];
   /** Placeholders for values only deploy knows; the decisions treat them as the decider would. */
   readonly unresolved: string[];
   readonly failure: { readonly Error: string; readonly Cause?: unknown };
@@ -91,6 +94,13 @@ export function readFailure(value: unknown): { Error: string; Cause?: unknown } 
  * the same answers.
  */
 export function explainPolicy(found: TemplateRun, failure: { Error: string; Cause?: unknown }): PolicyExplanation {
+  if (found.policyDefaults && found.policyDefaults.from === undefined) {
+    throw new InputError(
+      `the defaults that the policy of ${found.run} is a diff from, to know its whole policy: the decider function in the same template, or this version of explain, has them`,
+      `default policy ${found.policyDefaults.id}, which neither has (this version of explain has ${OWN_DEFAULTS.defaults.id}); `
+      + 'explain the template with the version of cdk-retryable-ecs-run-task that synthesized it, or with the whole cdk.out of its stack',
+    );
+  }
   const policy = found.policy;
   const maxAttempts = maxAttemptsOf(policy);
   const adaptive = isRecord(policy) && (policy.sizes !== undefined || policy.fallback !== undefined);
@@ -140,6 +150,7 @@ export function explainPolicy(found: TemplateRun, failure: { Error: string; Caus
     stateMachine: found.stateMachine,
     state: found.state,
     policy,
+    ...(found.policyDefaults ? { policyDefaults: found.policyDefaults } : {}),
     unresolved: found.unresolved,
     failure,
     reads: describeFailure(failure, policy)!,

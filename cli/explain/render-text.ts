@@ -124,6 +124,10 @@ export function renderPolicy(explanation: PolicyExplanation, width: number): str
     lines.push(...hang('           ', 'Its states decide in JSONata, as decideRetry does (the library\'s differential tests hold them equal): the decisions below are decideRetry\'s.', width));
   }
   lines.push('', 'Policy, as the state machine carries it:');
+  if (explanation.policyDefaults?.from) {
+    lines.push(...wrap(`(It sends what differs from default policy ${explanation.policyDefaults.id}, whole here with ${explanation.policyDefaults.from}.)`, width - 2)
+      .map((l) => `  ${l}`));
+  }
   lines.push(...renderPolicyFields(explanation.policy, width));
   if (explanation.unresolved.length > 0) {
     lines.push(...wrap(`Only deploy knows ${explanation.unresolved.join(', ')}: the decisions below read them as the decider reads a value it cannot use.`, width));

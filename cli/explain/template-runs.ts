@@ -1,6 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { DefaultsSource, OWN_DEFAULTS, reconstructPolicy, ReconstructedPolicy } from './engines/lambda-engine';
 import { launchTargetOfParameters, type LaunchTarget } from './launch-targets';
+import { readPolicyDefaults } from '../../lambda/whole-policy';
+import { POLICY_DEFAULTS_VARIABLE } from '../../src/decider/wire';
 import { runOfStartComment } from '../../src/states/state-names';
 import { describeJson, InputError } from '../input-error';
 import { parseEmbeddedJsonText, readJsonValues } from '../json-input';
@@ -25,6 +28,12 @@ export interface TemplateRun {
   /** The prefix of the run's state names: `''` standalone, `Extract: ` for a fragment `Extract`. */
   readonly statePrefix: string;
   readonly policy: unknown;
+  /**
+   * For a `LAMBDA` run whose state machine sends its policy as a diff from the defaults: their id,
+   * and where `explain` found them to make `policy` whole; without `from`, nowhere, and `policy`
+   * is the diff as sent.
+   */
+  readonly policyDefaults?: ReconstructedPolicy['defaults'];
   /** The decision engine the definition uses. */
   readonly engine: string;
   /** Where it was found: the template file, the state machine's logical id and the state's name. */
@@ -94,7 +103,8 @@ function runsInTemplate(file: string): TemplateRun[] {
       continue;
     }
     const definition = readDefinition(resource.Properties, `${file}, ${logicalId}`);
-    for (const { startComment, ...found } of findPolicies(definition)) {
+    for (const { startComment, deciderFunction, ...sent } of findPolicies(definition)) {
+      const found = sent.engine === 'LAMBDA' ? { ...sent, ...wholeLambdaPolicy(sent.policy, deciderFunction, resources) } : sent;
       const commented = runOfStartComment(startComment);
       const named = found.run !== undefined
         ? { run: found.run, runFrom: 'decider payload' as const }
@@ -105,6 +115,30 @@ function runsInTemplate(file: string): TemplateRun[] {
     }
   }
   return runs;
+}
+
+/**
+ * A `LAMBDA` run's whole policy. Its `Decide retry` state sends only what differs from the default
+ * policy, with the defaults' id; the decider function has the defaults in its environment. They
+ * are taken from the function the state invokes, else from any function of the template with
+ * defaults of that id, else from this command's own when the id is theirs.
+ */
+function wholeLambdaPolicy(
+  policy: unknown, deciderFunction: unknown, resources: Record<string, unknown>,
+): Pick<TemplateRun, 'policy' | 'policyDefaults'> {
+  const invoked = typeof deciderFunction === 'string' ? /^<(?:GetAtt ([^.>]+)\.Arn|Ref ([^>]+))>$/.exec(deciderFunction) : null;
+  const logicalId = invoked ? invoked[1] ?? invoked[2] : undefined;
+  const functions = Object.entries(resources).flatMap(([id, resource]) => {
+    const properties = isRecord(resource) && resource.Type === 'AWS::Lambda::Function' && isRecord(resource.Properties) ? resource.Properties : {};
+    const variables = isRecord(properties.Environment) && isRecord(properties.Environment.Variables) ? properties.Environment.Variables : {};
+    const text = variables[POLICY_DEFAULTS_VARIABLE];
+    const defaults = typeof text === 'string' ? readPolicyDefaults(text) : undefined;
+    return defaults ? [{ id, defaults }] : [];
+  });
+  const sources: DefaultsSource[] = [...functions.filter((f) => f.id === logicalId), ...functions.filter((f) => f.id !== logicalId)]
+    .map(({ id, defaults }) => ({ defaults, from: `the environment of the decider function ${id} in the template` }));
+  const whole = reconstructPolicy(policy, [...sources, OWN_DEFAULTS]);
+  return { policy: whole.policy, ...(whole.defaults ? { policyDefaults: whole.defaults } : {}) };
 }
 
 /**
@@ -305,6 +339,8 @@ function placeholdersIn(value: unknown): string[] {
 
 type FoundPolicy = Pick<TemplateRun, 'statePrefix' | 'policy' | 'engine' | 'state' | 'launchTargets' | 'fallbackState'> & {
   readonly run?: string;
+  /** The `FunctionName` a `LAMBDA` run's `Decide retry` invokes: a placeholder such as `<GetAtt Decider.Arn>`. */
+  readonly deciderFunction?: unknown;
   /** The Comment of the run's `Start attempts` state, which names the run when its state names were shortened. */
   readonly startComment?: unknown;
 };
@@ -357,7 +393,10 @@ function findPolicies(definition: unknown): FoundPolicy[] {
       const payload = isRecord(state.Parameters) ? state.Parameters.Payload : undefined;
       if (state.Type === 'Task' && isRecord(payload) && typeof payload.run === 'string' && isRecord(payload.policy)) {
         const statePrefix = name.endsWith(DECIDE_RETRY) ? name.slice(0, -DECIDE_RETRY.length) : '';
-        found.push({ run: payload.run, statePrefix, policy: payload.policy, engine: 'LAMBDA', state: name, ...launchTargets(statePrefix) });
+        const deciderFunction = isRecord(state.Parameters) ? state.Parameters.FunctionName : undefined;
+        found.push({
+          run: payload.run, statePrefix, policy: payload.policy, engine: 'LAMBDA', state: name, deciderFunction, ...launchTargets(statePrefix),
+        });
       }
       const statePrefix = name.endsWith(RETRY_OR_FAIL) ? name.slice(0, -RETRY_OR_FAIL.length) : '';
       const start = states[`${statePrefix}${START_ATTEMPTS}`];

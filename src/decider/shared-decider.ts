@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DeciderFunction } from './decider-function';
+import { deciderEnvironment } from './policy-defaults';
 
 /** Construct id of the decider, one per stack. */
 const DECIDER_ID = 'RetryableEcsRunTaskDecider';
@@ -61,6 +62,8 @@ export class RetryDecider extends Construct {
       description: 'Decides whether a failed ECS task attempt is retried (cdk-retryable-ecs-run-task)',
       memorySize: 128,
       timeout: Duration.seconds(10),
+      // The default policy, which each run's policy is sent as a diff from (`policyDiff`).
+      environment: deciderEnvironment(),
       role,
       logGroup: this.logGroup,
     });

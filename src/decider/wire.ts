@@ -131,9 +131,34 @@ export interface NextAttempt extends Placement {
   readonly size?: RenderedSize;
 }
 
+/**
+ * A policy as the Lambda engine sends it: only the keys whose values differ from the default
+ * policy, and the id of the defaults they differ from. A `fallback` differs from the default
+ * fallback rules key by key; present, even empty, it says that the run has a fallback launch
+ * target. The decider merges it over the defaults of its environment (`PolicyDefaults`).
+ */
+export type DeciderPolicyDiff = Partial<Omit<DeciderPolicy, 'fallback'>> & {
+  readonly defaultsId: string;
+  readonly fallback?: Partial<FallbackRules>;
+};
+
+/**
+ * The default policy, whole, with its id: a short hash of its content. The construct gives it to
+ * the decider in the environment variable `POLICY_DEFAULTS_VARIABLE`.
+ */
+export interface PolicyDefaults {
+  readonly id: string;
+  /** The policy that `RetryDefaults` renders to, with the default fallback rules. */
+  readonly policy: DeciderPolicy & { readonly fallback: FallbackRules };
+}
+
+/** The decider's environment variable that holds `PolicyDefaults` as JSON. */
+export const POLICY_DEFAULTS_VARIABLE = 'RETRY_POLICY_DEFAULTS';
+
 /** The invocation payload a state machine sends to the decider. */
 export interface DeciderEvent {
-  readonly policy: DeciderPolicy;
+  /** A whole policy, as releases before the diff sent it, or a diff from the defaults. */
+  readonly policy: DeciderPolicy | DeciderPolicyDiff;
   /** The 1-based number of the attempt that failed. */
   readonly attempt: number;
   /** The Catch output of the ECS task state: `{ Error, Cause }`. */

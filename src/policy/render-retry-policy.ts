@@ -4,7 +4,7 @@ import { RetryDefaults } from './retry-defaults';
 import { RetryPolicyProps } from './retry-policy-props';
 import { TaskStopCode } from './task-stop-code';
 import { MAX_ATTEMPTS_LIMIT, MAX_DELAY_LIMIT_SECONDS } from '../decider/wire';
-import type { DeciderPolicy, FallbackRules } from '../decider/wire';
+import type { DeciderPolicy, DeciderPolicyDiff, FallbackRules } from '../decider/wire';
 
 const MAX_DELAY_LIMIT = Duration.seconds(MAX_DELAY_LIMIT_SECONDS);
 
@@ -83,8 +83,12 @@ export function renderFallbackRules(props: RetryPolicyProps): FallbackRules {
  */
 export const MAX_POLICY_BYTES = 32 * 1024;
 
-/** Rejects a policy too large to travel with a decision, naming the lists that make it so. */
-export function checkPolicySize(policy: DeciderPolicy): void {
+/**
+ * Rejects a policy too large to travel with a decision, naming the lists that make it so: the
+ * whole policy, and on the Lambda engine also the diff it sends, which may be the whole policy
+ * and its defaults' id.
+ */
+export function checkPolicySize(policy: DeciderPolicy | DeciderPolicyDiff): void {
   const bytes = Buffer.byteLength(JSON.stringify(policy), 'utf8');
   if (bytes <= MAX_POLICY_BYTES) {
     return;

@@ -229,7 +229,10 @@ describe('no control character of the input reaches the output', () => {
       }
       const copy: any = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v)]));
       if (copy.Type === 'Task' && copy.Parameters?.Payload?.policy) {
-        copy.Parameters.Payload = { ...copy.Parameters.Payload, run: `${copy.Parameters.Payload.run}${PAYLOAD}`, policy: { ...poisoned(copy.Parameters.Payload.policy) as object, [PAYLOAD]: PAYLOAD } };
+        // The defaults' id stays as written, so that explain can make the policy whole.
+        const { defaultsId } = copy.Parameters.Payload.policy;
+        const policy = { ...poisoned(copy.Parameters.Payload.policy) as object, [PAYLOAD]: PAYLOAD, ...(defaultsId ? { defaultsId } : {}) };
+        copy.Parameters.Payload = { ...copy.Parameters.Payload, run: `${copy.Parameters.Payload.run}${PAYLOAD}`, policy };
       }
       // The STATE_MACHINE engine's policy, as its Start attempts state assigns it.
       for (const [variable, policy] of Object.entries<any>(copy.Type === 'Pass' && copy.Assign ? copy.Assign : {})) {

@@ -6,6 +6,8 @@ import { readHistory } from '../../cli/explain/history-events';
 import { renderExecution } from '../../cli/explain/render-text';
 import { decideRetry } from '../../lambda/decide-retry';
 import { RetryErrors } from '../../src';
+import { POLICY_DEFAULTS } from '../../src/decider/policy-defaults';
+import { renderRetryPolicy } from '../../src/policy/render-retry-policy';
 import { failure } from '../support/fixtures';
 
 const explain = (history: unknown): ExecutionExplanation => explainExecution(readHistory([history]));
@@ -193,13 +195,30 @@ describe('explain, on histories of local executions', () => {
 
   test('a recorded decision that this version of decideRetry would not make is pointed out', async () => {
     // As if the deployed decider were another version: same inputs, another rule.
-    const other = async (payload: any) => ({ ...decideRetry({ ...payload, random: 0 }), rule: 'someOlderRule' });
+    const other = async (payload: any) => ({ ...decideRetry({ ...payload, defaults: POLICY_DEFAULTS, random: 0 }), rule: 'someOlderRule' });
     const { history } = await standalone({}, { outcomes: [fail('spot-interruption'), ok], decider: other });
 
     const [run] = explain(history).runs;
 
     expect(run.attempts[0].decision).toMatchObject({
       rule: 'someOlderRule', source: 'recorded', note: expect.stringContaining('This version of the decider decides RETRY by retryableStopCode:SpotInterruption'),
+    });
+  });
+
+  test('a policy sent as a diff is whole again with explain\'s defaults; from other defaults, it stays as sent and the decision is the recorded one', async () => {
+    const { history } = await standalone({}, { outcomes: [fail('spot-interruption'), ok] });
+    const [run] = explain(history).runs;
+    expect(run.policy).toEqual({ ...renderRetryPolicy({}), intervalSeconds: 10, maxDelaySeconds: 60, jitter: 'NONE', retryableExitCodes: [75] });
+
+    // As if the execution ran with a release whose defaults this version does not have.
+    const other = JSON.parse(JSON.stringify(history).replaceAll(`\\"defaultsId\\":\\"${POLICY_DEFAULTS.id}\\"`, '\\"defaultsId\\":\\"ffffffff\\"'));
+    const [unknown] = explain(other).runs;
+    expect(unknown.policy).toEqual({ defaultsId: 'ffffffff', intervalSeconds: 10, maxDelaySeconds: 60, jitter: 'NONE', retryableExitCodes: [75] });
+    expect(unknown.attempts[0].decision).toMatchObject({
+      decision: 'RETRY',
+      rule: 'retryableStopCode:SpotInterruption',
+      source: 'recorded',
+      note: expect.stringContaining('This version of the decider decides NOT_RETRYABLE by policyDefaultsMismatch:ffffffff on the same inputs'),
     });
   });
 

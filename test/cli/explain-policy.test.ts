@@ -14,6 +14,8 @@ import { readTemplateRuns, selectRun, TemplateRun } from '../../cli/explain/temp
 import { InputError } from '../../cli/input-error';
 import { decideRetry } from '../../lambda/decide-retry';
 import { DecisionEngine, RetryableEcsRunTask, RetryableEcsRunTaskFragment, RetryableEcsRunTaskProps, RetryDefaults } from '../../src';
+import { POLICY_DEFAULTS } from '../../src/decider/policy-defaults';
+import { POLICY_DEFAULTS_VARIABLE } from '../../src/decider/wire';
 import { renderRetryPolicy } from '../../src/policy/render-retry-policy';
 import { failure } from '../support/fixtures';
 
@@ -317,6 +319,85 @@ describe('explain --template: the runs of the STATE_MACHINE engine', () => {
       const attempts = new CfnParameter(stack, 'MaxAttempts', { type: 'Number', default: 3 });
       new RetryableEcsRunTask(stack, 'Job', { cluster, taskDefinition, decisionEngine: STATE_MACHINE, maxAttempts: attempts.valueAsNumber });
     })).toThrow(/^`maxAttempts` is a token, but `decisionEngine: DecisionEngine.STATE_MACHINE` compiles the retry policy/);
+  });
+});
+
+describe('explain --template: a LAMBDA run sends its policy as a diff from the defaults', () => {
+  /** The template of `outdir`'s stack, changed, written alone in a directory of its own. */
+  function changedTemplate(outdir: string, change: (template: any) => void): string {
+    const template = JSON.parse(fs.readFileSync(path.join(outdir, 'ReportStack.template.json'), 'utf8'));
+    change(template);
+    const alone = path.join(scratchDirectory('explain-template-changed-'), 'ReportStack.template.json');
+    fs.writeFileSync(alone, JSON.stringify(template));
+    return alone;
+  }
+  const deciderOf = (template: any) => Object.values<any>(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function');
+  /** Replaces the defaults id in every state machine definition's payloads. */
+  const sendId = (template: any, id: string) => {
+    for (const resource of Object.values<any>(template.Resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine')) {
+      resource.Properties.DefinitionString = JSON.parse(JSON.stringify(resource.Properties.DefinitionString)
+        .replaceAll(`\\"defaultsId\\":\\"${POLICY_DEFAULTS.id}\\"`, `\\"defaultsId\\":\\"${id}\\"`));
+    }
+  };
+
+  test('whole again with the defaults of the decider function in the same template', () => {
+    const outdir = standaloneApp({ maxAttempts: 4 });
+    // Defaults of another release, in the function and in the payload alike.
+    const other = { id: 'abcdef12', policy: { ...POLICY_DEFAULTS.policy, retryableExitCodes: [75] } };
+    const alone = changedTemplate(outdir, (template) => {
+      deciderOf(template).Properties.Environment.Variables[POLICY_DEFAULTS_VARIABLE] = JSON.stringify(other);
+      sendId(template, other.id);
+    });
+
+    for (const run of [onlyRun(outdir), onlyRun(alone)]) {
+      expect(run.policyDefaults).toEqual({ id: expect.any(String), from: expect.stringMatching(/^the environment of the decider function RetryableEcsRunTaskDecider\w+ in the template$/) });
+      expect(run.policy).toMatchObject({ maxAttempts: 4, retryableStopCodes: RetryDefaults.RETRYABLE_STOP_CODES.map((c) => c.code) });
+    }
+    expect(onlyRun(outdir).policy).toEqual(renderRetryPolicy({ maxAttempts: 4 }));
+    // The other release's lists decide: exit code 75 is retried.
+    const run = onlyRun(alone);
+    expect(run.policy).toEqual({ ...renderRetryPolicy({ maxAttempts: 4 }), retryableExitCodes: [75] });
+    expect(explainPolicy(run, failure('sidecar-killed')).attempts[0].rule).toBe('retryableExitCode:75');
+    expect(renderPolicy(explainPolicy(run, failure('sidecar-killed')), 240))
+      .toMatch(/\(It sends what differs from default policy abcdef12, whole here with the environment of the decider function RetryableEcsRunTaskDecider\w+ in the template\.\)/);
+  });
+
+  test('without the decider function in the template: whole again with explain\'s own defaults, when they are the ones it names', () => {
+    const alone = changedTemplate(standaloneApp({ maxAttempts: 4 }), (template) => {
+      delete deciderOf(template).Properties.Environment;
+    });
+    const run = onlyRun(alone);
+    expect(run.policyDefaults).toEqual({ id: POLICY_DEFAULTS.id, from: 'the defaults of this version of explain' });
+    expect(run.policy).toEqual(renderRetryPolicy({ maxAttempts: 4 }));
+    expect(explainPolicy(run, failure('spot-interruption')).attempts.map((a) => a.decision)).toEqual(['RETRY', 'RETRY', 'RETRY', 'EXHAUSTED']);
+  });
+
+  test('defaults that neither has: it says that it cannot know them, and decides nothing', () => {
+    const alone = changedTemplate(standaloneApp({ maxAttempts: 4 }), (template) => {
+      delete deciderOf(template).Properties.Environment;
+      sendId(template, 'ffffffff');
+    });
+    const run = onlyRun(alone);
+    expect(run.policyDefaults).toEqual({ id: 'ffffffff' });
+    expect(run.policy).toEqual({ defaultsId: 'ffffffff', maxAttempts: 4 });
+    expect(inputError(() => explainPolicy(run, failure('spot-interruption')))).toBe(
+      'expected the defaults that the policy of ReportStack/NightlyReportJob/Run is a diff from, to know its whole policy: the decider function in the same template, '
+      + `or this version of explain, has them, found default policy ffffffff, which neither has (this version of explain has ${POLICY_DEFAULTS.id}); `
+      + 'explain the template with the version of cdk-retryable-ecs-run-task that synthesized it, or with the whole cdk.out of its stack');
+  });
+
+  test('a template of a release before the diff: its whole policy, as sent', () => {
+    const whole = renderRetryPolicy({ maxAttempts: 4 });
+    const alone = changedTemplate(standaloneApp({ maxAttempts: 4 }), (template) => {
+      delete deciderOf(template).Properties.Environment;
+      for (const resource of Object.values<any>(template.Resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine')) {
+        resource.Properties.DefinitionString = JSON.parse(JSON.stringify(resource.Properties.DefinitionString)
+          .replace(/\\"policy\\":\{[^}]*\}/, `\\"policy\\":${JSON.stringify(JSON.stringify(whole)).slice(1, -1)}`));
+      }
+    });
+    const run = onlyRun(alone);
+    expect(run.policyDefaults).toBeUndefined();
+    expect(run.policy).toEqual(whole);
   });
 });
 

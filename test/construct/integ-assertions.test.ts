@@ -4,7 +4,9 @@ import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { wholePolicy } from '../../lambda/whole-policy';
 import { RetryErrors } from '../../src';
+import { POLICY_DEFAULTS } from '../../src/decider/policy-defaults';
 import { ATTEMPT_VARIABLE, caseOutcomes, decode, DESCRIBE_TYPE, DescribeExecutionResponse, describeResponse, matches, START_TYPE } from '../integ-support/rehearsal';
 import {
   buildRetryIntegTest,
@@ -126,7 +128,8 @@ describe('integ test stack', () => {
 
   test('retries exit code 75 up to 3 attempts with short, unjittered waits', () => {
     const decide = renderedDefinition(built.testStack).States['Decide retry'] as any;
-    expect(decide.Parameters.Payload.policy).toMatchObject({
+    // Sent as a diff from the defaults, which the decider merges it with.
+    expect(wholePolicy(decide.Parameters.Payload.policy, POLICY_DEFAULTS).policy).toMatchObject({
       maxAttempts: 3,
       intervalSeconds: 5,
       backoffRate: 2,

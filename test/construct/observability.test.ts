@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { handler } from '../../lambda/decider.lambda';
+import { handler } from '../../lambda/decider-handler';
 import { RetryableEcsRunTask, RetryableEcsRunTaskProps } from '../../src';
 import { renderRetryPolicy } from '../../src/policy/render-retry-policy';
 import { failure } from '../support/fixtures';

@@ -7,6 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { RetryableEcsRunTask, TaskStopCode } from '../../src';
+import { POLICY_DEFAULTS } from '../../src/decider/policy-defaults';
 import { renderedDefinition } from '../support/local-execution';
 import { testEnvironment, TestEnvironment } from '../support/stack';
 
@@ -80,7 +81,9 @@ describe('RetryableEcsRunTask', () => {
     const decide = (renderedDefinition(env.stack).States as any)['Decide retry'];
     expect(decide.Parameters.Payload).toEqual({
       'run': 'TestStack/Job/Run',
+      // Every value differs from the defaults, so every key is sent, with the defaults' id.
       'policy': {
+        defaultsId: POLICY_DEFAULTS.id,
         maxAttempts: 5,
         intervalSeconds: 15,
         backoffRate: 1.5,
@@ -101,6 +104,21 @@ describe('RetryableEcsRunTask', () => {
     expect(decide.Retry.map((r: any) => r.ErrorEquals).flat()).toEqual(expect.arrayContaining([
       'Lambda.ServiceException', 'Lambda.TooManyRequestsException',
     ]));
+  });
+
+  test('retries the decider on Lambda\'s service errors and throttling with one retrier, jittered', () => {
+    create();
+    const decide = (renderedDefinition(env.stack).States as any)['Decide retry'];
+    expect(decide.Retry).toEqual([{
+      ErrorEquals: [
+        'Lambda.ClientExecutionTimeoutException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException',
+        'Lambda.TooManyRequestsException',
+      ],
+      IntervalSeconds: 2,
+      MaxAttempts: 6,
+      BackoffRate: 2,
+      JitterStrategy: 'FULL',
+    }]);
   });
 
   test('three instances in a stack share one decider function', () => {

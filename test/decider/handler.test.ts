@@ -1,4 +1,4 @@
-import { handler } from '../../lambda/decider.lambda';
+import { handler } from '../../lambda/decider-handler';
 import type { Decision } from '../../src/decider/wire';
 import { renderFallbackRules, renderRetryPolicy } from '../../src/policy/render-retry-policy';
 import { failure } from '../support/fixtures';

@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { handler as decider } from '../../lambda/decider.lambda';
+import { handler as decider } from '../../lambda/decider-handler';
 import { RetryableEcsRunTask, RetryableEcsRunTaskProps, RetryErrors } from '../../src';
 import { failure, successTask } from '../support/fixtures';
 import { executeLocally, ExecuteOptions, Outcome, renderedDefinition } from '../support/local-execution';

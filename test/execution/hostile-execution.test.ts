@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { MAX_REASON_LENGTH } from '../../lambda/decide-retry';
-import { handler as decider } from '../../lambda/decider.lambda';
+import { handler as decider } from '../../lambda/decider-handler';
 import { RetryableEcsRunTask, RetryableEcsRunTaskProps, RetryErrors } from '../../src';
 import { MAX_ATTEMPTS_LIMIT } from '../../src/decider/wire';
 import { EcsFailure, failure, successTask, withStoppedReason } from '../support/fixtures';

@@ -2,7 +2,7 @@
 
 Reads one JSON request on stdin and writes one JSON answer on stdout:
 
-- ``{"command": "deploy", "functions": [{"name", "bundleDir", "handler", "runtime"}],
+- ``{"command": "deploy", "functions": [{"name", "bundleDir", "handler", "runtime", "environment"}],
   "topics": ["name"], "stateMachine": {"name", "definition"}}``: creates the Lambda functions from
   their bundle directories, each SNS topic with an SQS queue subscribed to it (raw delivery) that
   keeps what is published, and the state machine; answers ``{"stateMachineArn"}``.
@@ -62,6 +62,7 @@ def deploy(request):
             Role=f"arn:aws:iam::{account}:role/decider",
             Code={"ZipFile": zip_directory(function["bundleDir"])},
             Timeout=30,
+            Environment={"Variables": function.get("environment", {})},
         )
     topics = request.get("topics", [])
     # A botocore client takes most of a second to create: only when there are topics.

@@ -7,8 +7,12 @@ import { currentTestName, DataLimitExpectation, expectWithinDataLimits, localExe
 import type { EcsFailure } from './fixtures';
 import { renderIntrinsic } from './intrinsics';
 import { LimitViolation, StepFunctionsLimitError } from './step-functions-limits';
-import { handler as decider } from '../../lambda/decider.lambda';
+import { handler as decider } from '../../lambda/decider-handler';
+import { deciderEnvironment } from '../../src/decider/policy-defaults';
 import type { Decision } from '../../src/decider/wire';
+
+// The decider runs in this process with the environment the construct gives its function.
+Object.assign(process.env, deciderEnvironment());
 
 // The package declares ESM-only types, so a plain import does not type-check from CommonJS; its
 // CommonJS build is what runs.

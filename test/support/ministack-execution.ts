@@ -5,6 +5,7 @@ import { DataLimitExpectation, expectWithinDataLimits, historyLimitViolations } 
 import { MAX_CAUSE_LENGTH, Outcome } from './local-execution';
 import { MockedResponse, MiniStack, SfnMockConfig } from './ministack';
 import type { LimitViolation } from './step-functions-limits';
+import { deciderEnvironment } from '../../src/decider/policy-defaults';
 import type { Decision } from '../../src/decider/wire';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -100,7 +101,8 @@ export function runTaskMockConfig(
 
 /**
  * Creates the state machine in MiniStack, every Lambda function its `lambda:invoke` states name,
- * from the shipped decider bundle (the only function the construct's state machines invoke), and
+ * from the shipped decider bundle (the only function the construct's state machines invoke) with
+ * the environment the construct gives it, and
  * each of `topics` (by the name the rendered definition's topic ARNs end in), which keeps what is
  * published to it for `publishedMessages`. Returns the state machine's ARN.
  */
@@ -115,7 +117,9 @@ export async function deployToMiniStack(
   }
   const answer = await ministack.call<{ stateMachineArn: string }>({
     command: 'deploy',
-    functions: [...functionNames].map((name) => ({ name, bundleDir: DECIDER_BUNDLE_DIR, handler: 'index.handler', runtime: 'nodejs24.x' })),
+    functions: [...functionNames].map((name) => ({
+      name, bundleDir: DECIDER_BUNDLE_DIR, handler: 'index.handler', runtime: 'nodejs24.x', environment: deciderEnvironment(),
+    })),
     topics,
     stateMachine: { name: machineName, definition: withQueryLanguageOnCatchersAndRules(definition) },
   });

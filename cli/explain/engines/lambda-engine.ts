@@ -1,6 +1,43 @@
-import type { Decision } from '../../../src/decider/wire';
+import { wholePolicy } from '../../../lambda/whole-policy';
+import { POLICY_DEFAULTS } from '../../../src/decider/policy-defaults';
+import type { Decision, PolicyDefaults } from '../../../src/decider/wire';
 import { detail, parseEmbeddedJson } from '../history-events';
 import type { DecisionEngine, DecisionInputs, EngineReading } from './decision-engine';
+
+/** Where the defaults that a `LAMBDA` run's policy was merged with came from. */
+export interface DefaultsSource {
+  readonly defaults: PolicyDefaults;
+  /** E.g. `the decider function's environment in the template`. */
+  readonly from: string;
+}
+
+/** The defaults this command was built with, the same as the decider's of the same release. */
+export const OWN_DEFAULTS: DefaultsSource = { defaults: POLICY_DEFAULTS, from: 'the defaults of this version of explain' };
+
+/** A `LAMBDA` run's policy, made whole from the diff that `Decide retry` sends. */
+export interface ReconstructedPolicy {
+  /** The whole policy; the diff as sent when its defaults are unknown. */
+  readonly policy: unknown;
+  /** The id of the defaults of a diff, and where they were found; absent for a whole policy. */
+  readonly defaults?: { readonly id: string; readonly from?: string };
+}
+
+/**
+ * The policy a `LAMBDA` run decided with, from the `policy` of its decider payload: a whole policy
+ * (as releases before the diff sent it) as it is, or a diff merged over the first of `sources`
+ * whose defaults it names, exactly as the decider merges it. A diff from none of them stays as
+ * sent, with no `from`: nothing here knows its defaults.
+ */
+export function reconstructPolicy(sent: unknown, sources: readonly DefaultsSource[]): ReconstructedPolicy {
+  const id = isRecord(sent) && sent.defaultsId !== undefined ? String(sent.defaultsId) : undefined;
+  if (id === undefined) {
+    return { policy: sent };
+  }
+  const source = sources.find((s) => s.defaults.id === id);
+  return source
+    ? { policy: wholePolicy(sent, source.defaults).policy, defaults: { id, from: source.from } }
+    : { policy: sent, defaults: { id } };
+}
 
 /**
  * The `LAMBDA` engine: after a failed attempt the `Decide retry` state invokes the stack's
@@ -26,7 +63,9 @@ export const LAMBDA_ENGINE: DecisionEngine = {
     const inputs: DecisionInputs | undefined = isRecord(payload)
       ? {
         run: typeof payload.run === 'string' ? payload.run : undefined,
-        policy: payload.policy,
+        // A history holds what the decider was sent, not its environment: this command's own
+        // defaults make a diff whole when they are the ones it names.
+        policy: reconstructPolicy(payload.policy, [OWN_DEFAULTS]).policy,
         attempt: payload.attempt,
         error: payload.error,
         history: payload.history,

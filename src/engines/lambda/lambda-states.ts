@@ -6,6 +6,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { UnqualifiedLambdaInvoke } from '../../decider/unqualified-lambda-invoke';
 import type { DeciderPolicy } from '../../decider/wire';
+import { checkPolicySize } from '../../policy/render-retry-policy';
 import { RetryErrors } from '../../policy/retry-defaults';
 import { AdaptivePlacement } from '../../run-task/adaptive-placement';
 import { renderContainerOverrides } from '../../run-task/container-overrides';
@@ -14,6 +15,7 @@ import { userRunTaskInputs } from '../../run-task/user-run-task-inputs';
 import { Notification } from '../../states/notifications';
 import { StatePaths } from '../../states/state-paths';
 import { EngineInput, EngineStates, INVALID_DECISION_CAUSE } from '../engine-states';
+import { policyDiff } from './policy-diff';
 
 /**
  * The states of the Lambda decision engine, in JSONPath: a failed attempt is caught, the stack's
@@ -84,14 +86,19 @@ export class LambdaEngineStates implements EngineStates {
     this.endStates = props.successTopic ? this.notifySuccess(recordResult, props.successTopic) : [recordResult];
   }
 
-  /** Invokes the shared decider with this run's policy; its answer replaces the caught error. */
+  /**
+   * Invokes the shared decider with this run's policy, as a diff from the defaults in the
+   * decider's environment; its answer replaces the caught error.
+   */
   private decideRetry(policy: DeciderPolicy, placement: AdaptivePlacement): sfn.TaskStateBase {
     const paths = this.paths;
+    const sent = policyDiff(policy);
+    checkPolicySize(sent);
     const decide = new UnqualifiedLambdaInvoke(this.scope, 'Decide retry', {
       lambdaFunction: this.decider,
       payload: sfn.TaskInput.fromObject({
         run: this.input.run,
-        policy,
+        policy: sent,
         attempt: sfn.JsonPath.numberAt(paths.attempt),
         error: sfn.JsonPath.objectAt(paths.error),
         history: sfn.JsonPath.objectAt(paths.history),
@@ -108,11 +115,15 @@ export class LambdaEngineStates implements EngineStates {
       },
       // Replaces the caught error and the old history: the state carries one history, never two.
       resultPath: paths.failures,
+      // In place of CDK's retrier of Lambda's service errors: one retrier, below, takes them and
+      // throttling alike, which saves every run's definition a second one.
+      retryOnServiceExceptions: false,
     });
-    // A burst of failing executions can exceed the account's Lambda concurrency.
+    // A burst of failing executions can exceed the account's Lambda concurrency: the retries are
+    // jittered, so that the executions do not all try again at once.
     decide.addRetry({
-      errors: ['Lambda.TooManyRequestsException'],
-      interval: Duration.seconds(1),
+      errors: [...DECIDER_SERVICE_ERRORS, 'Lambda.TooManyRequestsException'],
+      interval: Duration.seconds(2),
       maxAttempts: 6,
       backoffRate: 2,
       jitterStrategy: sfn.JitterType.FULL,
@@ -242,6 +253,9 @@ export class LambdaEngineStates implements EngineStates {
     return [notification.publish, lost];
   }
 }
+
+/** The errors that `LambdaInvoke` retries by default (`retryOnServiceExceptions`). */
+const DECIDER_SERVICE_ERRORS = ['Lambda.ClientExecutionTimeoutException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException'];
 
 /** Escapes a literal for a string argument of an intrinsic function. */
 function escapeIntrinsicString(text: string): string {
