@@ -122,7 +122,7 @@ bundleDecider.reset([
 ].join(' '));
 
 // The `explain` command, `npx cdk-retryable-ecs-run-task explain …`: one dependency-free file that
-// classifies with the decider's own code (lambda/decide-retry.ts), bundled into assets/ like the
+// classifies with the decider's own code (src/decider/decide-retry.ts), bundled into assets/ like the
 // decider, so the npm tarball ships it and every jsii language's users can run it with Node.js.
 const CLI_BUNDLE = 'assets/cli/cdk-retryable-ecs-run-task.js';
 const bundleCli = project.addTask('bundle:cli', {

@@ -9,7 +9,7 @@ import * as path from 'path';
 import * as zlib from 'zlib';
 import { reportResult } from './child';
 import { median, quantile, round, since } from './stats';
-import { decideRetry, DecideRetryInput } from '../lambda/decide-retry';
+import { decideRetry, DecideRetryInput } from '../src/decider/decide-retry';
 import { deciderEnvironment, POLICY_DEFAULTS } from '../src/decider/policy-defaults';
 import { renderRetryPolicy } from '../src/policy/render-retry-policy';
 import { allFailures, failure, withStoppedReason } from '../test/support/fixtures';

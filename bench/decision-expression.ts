@@ -17,7 +17,7 @@ import * as path from 'path';
 import * as fc from 'fast-check';
 import { reportResult } from './child';
 import { median, quantile, round } from './stats';
-import { decideRetry } from '../lambda/decide-retry';
+import { decideRetry } from '../src/decider/decide-retry';
 import type { AttemptRecord, DeciderPolicy } from '../src/decider/wire';
 import { MAX_ATTEMPTS_LIMIT } from '../src/decider/wire';
 import { policyDocument, renderDecisionExpression } from '../src/engines/state-machine/decision-expression';

@@ -20,7 +20,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { DEFAULT_RETRIES, seedWaitSeconds } from './baselines';
 import { reportResult } from './child';
 import { median, quantile, round, thousands } from './stats';
-import { backoffSeconds, decideRetry } from '../lambda/decide-retry';
+import { backoffSeconds, decideRetry } from '../src/decider/decide-retry';
 import { EngineVariables, policyDocument, renderDecisionExpression } from '../src/engines/state-machine/decision-expression';
 import { renderRetryPolicy } from '../src/policy/render-retry-policy';
 import { evaluateSfnJsonata } from '../test/engines/support/sfn-jsonata';

@@ -1,5 +1,5 @@
-import { decideRetry } from './decide-retry';
-import { readPolicyDefaults } from './whole-policy';
+import { decideRetry } from '../src/decider/decide-retry';
+import { readPolicyDefaults } from '../src/decider/whole-policy';
 import { POLICY_DEFAULTS_VARIABLE } from '../src/decider/wire';
 import type { Decision, PolicyDefaults } from '../src/decider/wire';
 

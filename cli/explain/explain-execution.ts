@@ -3,7 +3,7 @@ import { detail, type ExecutionHistory, type HistoryEvent, parseEmbeddedJson } f
 import { launchTargetOfParameters, launchTargetOfTask, sizeOfParameters, sizeOfTask, type LaunchTarget, type TaskSize } from './launch-targets';
 import { findRunTraces, isFailRole, ROLE_NAMES, type Role, type RoleVisit, type RunTrace } from './run-traces';
 import { describeScope, stateVisits, type Scope, type StateVisit } from './state-visits';
-import { decideRetry } from '../../lambda/decide-retry';
+import { decideRetry } from '../../src/decider/decide-retry';
 import type { AttemptRecord, Capacity, ContainerExit, Decision } from '../../src/decider/wire';
 import { RetryErrors } from '../../src/policy/retry-defaults';
 

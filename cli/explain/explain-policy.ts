@@ -2,7 +2,7 @@ import { OWN_DEFAULTS } from './engines/lambda-engine';
 import { describeFailure, label, type TaskEnding } from './explain-execution';
 import type { LaunchTarget } from './launch-targets';
 import type { TemplateRun } from './template-runs';
-import { backoffSeconds, decideRetry } from '../../lambda/decide-retry';
+import { backoffSeconds, decideRetry } from '../../src/decider/decide-retry';
 import { MAX_ATTEMPTS_LIMIT } from '../../src/decider/wire';
 import type { Capacity, DeciderPolicy, NextAttempt, Placement } from '../../src/decider/wire';
 import { describeJson, InputError } from '../input-error';

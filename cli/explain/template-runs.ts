@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DefaultsSource, OWN_DEFAULTS, reconstructPolicy, ReconstructedPolicy } from './engines/lambda-engine';
 import { launchTargetOfParameters, type LaunchTarget } from './launch-targets';
-import { readPolicyDefaults } from '../../lambda/whole-policy';
+import { readPolicyDefaults } from '../../src/decider/whole-policy';
 import { POLICY_DEFAULTS_VARIABLE } from '../../src/decider/wire';
 import { runOfStartComment } from '../../src/states/state-names';
 import { describeJson, InputError } from '../input-error';

@@ -4,9 +4,9 @@ import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
-import { wholePolicy } from '../../lambda/whole-policy';
 import { RetryErrors } from '../../src';
 import { POLICY_DEFAULTS } from '../../src/decider/policy-defaults';
+import { wholePolicy } from '../../src/decider/whole-policy';
 import { ATTEMPT_VARIABLE, caseOutcomes, decode, DESCRIBE_TYPE, DescribeExecutionResponse, describeResponse, matches, START_TYPE } from '../integ-support/rehearsal';
 import {
   buildRetryIntegTest,

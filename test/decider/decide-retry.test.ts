@@ -1,4 +1,4 @@
-import { backoffSeconds, decideRetry, MAX_REASON_LENGTH, truncate } from '../../lambda/decide-retry';
+import { backoffSeconds, decideRetry, MAX_REASON_LENGTH, truncate } from '../../src/decider/decide-retry';
 import { MAX_ATTEMPTS_LIMIT } from '../../src/decider/wire';
 import { renderFallbackRules, renderRetryPolicy } from '../../src/policy/render-retry-policy';
 import { RetryDefaults } from '../../src/policy/retry-defaults';

@@ -1,4 +1,4 @@
-import { globMatches } from '../../lambda/glob';
+import { globMatches } from '../../src/decider/glob';
 
 describe('globMatches', () => {
   test.each([

@@ -1,5 +1,5 @@
 import * as fc from 'fast-check';
-import { decideRetry } from '../../lambda/decide-retry';
+import { decideRetry } from '../../src/decider/decide-retry';
 import { MAX_ATTEMPTS_LIMIT } from '../../src/decider/wire';
 import type { AttemptRecord, Decision } from '../../src/decider/wire';
 import { renderFallbackRules, renderRetryPolicy } from '../../src/policy/render-retry-policy';

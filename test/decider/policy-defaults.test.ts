@@ -1,7 +1,7 @@
-import { decideRetry } from '../../lambda/decide-retry';
 import { handler } from '../../lambda/decider-handler';
-import { wholePolicy } from '../../lambda/whole-policy';
+import { decideRetry } from '../../src/decider/decide-retry';
 import { contentId, deciderEnvironment, POLICY_DEFAULTS } from '../../src/decider/policy-defaults';
+import { wholePolicy } from '../../src/decider/whole-policy';
 import { MAX_ATTEMPTS_LIMIT, POLICY_DEFAULTS_VARIABLE } from '../../src/decider/wire';
 import type { Decision, PolicyDefaults } from '../../src/decider/wire';
 import { renderFallbackRules, renderRetryPolicy } from '../../src/policy/render-retry-policy';

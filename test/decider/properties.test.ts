@@ -1,5 +1,5 @@
 import * as fc from 'fast-check';
-import { decideRetry } from '../../lambda/decide-retry';
+import { decideRetry } from '../../src/decider/decide-retry';
 import { MAX_ATTEMPTS_LIMIT, MAX_DELAY_LIMIT_SECONDS } from '../../src/decider/wire';
 import type { Placement } from '../../src/decider/wire';
 import { renderFallbackRules, renderRetryPolicy } from '../../src/policy/render-retry-policy';

@@ -1,5 +1,5 @@
-import { decideRetry } from '../../lambda/decide-retry';
-import { CUT_MARKER, salvageStoppedTask } from '../../lambda/truncated-cause';
+import { decideRetry } from '../../src/decider/decide-retry';
+import { CUT_MARKER, salvageStoppedTask } from '../../src/decider/truncated-cause';
 import { renderRetryPolicy } from '../../src/policy/render-retry-policy';
 import { failure } from '../support/fixtures';
 

@@ -1,7 +1,7 @@
 import * as fc from 'fast-check';
-import { decideRetry } from '../../lambda/decide-retry';
-import { readJson } from '../../lambda/json-text';
 import { MAX_JSON_DEPTH } from '../../src/decider/cause-syntax';
+import { decideRetry } from '../../src/decider/decide-retry';
+import { readJson } from '../../src/decider/json-text';
 import type { DeciderPolicy, Placement } from '../../src/decider/wire';
 import { EngineVariables, policyDocument, READING_FUNCTIONS, renderDecisionExpression } from '../../src/engines/state-machine/decision-expression';
 import { renderFallbackRules, renderRetryPolicy } from '../../src/policy/render-retry-policy';

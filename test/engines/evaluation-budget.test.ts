@@ -1,5 +1,5 @@
 import * as fc from 'fast-check';
-import { decideRetry } from '../../lambda/decide-retry';
+import { decideRetry } from '../../src/decider/decide-retry';
 import type { AttemptRecord, DeciderPolicy } from '../../src/decider/wire';
 import { MAX_ATTEMPTS_LIMIT } from '../../src/decider/wire';
 import { worstCaseTaskFailure } from '../support/worst-case';

@@ -1,6 +1,6 @@
 import * as fc from 'fast-check';
 import jsonata from 'jsonata';
-import { globMatches } from '../../lambda/glob';
+import { globMatches } from '../../src/decider/glob';
 import { GLOB_FUNCTION } from '../../src/engines/state-machine/decision-expression';
 import { RetryDefaults } from '../../src/policy/retry-defaults';
 import { allFailures } from '../support/fixtures';

@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as fc from 'fast-check';
-import { decideRetry } from '../../lambda/decide-retry';
+import { decideRetry } from '../../src/decider/decide-retry';
 import type { DeciderPolicy, Placement } from '../../src/decider/wire';
 import { EngineVariables, policyDocument, renderDecisionExpression } from '../../src/engines/state-machine/decision-expression';
 import { renderFallbackRules, renderRetryPolicy } from '../../src/policy/render-retry-policy';

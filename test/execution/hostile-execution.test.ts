@@ -1,8 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { MAX_REASON_LENGTH } from '../../lambda/decide-retry';
 import { handler as decider } from '../../lambda/decider-handler';
 import { RetryableEcsRunTask, RetryableEcsRunTaskProps, RetryErrors } from '../../src';
+import { MAX_REASON_LENGTH } from '../../src/decider/decide-retry';
 import { MAX_ATTEMPTS_LIMIT } from '../../src/decider/wire';
 import { EcsFailure, failure, successTask, withStoppedReason } from '../support/fixtures';
 import { executeLocally, ExecuteOptions, renderedDefinition } from '../support/local-execution';

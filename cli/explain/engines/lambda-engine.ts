@@ -1,5 +1,5 @@
-import { wholePolicy } from '../../../lambda/whole-policy';
 import { POLICY_DEFAULTS } from '../../../src/decider/policy-defaults';
+import { wholePolicy } from '../../../src/decider/whole-policy';
 import type { Decision, PolicyDefaults } from '../../../src/decider/wire';
 import { detail, parseEmbeddedJson } from '../history-events';
 import type { DecisionEngine, DecisionInputs, EngineReading } from './decision-engine';

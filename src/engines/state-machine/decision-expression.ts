@@ -61,7 +61,7 @@ export function policyDocument(policy: DeciderPolicy): Record<string, unknown> {
  * run's variables, and `$random()` as its `random`.
  *
  * The policy's lists and waits are data in the run's policy variable (`policyDocument`); its
- * numbers are written into the expression. Everything else mirrors `lambda/decide-retry.ts` step
+ * numbers are written into the expression. Everything else mirrors `src/decider/decide-retry.ts` step
  * by step, with the same rule names and the same history, and the differential tests hold the
  * two to the same answers. The expression is written compactly (`compactJsonata`).
  *
@@ -220,8 +220,8 @@ function re(source: string): string {
 
 /**
  * Reading the Cause: JSON by `JsonSyntax`, what survives of a Cause cut short by
- * `CutCauseSyntax`, and the stopped task, each as `lambda/json-text.ts`,
- * `lambda/truncated-cause.ts` and `lambda/decide-retry.ts` read it.
+ * `CutCauseSyntax`, and the stopped task, each as `src/decider/json-text.ts`,
+ * `src/decider/truncated-cause.ts` and `src/decider/decide-retry.ts` read it.
  */
 export const READING_FUNCTIONS = [
   // JSON holds no infinite numbers, so a number equal to its floor is an integer.
@@ -290,7 +290,7 @@ const CAUSE_TEXTS = [
 ];
 
 /**
- * `globMatches` of `lambda/glob.ts` with string functions, which search natively: `$glob($t, $s)`
+ * `globMatches` of `src/decider/glob.ts` with string functions, which search natively: `$glob($t, $s)`
  * says whether the lowercased text `$t` matches the glob whose lowercased parts between stars are
  * `$s` (`$parts($g)`). The head must start the text, each middle part is found at its earliest
  * place after the last, and the tail must end what is left. "`$r` ends with `$e`" is "`$e & $r`

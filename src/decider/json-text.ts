@@ -1,4 +1,4 @@
-import { JsonSyntax, MAX_JSON_DEPTH } from '../src/decider/cause-syntax';
+import { JsonSyntax, MAX_JSON_DEPTH } from './cause-syntax';
 
 const UNCLOSED = new RegExp(JsonSyntax.UNCLOSED);
 const STRING = new RegExp(JsonSyntax.STRING, 'g');

@@ -1,5 +1,5 @@
+import { CUT_MARKER, CutCauseSyntax, JsonSyntax } from './cause-syntax';
 import { readJson } from './json-text';
-import { CUT_MARKER, CutCauseSyntax, JsonSyntax } from '../src/decider/cause-syntax';
 
 /** Re-exported for the tests, which know the marker as the decider's. */
 export { CUT_MARKER };

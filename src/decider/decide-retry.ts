@@ -1,17 +1,17 @@
 import { globMatches } from './glob';
+import {
+  BRIEF_NAME_LENGTH, BRIEF_RULE_LENGTH, MAX_CONTAINER_NAME_LENGTH, MAX_NAME_LENGTH, MAX_READ_CONTAINERS, MAX_REASON_LENGTH, MAX_RULE_LENGTH,
+  WHOLE_LATEST_ENTRIES,
+} from './history-bounds';
 import { readJson } from './json-text';
 import { field, integerIn, isFiniteNumber, isPositive, isRecord, listOf, numberAtLeast, stringField, stringList } from './json-values';
 import { salvageStoppedTask } from './truncated-cause';
 import { wholePolicy } from './whole-policy';
-import {
-  BRIEF_NAME_LENGTH, BRIEF_RULE_LENGTH, MAX_CONTAINER_NAME_LENGTH, MAX_NAME_LENGTH, MAX_READ_CONTAINERS, MAX_REASON_LENGTH, MAX_RULE_LENGTH,
-  WHOLE_LATEST_ENTRIES,
-} from '../src/decider/history-bounds';
-import { MAX_ATTEMPTS_LIMIT, MAX_DELAY_LIMIT_SECONDS } from '../src/decider/wire';
+import { MAX_ATTEMPTS_LIMIT, MAX_DELAY_LIMIT_SECONDS } from './wire';
 import type {
   AttemptRecord, Capacity, ContainerExit, Decision, DeciderPolicy, FallbackRules, NextAttempt, Placement, PolicyDefaults, RenderedSize,
-} from '../src/decider/wire';
-import { backoffSeconds } from '../src/policy/backoff';
+} from './wire';
+import { backoffSeconds } from '../policy/backoff';
 
 /** Re-exported for the tests and the bench, which know the formula and the bounds as the decider's. */
 export { backoffSeconds, MAX_REASON_LENGTH };

@@ -1,5 +1,5 @@
 import { isRecord } from './json-values';
-import type { PolicyDefaults } from '../src/decider/wire';
+import type { PolicyDefaults } from './wire';
 
 /** The policy a payload stands for, and, when it names defaults other than these, their id. */
 export interface WholePolicy {
