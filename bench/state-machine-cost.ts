@@ -17,7 +17,7 @@ import type { StateMachineDefinition } from 'aws-local-stepfunctions' with { 're
 import { addInstance, addOursWith, OurEngine, OurFeatures } from './baselines';
 import type { AdaptiveCostRow, CostRow, PerRetry, StateMachineCostResult } from './cost-rows';
 import {
-  ADAPTIVE_SCENARIO_NAMES, ADAPTIVE_SCENARIOS, AdaptiveScenario, FALLBACK_RUN_TASK_STATE, ok, SCENARIOS, USD_PER_LAMBDA_REQUEST,
+  ADAPTIVE_SCENARIO_NAMES, ADAPTIVE_SCENARIOS, AdaptiveScenario, ok, SCENARIOS, USD_PER_LAMBDA_REQUEST,
   USD_PER_TRANSITION,
 } from './cost-scenarios';
 import { quietly } from './local-run';
@@ -95,8 +95,8 @@ function sameEnd(engine: MiniStackExecution, lambda: LocalExecution): boolean {
 
 export async function runStateMachineCost(lambdaRows: CostRow[], log: (line: string) => void): Promise<StateMachineCostResult> {
   const adaptiveByFeatures = (features: OurFeatures) => ADAPTIVE_SCENARIO_NAMES.filter((s) => ADAPTIVE_SCENARIOS[s].features === features);
-  const scenario = (outcomes: Outcome[], outcomesByState?: Record<string, Outcome[]>): MiniStackScenario => ({ outcomes, outcomesByState });
-  const adaptiveScenario = (name: AdaptiveScenario) => scenario(ADAPTIVE_SCENARIOS[name].outcomes, ADAPTIVE_SCENARIOS[name].outcomesByState);
+  const scenario = (outcomes: Outcome[]): MiniStackScenario => ({ outcomes });
+  const adaptiveScenario = (name: AdaptiveScenario) => scenario(ADAPTIVE_SCENARIOS[name].outcomes);
 
   // The default configuration runs the main scenarios and the plain retry; each feature its own.
   const machines: Record<string, Machine> = {
@@ -118,9 +118,9 @@ export async function runStateMachineCost(lambdaRows: CostRow[], log: (line: str
     },
     EngineFallback: {
       definition: definitionOf('ours-state-machine', 'fallbackLaunchTarget'),
-      runTaskStates: [RUN_TASK_STATE, FALLBACK_RUN_TASK_STATE],
+      runTaskStates: [RUN_TASK_STATE],
       scenarios: {
-        'EngineFallback-success': scenario([ok], { [RUN_TASK_STATE]: [ok], [FALLBACK_RUN_TASK_STATE]: [] }),
+        'EngineFallback-success': scenario([ok]),
         ...Object.fromEntries(adaptiveByFeatures('fallbackLaunchTarget').map((name) => [`EngineFallback-${name}`, adaptiveScenario(name)])),
       },
     },

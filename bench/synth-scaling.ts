@@ -19,6 +19,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { benchStack, Design, DESIGNS, OUR_ENGINES, OUR_FEATURES, OurEngine, OurFeatures } from './baselines';
+import { BeforeAfterResult, runBeforeAfter } from './before-after';
 import { reportResult, runChild } from './child';
 import { median, quantile, round } from './stats';
 
@@ -148,6 +149,8 @@ export interface SynthScalingResult {
   readonly scaling: VariantScaling[];
   /** Ours with its adaptive retries against ours without them; absent from results written before they existed. */
   readonly features?: FeatureSynthResult;
+  /** Per instance, this checkout beside the commit before the lean runs. */
+  readonly beforeAfter?: BeforeAfterResult;
   /** ours / bare at each N, warm and cold medians. */
   readonly timeRatioVsBare: TimeRatio[];
   readonly timeRatioVsSeed: TimeRatio[];
@@ -196,11 +199,13 @@ export async function runSynthScaling(options: SynthOptions, log: (line: string)
     };
   });
   const features = await runFeatureSynth(options.ns, rows, scaling, log);
+  const beforeAfter = await runBeforeAfter(options.ns, log);
   return {
     options,
     rows,
     scaling,
     features,
+    beforeAfter,
     timeRatioVsBare: ratio('bare'),
     timeRatioVsSeed: ratio('seed-shaped'),
     stateMachineTimeRatioVsBare: ratio('bare', 'ours-state-machine'),
