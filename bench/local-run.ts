@@ -74,6 +74,11 @@ export async function runLocally(definition: StateMachineDefinition, options: Lo
     name,
     async (input: any) => {
       lambdaInvocations++;
+      // `lambda:invoke` (the seed-shaped design) wraps the payload and the answer; our `Decide retry`
+      // names the function as its Resource, which passes both as they are.
+      if (!String((definition.States[name] as any)?.Resource).includes(':states:::lambda:invoke')) {
+        return await handler(input) as any;
+      }
       return { StatusCode: 200, Payload: await handler(input.Payload) } as any;
     },
   ]));

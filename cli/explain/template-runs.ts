@@ -339,7 +339,7 @@ function placeholdersIn(value: unknown): string[] {
 
 type FoundPolicy = Pick<TemplateRun, 'statePrefix' | 'policy' | 'engine' | 'state' | 'launchTargets' | 'fallbackState'> & {
   readonly run?: string;
-  /** The `FunctionName` a `LAMBDA` run's `Decide retry` invokes: a placeholder such as `<GetAtt Decider.Arn>`. */
+  /** The function a `LAMBDA` run's `Decide retry` invokes (its `Resource`, or earlier its `FunctionName`): a placeholder such as `<GetAtt Decider.Arn>`. */
   readonly deciderFunction?: unknown;
   /** The Comment of the run's `Start attempts` state, which names the run when its state names were shortened. */
   readonly startComment?: unknown;
@@ -355,6 +355,29 @@ const POLICY_VARIABLE_END = '_policy';
 const DECIDE_RETRY = 'Decide retry';
 const RETRY_OR_FAIL = 'Retry or fail';
 const POLICY_COMMENT = 'retry policy: ';
+
+interface DeciderInvocation {
+  readonly payload: Record<string, unknown> & { readonly run: string };
+  readonly deciderFunction: unknown;
+}
+
+/**
+ * The decider invocation of a `LAMBDA` run's `Decide retry` state: its payload, which names the run
+ * and carries its policy, and the function it invokes. This release's state names the function as
+ * its `Resource` and has the payload as its `Parameters`; earlier releases' invoke
+ * `arn:aws:states:::lambda:invoke` with `Parameters: { FunctionName, Payload }`.
+ */
+function deciderInvocation(state: Record<string, unknown>): DeciderInvocation | undefined {
+  if (state.Type !== 'Task' || !isRecord(state.Parameters)) {
+    return undefined;
+  }
+  const wrapped = isRecord(state.Parameters.Payload);
+  const payload = wrapped ? state.Parameters.Payload : state.Parameters;
+  if (!isRecord(payload) || typeof payload.run !== 'string' || !isRecord(payload.policy)) {
+    return undefined;
+  }
+  return { payload: payload as DeciderInvocation['payload'], deciderFunction: wrapped ? state.Parameters.FunctionName : state.Resource };
+}
 
 /**
  * The runs of a definition. The `LAMBDA` engine's `Decide retry` states invoke the decider with
@@ -390,10 +413,10 @@ function findPolicies(definition: unknown): FoundPolicy[] {
       if (!isRecord(state)) {
         continue;
       }
-      const payload = isRecord(state.Parameters) ? state.Parameters.Payload : undefined;
-      if (state.Type === 'Task' && isRecord(payload) && typeof payload.run === 'string' && isRecord(payload.policy)) {
+      const decider = deciderInvocation(state);
+      if (decider) {
+        const { payload, deciderFunction } = decider;
         const statePrefix = name.endsWith(DECIDE_RETRY) ? name.slice(0, -DECIDE_RETRY.length) : '';
-        const deciderFunction = isRecord(state.Parameters) ? state.Parameters.FunctionName : undefined;
         found.push({
           run: payload.run, statePrefix, policy: payload.policy, engine: 'LAMBDA', state: name, deciderFunction, ...launchTargets(statePrefix),
         });

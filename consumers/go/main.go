@@ -287,7 +287,7 @@ func checkAssembly(outdir, templateFile string) string {
 	states, _ := definition["States"].(map[string]any)
 	decide, ok := states["Decide retry"].(map[string]any)
 	check(ok, "\"Decide retry\" state missing; states: %v", keys(states))
-	policy := path(decide, "Parameters", "Payload", "policy")
+	policy := path(decide, "Parameters", "policy")
 	expected := asJSON(expectedPolicy)
 	check(reflect.DeepEqual(policy, expected), "rendered policy differs:\n  got      %v\n  expected %v", policy, expected)
 	check(definition["TimeoutSeconds"] == float64(8*3600), "TimeoutSeconds: %v", definition["TimeoutSeconds"])
@@ -463,7 +463,7 @@ func checkPartitionPipeline(templateFile string) string {
 		check(len(catches) > 0, "%s: Run task has no Catch", fragment)
 		caught, _ := path(catches[0], "ResultPath").(string)
 		check(strings.HasPrefix(caught, resultPath+"."), "%s: Run task catches into %s, not under %s", fragment, caught, resultPath)
-		payload := path(inner, fragment+": Decide retry", "Parameters", "Payload")
+		payload := path(inner, fragment+": Decide retry", "Parameters")
 		run := path(payload, "run")
 		check(run == "PartitionPipelineStack/Partitions/"+fragment, "%s decider run name: %v", fragment, run)
 		// A fragment that sets no list gets every default; Load sets RetryableExitCodes only.
@@ -621,7 +621,7 @@ func checkWeeklyReport(templateFile string) string {
 	}
 
 	// The decider gets the size ladder and the default fallback rules.
-	policy := path(states, "Decide retry", "Parameters", "Payload", "policy")
+	policy := path(states, "Decide retry", "Parameters", "policy")
 	check(reflect.DeepEqual(path(policy, "sizes"), asJSON(expectedSizes)),
 		"policy.sizes:\n  got      %v\n  expected %v", path(policy, "sizes"), asJSON(expectedSizes))
 	check(reflect.DeepEqual(path(policy, "fallback"), asJSON(expectedFallbackDefaults)),
@@ -646,7 +646,7 @@ func checkExportJob(templateFile string) string {
 
 	definition := parseDefinition(path(onlyResourceOfType(templateJSON, "AWS::StepFunctions::StateMachine"), "Properties", "DefinitionString"))
 	states, _ := definition["States"].(map[string]any)
-	policy := path(states, "Decide retry", "Parameters", "Payload", "policy")
+	policy := path(states, "Decide retry", "Parameters", "policy")
 	checkLists("ExportJob", policy, expectedExportLists)
 	check(path(states, "Run task", "TimeoutSeconds") == float64(3600), "\"Run task\" TimeoutSeconds: %v", path(states, "Run task", "TimeoutSeconds"))
 

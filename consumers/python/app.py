@@ -372,7 +372,7 @@ def check_assembly(outdir: Path) -> str:
     definition = parse_definition(state_machine["Properties"]["DefinitionString"])
     decide = definition["States"].get("Decide retry")
     check(decide is not None, f'"Decide retry" state missing; states: {sorted(definition["States"])}')
-    policy = decide["Parameters"]["Payload"]["policy"]
+    policy = decide["Parameters"]["policy"]
     check(policy == EXPECTED_POLICY, f"rendered policy differs:\n  got      {policy}\n  expected {EXPECTED_POLICY}")
     check(definition.get("TimeoutSeconds") == 8 * 3600, f'TimeoutSeconds: {definition.get("TimeoutSeconds")}')
 
@@ -441,7 +441,7 @@ def check_partition_pipeline(template_file: Path) -> str:
             catches[0]["ResultPath"].startswith(result_path + "."),
             f"{fragment}: Run task catches into {catches[0]['ResultPath']}, not under {result_path}",
         )
-        payload = inner[f"{fragment}: Decide retry"]["Parameters"]["Payload"]
+        payload = inner[f"{fragment}: Decide retry"]["Parameters"]
         policy = payload["policy"]
         # A fragment that sets no list gets every default; Load sets retryable_exit_codes only.
         for key, expected in (
@@ -492,7 +492,7 @@ def check_monthly_report(template_file: Path) -> str:
         check(strategy == [{"CapacityProvider": provider, "Weight": 1}], f'"{name}" CapacityProviderStrategy: {strategy}')
 
     # The decider gets the whole ladder, and the default fallback rules.
-    payload = states["Decide retry"]["Parameters"]["Payload"]
+    payload = states["Decide retry"]["Parameters"]
     policy = payload["policy"]
     check(policy.get("sizes") == EXPECTED_SIZES, f'policy.sizes:\n  got      {policy.get("sizes")}\n  expected {EXPECTED_SIZES}')
     fallback_stop_codes = policy.get("fallback", {}).get("stopCodes")

@@ -327,7 +327,7 @@ function main(): void {
   const definition = parseDefinition(stateMachine.Properties.DefinitionString);
   const decide = definition.States['Decide retry'];
   assert.ok(decide, `"Decide retry" state missing; states: ${Object.keys(definition.States).join(', ')}`);
-  assert.deepEqual(decide.Parameters.Payload.policy, EXPECTED_POLICY);
+  assert.deepEqual(decide.Parameters.policy, EXPECTED_POLICY);
   assert.equal(definition.TimeoutSeconds, 8 * 3600);
 
   // The decider's code asset was staged into the cloud assembly, and its index.js is not empty.
@@ -465,7 +465,7 @@ function checkSpotReport(templateFile: string): string {
   }
 
   // The decider gets the default fallback rules, and no size ladder.
-  const payload = states['Decide retry'].Parameters.Payload;
+  const payload = states['Decide retry'].Parameters;
   assert.deepEqual(payload.policy.fallback, EXPECTED_FALLBACK_DEFAULTS);
   assert.equal(payload.policy.sizes, undefined, 'no policy.sizes without outOfMemorySizes');
   assert.equal(payload.policy.maxAttempts, 4);
@@ -507,7 +507,7 @@ function checkPartitionPipeline(templateFile: string): string {
     }
     const caught: string = inner[`${fragment}: Run task`].Catch[0].ResultPath;
     assert.ok(caught.startsWith(`${resultPath}.`), `${fragment}: Run task catches into ${caught}, not under ${resultPath}`);
-    const payload = inner[`${fragment}: Decide retry`].Parameters.Payload;
+    const payload = inner[`${fragment}: Decide retry`].Parameters;
     assert.equal(payload.run, `PartitionPipelineStack/Partitions/${fragment}`);
     // A fragment that sets no list gets every default; Load sets retryableExitCodes only.
     const { retryableStopCodes, retryableStoppedReasons, nonRetryableStoppedReasons, retryableErrors, nonRetryableErrorCauses, retryableExitCodes } = payload.policy;

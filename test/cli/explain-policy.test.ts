@@ -386,6 +386,27 @@ describe('explain --template: a LAMBDA run sends its policy as a diff from the d
       + 'explain the template with the version of cdk-retryable-ecs-run-task that synthesized it, or with the whole cdk.out of its stack');
   });
 
+  test('a template of an earlier release, whose Decide retry invoked lambda:invoke with a FunctionName and a Payload: read from there', () => {
+    const outdir = standaloneApp({ maxAttempts: 4 });
+    const other = { id: 'abcdef12', policy: { ...POLICY_DEFAULTS.policy, retryableExitCodes: [75] } };
+    const alone = changedTemplate(outdir, (template) => {
+      deciderOf(template).Properties.Environment.Variables[POLICY_DEFAULTS_VARIABLE] = JSON.stringify(other);
+      sendId(template, other.id);
+      for (const resource of Object.values<any>(template.Resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine')) {
+        resource.Properties.DefinitionString['Fn::Join'][1] = asLambdaInvoke(resource.Properties.DefinitionString['Fn::Join'][1]);
+      }
+    });
+    const definition = JSON.stringify(JSON.parse(fs.readFileSync(alone, 'utf8')).Resources);
+    expect(definition).toContain('lambda:invoke\\",\\"Parameters\\":{\\"FunctionName\\":\\"');
+    expect(definition).toContain('\\"Payload\\":{\\"run\\":\\"ReportStack/NightlyReportJob/Run\\"');
+
+    const run = onlyRun(alone);
+    // The run, its policy, and the decider function whose defaults make it whole, found as before.
+    expect(run.run).toBe('ReportStack/NightlyReportJob/Run');
+    expect(run.policyDefaults).toEqual({ id: 'abcdef12', from: expect.stringMatching(/^the environment of the decider function RetryableEcsRunTaskDecider\w+ in the template$/) });
+    expect(run.policy).toEqual({ ...renderRetryPolicy({ maxAttempts: 4 }), retryableExitCodes: [75] });
+  });
+
   test('a template of a release before the diff: its whole policy, as sent', () => {
     const whole = renderRetryPolicy({ maxAttempts: 4 });
     const alone = changedTemplate(standaloneApp({ maxAttempts: 4 }), (template) => {
@@ -400,6 +421,33 @@ describe('explain --template: a LAMBDA run sends its policy as a diff from the d
     expect(run.policy).toEqual(whole);
   });
 });
+
+/**
+ * The parts of a definition's `Fn::Join` with `Decide retry` as releases before this one wrote it:
+ * `Resource: arn:…:states:::lambda:invoke`, `Parameters: { FunctionName: <the decider's ARN>, Payload }`
+ * and a `ResultSelector` of the answer's `Payload`, where this release names the function as the
+ * `Resource` and has the payload as the `Parameters`.
+ */
+function asLambdaInvoke(parts: unknown[]): unknown[] {
+  const i = parts.findIndex((part, n) => typeof part === 'string' && part.endsWith('"Resource":"')
+    && typeof parts[n + 2] === 'string' && (parts[n + 2] as string).startsWith('","Parameters":{"run"'));
+  expect(i).toBeGreaterThanOrEqual(0);
+  const after = (parts[i + 2] as string).slice('","Parameters":'.length);
+  let depth = 0;
+  let end = 0;
+  do {
+    depth += after[end] === '{' ? 1 : after[end] === '}' ? -1 : 0;
+    end++;
+  } while (depth > 0);
+  const selector = ['retryable', 'retry', 'waitSeconds', 'rule', 'history', 'cause'].map((f) => `"${f}.$":"$.Payload.${f}"`).join(',');
+  return [
+    ...parts.slice(0, i),
+    `${(parts[i] as string).slice(0, -'"Resource":"'.length)}"ResultSelector":{${selector}},"Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"`,
+    parts[i + 1],
+    `","Payload":${after.slice(0, end)}}${after.slice(end)}`,
+    ...parts.slice(i + 3),
+  ];
+}
 
 describe('explain --template --failure: what the policy does with a failure', () => {
   test('a retryable failure: RETRY until the last attempt, which is EXHAUSTED; the wait schedule with full jitter', () => {

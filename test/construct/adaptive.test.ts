@@ -22,7 +22,9 @@ describe('adaptive retries in the synthesized state machine', () => {
     const states = renderedDefinition(stack).States as any;
     expect(states['Choose launch target']).toBeUndefined();
     expect(states['Start attempts'].Parameters.placement).toBeUndefined();
-    expect(states['Decide retry'].Parameters.Payload.placement).toBeUndefined();
+    expect(states['Decide retry'].Parameters).toMatchObject({ 'attempt.$': '$.retryableEcsRunTask.attempt' });
+    expect(states['Decide retry'].Parameters.placement).toBeUndefined();
+    expect(states['Decide retry'].Parameters['placement.$']).toBeUndefined();
     expect(states['Run task'].Parameters.Overrides.Cpu).toBeUndefined();
   });
 

@@ -129,7 +129,7 @@ describe('integ test stack', () => {
   test('retries exit code 75 up to 3 attempts with short, unjittered waits', () => {
     const decide = renderedDefinition(built.testStack).States['Decide retry'] as any;
     // Sent as a diff from the defaults, which the decider merges it with.
-    expect(wholePolicy(decide.Parameters.Payload.policy, POLICY_DEFAULTS).policy).toMatchObject({
+    expect(wholePolicy(decide.Parameters.policy, POLICY_DEFAULTS).policy).toMatchObject({
       maxAttempts: 3,
       intervalSeconds: 5,
       backoffRate: 2,

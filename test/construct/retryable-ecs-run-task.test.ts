@@ -79,7 +79,12 @@ describe('RetryableEcsRunTask', () => {
       nonRetryableErrorCauses: ['*TaskDefinition is inactive*'],
     });
     const decide = (renderedDefinition(env.stack).States as any)['Decide retry'];
-    expect(decide.Parameters.Payload).toEqual({
+    // The state invokes the decider function itself: the payload is the state's Parameters, and
+    // the answer goes to the state whole, with no Payload wrapper to select from.
+    expect(decide.Resource).toMatch(/^arn:aws:lambda:us-east-1:123456789012:function:RetryableEcsRunTaskDecider/);
+    expect(decide.ResultSelector).toBeUndefined();
+    expect(decide.ResultPath).toBe('$.retryableEcsRunTask.failures');
+    expect(decide.Parameters).toEqual({
       'run': 'TestStack/Job/Run',
       // Every value differs from the defaults, so every key is sent, with the defaults' id.
       'policy': {
@@ -116,7 +121,7 @@ describe('RetryableEcsRunTask', () => {
       ],
       IntervalSeconds: 2,
       MaxAttempts: 6,
-      BackoffRate: 2,
+      // No BackoffRate: Step Functions' default, 2, doubles the interval.
       JitterStrategy: 'FULL',
     }]);
   });

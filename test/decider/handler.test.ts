@@ -39,6 +39,20 @@ describe('decider handler', () => {
     expect(decision).toMatchObject({ rule: 'outOfMemoryAtLargestSize', next: { sizeIndex: 1, capacity: 'fallback', size: sizes[1] } });
   });
 
+  // `Decide retry` puts the answer into the execution's state as it is (no selection), so it must
+  // hold exactly the fields the state machine reads: `next` only for a run that places attempts.
+  test.each([
+    ['a plain run', renderRetryPolicy({}), undefined, ['cause', 'history', 'retry', 'retryable', 'rule', 'waitSeconds']],
+    ['an adaptive run', { ...renderRetryPolicy({}), fallback: renderFallbackRules({}) }, { sizeIndex: 0, capacity: 'primary' },
+      ['cause', 'history', 'next', 'retry', 'retryable', 'rule', 'waitSeconds']],
+    ['a malformed payload', 'not a policy', 'not a placement', ['cause', 'history', 'retry', 'retryable', 'rule', 'waitSeconds']],
+  ])('answers %s with exactly the fields the state machine reads', async (_name, policy, placement, fields) => {
+    for (const error of [failure('spot-interruption'), failure('exit-code-1'), { Error: 'States.Timeout' }]) {
+      const decision = await handler({ run: 'Stack/Job/Run', policy, attempt: 1, error, history: [], placement });
+      expect(Object.keys(decision).sort()).toEqual(fields);
+    }
+  });
+
   test.each([undefined, null, 'event', 7, []])('answers %p with a not-retryable decision', async (event) => {
     const decision = await handler(event);
     expect(decision).toMatchObject({ retryable: false, retry: false });

@@ -25,7 +25,7 @@ beforeEach(() => {
 
 function sentPolicy(props: Partial<RetryableEcsRunTaskProps> = {}): Record<string, unknown> {
   new RetryableEcsRunTask(env.stack, 'Job', { cluster: env.cluster, taskDefinition: env.taskDefinition, ...props });
-  return (renderedDefinition(env.stack).States as any)['Decide retry'].Parameters.Payload.policy;
+  return (renderedDefinition(env.stack).States as any)['Decide retry'].Parameters.policy;
 }
 
 const fargateOn = (capacityProvider: string) => new tasks.EcsFargateLaunchTarget({
@@ -133,7 +133,7 @@ describe('executed', () => {
     expect(result.decisions.map((d) => d.rule)).toEqual([
       'retryableStopCode:TaskFailedToStart', 'nonRetryableStoppedReason:CannotPullContainerError:*not found*',
     ]);
-    expect(result.taskCalls.filter((c) => c.state === 'Decide retry').map((c) => (c.input as any).Payload.policy))
+    expect(result.taskCalls.filter((c) => c.state === 'Decide retry').map((c) => (c.input as any).policy))
       .toEqual([{ defaultsId: POLICY_DEFAULTS.id }, { defaultsId: POLICY_DEFAULTS.id }]);
   });
 });

@@ -116,6 +116,10 @@ export function toExecutionHistory(definition: any, execution: LocalExecution, o
     if (!call) {
       return;
     }
+    if (isFunctionArn(state.Resource)) {
+      lambdaFunctionEvents(scope, state, call);
+      return;
+    }
     const [resourceType, resource] = resourceOf(state.Resource);
     emit(scope, 'TaskScheduled', {
       resourceType,
@@ -144,6 +148,28 @@ export function toExecutionHistory(definition: any, execution: LocalExecution, o
       emit(scope, 'TaskSucceeded', { resourceType, resource, output: JSON.stringify(output), outputDetails: { truncated: false } });
     }
   }
+
+  /** A Task state whose Resource is a Lambda function's ARN: AWS records `LambdaFunction…` events, not `Task…` ones. */
+  function lambdaFunctionEvents(scope: string, state: any, call: TaskCall) {
+    emit(scope, 'LambdaFunctionScheduled', {
+      resource: state.Resource,
+      input: JSON.stringify(call.input),
+      inputDetails: { truncated: false },
+      ...(state.TimeoutSeconds ? { timeoutInSeconds: state.TimeoutSeconds } : {}),
+    });
+    emit(scope, 'LambdaFunctionStarted');
+    tick(1000 * (options.taskSeconds ?? defaultTaskSeconds)(call));
+    if (call.error) {
+      emit(scope, 'LambdaFunctionFailed', { error: call.error.Error, cause: call.error.Cause });
+    } else {
+      emit(scope, 'LambdaFunctionSucceeded', { output: JSON.stringify(call.output), outputDetails: { truncated: false } });
+    }
+  }
+}
+
+/** A Lambda function's ARN, which a Task state may name as its Resource (not a `states:::` integration). */
+function isFunctionArn(resource: unknown): boolean {
+  return typeof resource === 'string' && /^arn:[^:]+:lambda:[^:]*:[^:]*:function:/.test(resource);
 }
 
 /** A task that failed to start stops within a minute; a job runs for minutes; an API call takes a moment. */
@@ -347,6 +373,12 @@ async function awsEvents(states: Record<string, any>, events: any[], options: Mi
       continue;
     }
     const definition = state && states[state.name];
+    if (type.startsWith('Task') && !type.endsWith('StateExited') && isFunctionArn(details?.resource)) {
+      // MiniStack records an invocation of a function's ARN as task events; AWS records `LambdaFunction…` events.
+      state!.taskEvents++;
+      out.push(...lambdaFunctionEventsOf(type, details, taskSeconds(options, state!.name, details.resource, type === 'TaskFailed' ? { Error: details.error, Cause: details.cause } : undefined)));
+      continue;
+    }
     if (type === 'TaskScheduled') {
       state!.taskEvents++;
       const [resourceType, resource] = resourceOf(details.resource);
@@ -391,6 +423,23 @@ async function awsEvents(states: Record<string, any>, events: any[], options: Mi
     out.push({ type, details: type.endsWith('StateExited') ? { ...details, outputDetails: { truncated: false } } : details, after: wait });
   }
   return out;
+}
+
+/** MiniStack's event of an invocation of a Lambda function's ARN, as AWS records it. */
+function lambdaFunctionEventsOf(type: string, details: any, seconds: number): PendingEvent[] {
+  switch (type) {
+    case 'TaskScheduled':
+      return [
+        { type: 'LambdaFunctionScheduled', details: { resource: details.resource, input: details.parameters ?? '{}', inputDetails: { truncated: false } }, after: 0 },
+        { type: 'LambdaFunctionStarted', after: 0 },
+      ];
+    case 'TaskSucceeded':
+      return [{ type: 'LambdaFunctionSucceeded', details: { output: details.output, outputDetails: { truncated: false } }, after: seconds }];
+    case 'TaskFailed':
+      return [{ type: 'LambdaFunctionFailed', details: { error: details.error, cause: details.cause }, after: seconds }];
+    default:
+      return [];
+  }
 }
 
 function submitted(resourceType: string, resource: string): PendingEvent {

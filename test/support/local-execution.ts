@@ -161,10 +161,13 @@ export async function executeLocally(definition: StateMachineDefinition, options
     }
     return outcome.succeed as any;
   };
-  const decide = async (input: any) => {
-    const payload = await deciderFn(input.Payload);
-    decisions.push(payload as Decision);
-    return { StatusCode: 200, Payload: payload } as any;
+  // `Decide retry` names the decider as its Resource: the payload is the state's input, the answer
+  // its result. A definition of an earlier release invokes `lambda:invoke`, which wraps both.
+  const decide = (state: string) => async (input: any) => {
+    const wrapped = String(stateNamed(definition, state)?.Resource).includes(':states:::lambda:invoke');
+    const decision = await deciderFn(wrapped ? input.Payload : input);
+    decisions.push(decision as Decision);
+    return (wrapped ? { StatusCode: 200, Payload: decision } : decision) as any;
   };
 
   // renderedDefinition() has validated the definition with asl-validator; validating again costs 0.2–0.5 s a run.
@@ -176,7 +179,7 @@ export async function executeLocally(definition: StateMachineDefinition, options
         ...Object.fromEntries(prefixes.flatMap((prefix) => [
           [`${prefix}Run task`, recorded(`${prefix}Run task`, runTask)],
           [`${prefix}Run task on fallback`, recorded(`${prefix}Run task on fallback`, runTask)],
-          [`${prefix}Decide retry`, recorded(`${prefix}Decide retry`, decide)],
+          [`${prefix}Decide retry`, recorded(`${prefix}Decide retry`, decide(`${prefix}Decide retry`))],
         ])),
         ...Object.fromEntries(snsStates.map((name) => [name, recorded(name, async (input: any) => {
           published.push(input);
@@ -235,4 +238,20 @@ export async function executeLocally(definition: StateMachineDefinition, options
   }
   await observed;
   return { status: 'SUCCEEDED', output, ...common() };
+}
+
+/** The state of that name anywhere in the definition: at the top, in a Map's item processor, in a Parallel branch. */
+function stateNamed(machine: any, name: string): any {
+  for (const [stateName, state] of Object.entries<any>(machine?.States ?? {})) {
+    if (stateName === name) {
+      return state;
+    }
+    for (const inner of [state.ItemProcessor, state.Iterator, ...(state.Branches ?? [])]) {
+      const found = inner && stateNamed(inner, name);
+      if (found) {
+        return found;
+      }
+    }
+  }
+  return undefined;
 }

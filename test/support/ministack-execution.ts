@@ -109,9 +109,12 @@ export function runTaskMockConfig(
 export async function deployToMiniStack(
   ministack: MiniStack, machineName: string, definition: StateMachineDefinition, topics: string[] = [],
 ): Promise<string> {
+  // `Decide retry` names the decider as its Resource; a notification's count of a lost message,
+  // and earlier releases' `Decide retry`, invoke `lambda:invoke` with a FunctionName.
   const functionNames = new Set(Object.values(definition.States)
-    .filter((state: any) => state.Resource === LAMBDA_INVOKE)
-    .map((state: any) => String(state.Parameters.FunctionName).split(':').pop()));
+    .map((state: any) => (state.Resource === LAMBDA_INVOKE ? state.Parameters.FunctionName : /:lambda:.*:function:/.test(String(state.Resource)) ? state.Resource : undefined))
+    .filter((arn) => arn !== undefined)
+    .map((arn) => String(arn).split(':').pop()));
   if (functionNames.size > 0) {
     expectFreshDeciderBundle();
   }
@@ -200,7 +203,9 @@ function summarize(execution: any, runTaskStates: Set<string>): Omit<MiniStackEx
       }
     }
     if (event.type === 'TaskSucceeded' && state === DECIDE_STATE) {
-      decisions.push(JSON.parse(event.taskSucceededEventDetails.output).Payload);
+      // The decision itself, or (from `lambda:invoke`, as earlier releases invoked it) in `Payload`.
+      const output = JSON.parse(event.taskSucceededEventDetails.output);
+      decisions.push('Payload' in output && 'StatusCode' in output ? output.Payload : output);
     }
   }
   return {

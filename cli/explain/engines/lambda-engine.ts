@@ -39,11 +39,21 @@ export function reconstructPolicy(sent: unknown, sources: readonly DefaultsSourc
     : { policy: sent, defaults: { id } };
 }
 
+/** The events of an invocation that failed, in both forms of `Decide retry` (see `LAMBDA_ENGINE`). */
+const INVOCATION_FAILURES = new Set([
+  'TaskFailed', 'TaskTimedOut',
+  'LambdaFunctionFailed', 'LambdaFunctionTimedOut', 'LambdaFunctionScheduleFailed', 'LambdaFunctionStartFailed',
+]);
+
 /**
  * The `LAMBDA` engine: after a failed attempt the `Decide retry` state invokes the stack's
- * decider function. Its `TaskScheduled` event carries the invocation payload (`run`, `policy`,
- * `attempt`, `error`, `history`, `placement`), and its `TaskSucceeded` event the function's
- * answer, whose `Payload` is the decision. A successful attempt goes on to `Record result`.
+ * decider function. This release's state names the function as its `Resource`: its
+ * `LambdaFunctionScheduled` event carries the invocation payload (`run`, `policy`, `attempt`,
+ * `error`, `history`, `placement`) as its `input`, and its `LambdaFunctionSucceeded` event the
+ * decision as its `output`. Earlier releases' state invoked `lambda:invoke`: its `TaskScheduled`
+ * event carries `{ FunctionName, Payload }` as its `parameters`, and its `TaskSucceeded` event
+ * the function's answer, whose `Payload` is the decision. Both are read. A successful attempt goes
+ * on to `Record result`.
  */
 export const LAMBDA_ENGINE: DecisionEngine = {
   name: 'LAMBDA',
@@ -54,12 +64,13 @@ export const LAMBDA_ENGINE: DecisionEngine = {
     }
     const events = decide.visit.events;
     // Lambda.TooManyRequestsException is retried within the state: the last invocation counts.
-    const scheduled = [...events].reverse().find((e) => e.type === 'TaskScheduled');
-    const succeeded = [...events].reverse().find((e) => e.type === 'TaskSucceeded');
-    const failed = [...events].reverse().find((e) => e.type === 'TaskFailed' || e.type === 'TaskTimedOut');
+    const scheduled = [...events].reverse().find((e) => e.type === 'TaskScheduled' || e.type === 'LambdaFunctionScheduled');
+    const succeeded = [...events].reverse().find((e) => e.type === 'TaskSucceeded' || e.type === 'LambdaFunctionSucceeded');
+    const failed = [...events].reverse().find((e) => INVOCATION_FAILURES.has(e.type));
 
-    const parameters = parseEmbeddedJson(detail(scheduled, 'parameters'));
-    const payload = field(parameters, 'Payload');
+    const payload = scheduled?.type === 'TaskScheduled'
+      ? field(parseEmbeddedJson(detail(scheduled, 'parameters')), 'Payload')
+      : parseEmbeddedJson(detail(scheduled, 'input'));
     const inputs: DecisionInputs | undefined = isRecord(payload)
       ? {
         run: typeof payload.run === 'string' ? payload.run : undefined,
@@ -73,7 +84,8 @@ export const LAMBDA_ENGINE: DecisionEngine = {
       }
       : undefined;
 
-    const answer = field(parseEmbeddedJson(detail(succeeded, 'output')), 'Payload');
+    const output = parseEmbeddedJson(detail(succeeded, 'output'));
+    const answer = succeeded?.type === 'TaskSucceeded' ? field(output, 'Payload') : output;
     const reading: EngineReading = { engine: 'LAMBDA', ...(inputs ? { inputs } : {}) };
     if (succeeded && isRecord(answer)) {
       return { ...reading, decision: answer as unknown as Decision };

@@ -88,7 +88,10 @@ export class LambdaEngineStates implements EngineStates {
 
   /**
    * Invokes the shared decider with this run's policy, as a diff from the defaults in the
-   * decider's environment; its answer replaces the caught error.
+   * decider's environment; its answer replaces the caught error. The state names the function
+   * itself (`Resource` is its ARN, `Parameters` the payload), so the answer arrives as the decider
+   * returned it, with no `Payload` wrapper to select from: the decider returns exactly the
+   * fields the run reads (`Decision`).
    */
   private decideRetry(policy: DeciderPolicy, placement: AdaptivePlacement): sfn.TaskStateBase {
     const paths = this.paths;
@@ -104,16 +107,8 @@ export class LambdaEngineStates implements EngineStates {
         history: sfn.JsonPath.objectAt(paths.history),
         ...(placement.adaptive ? { placement: sfn.JsonPath.objectAt(paths.placement) } : {}),
       }),
-      resultSelector: {
-        'retryable.$': '$.Payload.retryable',
-        'retry.$': '$.Payload.retry',
-        'waitSeconds.$': '$.Payload.waitSeconds',
-        'rule.$': '$.Payload.rule',
-        'history.$': '$.Payload.history',
-        'cause.$': '$.Payload.cause',
-        ...(placement.adaptive ? { 'next.$': '$.Payload.next' } : {}),
-      },
-      // Replaces the caught error and the old history: the state carries one history, never two.
+      payloadResponseOnly: true,
+      // The decider's answer replaces the caught error and the old history: the state carries one history, never two.
       resultPath: paths.failures,
       // In place of CDK's retrier of Lambda's service errors: one retrier, below, takes them and
       // throttling alike, which saves every run's definition a second one.
@@ -125,7 +120,7 @@ export class LambdaEngineStates implements EngineStates {
       errors: [...DECIDER_SERVICE_ERRORS, 'Lambda.TooManyRequestsException'],
       interval: Duration.seconds(2),
       maxAttempts: 6,
-      backoffRate: 2,
+      // Step Functions' default backoff rate, 2, so the definition does not repeat it.
       jitterStrategy: sfn.JitterType.FULL,
     });
     return decide;

@@ -253,7 +253,7 @@ public final class ConsumerApp {
         }
 
         // The decider gets the size ladder and the default fallback rules.
-        JsonNode policy = states.path("Decide retry").path("Parameters").path("Payload").path("policy");
+        JsonNode policy = states.path("Decide retry").path("Parameters").path("policy");
         JsonNode expectedSizes = JSON.valueToTree(EXPECTED_SIZES);
         check(policy.path("sizes").size() == 3 && expectedSizes.equals(policy.path("sizes")),
                 "policy.sizes:\n  got      " + policy.path("sizes") + "\n  expected " + expectedSizes);
@@ -389,7 +389,7 @@ public final class ConsumerApp {
             String resultPath = "$." + fragment.toLowerCase();
             String caught = inner.path(fragment + ": Run task").path("Catch").path(0).path("ResultPath").asText();
             check(caught.startsWith(resultPath + "."), fragment + ": Run task catches into " + caught + ", not under " + resultPath);
-            JsonNode payload = inner.path(fragment + ": Decide retry").path("Parameters").path("Payload");
+            JsonNode payload = inner.path(fragment + ": Decide retry").path("Parameters");
             check(("PartitionPipelineStack/Partitions/" + fragment).equals(payload.path("run").asText()),
                     fragment + " decider run name: " + payload.path("run"));
             // A fragment that sets no list gets every default; Load sets retryableExitCodes only.
@@ -441,7 +441,7 @@ public final class ConsumerApp {
         JsonNode definition = parseDefinition(stateMachine.path("Properties").path("DefinitionString"));
         JsonNode decide = definition.path("States").path("Decide retry");
         check(decide.isObject(), "\"Decide retry\" state missing; states: " + definition.path("States").fieldNames());
-        JsonNode policy = decide.path("Parameters").path("Payload").path("policy");
+        JsonNode policy = decide.path("Parameters").path("policy");
         JsonNode expected = JSON.valueToTree(EXPECTED_POLICY);
         check(expected.equals(policy), "rendered policy differs:\n  got      " + policy + "\n  expected " + expected);
         check(definition.path("TimeoutSeconds").asInt() == 8 * 3600, "TimeoutSeconds: " + definition.path("TimeoutSeconds"));
