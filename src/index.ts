@@ -7,3 +7,4 @@ export * from './retryable-ecs-run-task-fragment';
 export * from './retryable-ecs-run-task';
 export * from './run-task/task-result';
 export * from './sizing/task-size';
+export * from './dashboards/run-dashboard-options';

@@ -1,4 +1,4 @@
-import { Lazy } from 'aws-cdk-lib';
+import { Duration, Lazy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -6,6 +6,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { ensureRetriesByRuleFilter, retriesByRuleSearch } from './dashboards/retries-by-rule';
+import { RunDashboardOptions } from './dashboards/run-dashboard-options';
+import { ResolvedDashboardOptions, resolveDashboardOptions, RunGraph, runWidgets } from './dashboards/run-widgets';
 import { DECISION_METRICS, METRIC_NAMESPACE, RetryDecider } from './decider/shared-decider';
 import { DecisionEngine } from './engines/decision-engine';
 import { EngineInput, EngineStates } from './engines/engine-states';
@@ -13,7 +16,7 @@ import { LambdaEngineStates } from './engines/lambda/lambda-states';
 import { engineVariables } from './engines/state-machine/engine-variables';
 import { JsonataEngineStates } from './engines/state-machine/jsonata-states';
 import { checkJsonataSupport } from './engines/state-machine/jsonata-support';
-import { RunLogMetrics, RunMetricName, runMetricNamespace } from './engines/state-machine/log-metrics';
+import { RunLogMetrics, RunMetricName, runMetricNamespace, RunOutcomeName } from './engines/state-machine/log-metrics';
 import { checkPolicySize, renderRetryPolicy, wholeSeconds } from './policy/render-retry-policy';
 import { RetryDefaults } from './policy/retry-defaults';
 import { warnAboutRiskyPolicy, warnAboutSlowDecision } from './policy/risky-policy-warnings';
@@ -104,6 +107,9 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
 
   /** The `STATE_MACHINE` engine's metrics, counted from the state machine's log, when it has one. */
   private readonly logMetrics?: RunLogMetrics;
+
+  /** Whether the run notifies a topic, so that a notification can be lost. */
+  private readonly notifies: boolean;
 
   /**
    * @param scope the construct to define the fragment's states in
@@ -205,6 +211,7 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
       },
     });
 
+    this.notifies = props.successTopic !== undefined || props.failureTopic !== undefined;
     // After prefixing: the metric filters match the states' final names.
     if (states instanceof JsonataEngineStates && props.stateMachineLogGroup) {
       this.logMetrics = new RunLogMetrics(this, 'Metrics', {
@@ -256,6 +263,91 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
    */
   public metricNotificationsLost(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.decisionMetric('NOTIFICATION_LOST', props, 'metricNotificationsLost');
+  }
+
+  /**
+   * CloudWatch widgets of this run's metrics, for a dashboard: `new cloudwatch.Dashboard(scope,
+   * id, { widgets: [run.dashboardWidgets()] })` puts them in one row. Asking for them creates the
+   * metric filters their metrics need, and no others. Each widget is a graph, in this order:
+   *
+   * - With `DecisionEngine.STATE_MACHINE`, the runs started and failed (with a `RetryErrors`
+   *   name), counted from `stateMachineLogGroup`, and succeeded only with a `successTopic`: a run
+   *   enters `Notify success` only when it succeeded, while nothing else in a log without
+   *   execution data tells a success from a caught failure. With `DecisionEngine.LAMBDA_FUNCTION`
+   *   there is no run count: the decider hears of failures only. Your workflow's own metrics
+   *   (`stateMachine.metricStarted()` ...) count its executions.
+   * - The retries: with `DecisionEngine.LAMBDA_FUNCTION`, one line per rule that decided them
+   *   (a metric filter on the decider's log, one per stack, with the dimensions `Run` and `Rule`,
+   *   read by a SEARCH expression), and their total; with `DecisionEngine.STATE_MACHINE`, their
+   *   total only, as the log does not name the rule.
+   * - The runs that failed with `RetryErrors.ATTEMPTS_EXHAUSTED` and with `RetryErrors.NOT_RETRYABLE`.
+   * - The notifications lost, only when the run has a `successTopic` or a `failureTopic`.
+   *
+   * With `DecisionEngine.STATE_MACHINE` this needs `stateMachineLogGroup`, as the `metric*()`
+   * methods do.
+   *
+   * @param options the period, the size of the widgets and the start of their titles
+   */
+  public dashboardWidgets(options?: RunDashboardOptions): cloudwatch.IWidget[] {
+    if (this.decisionEngine === DecisionEngine.STATE_MACHINE && this.logMetrics === undefined) {
+      throw new Error(
+        `\`dashboardWidgets()\` of ${this.node.path} needs \`stateMachineLogGroup\`: with \`decisionEngine: DecisionEngine.STATE_MACHINE\` the widgets' metrics `
+        + 'are counted from the state machine\'s own log. Pass the log group your state machine logs to at level ALL as `stateMachineLogGroup`.',
+      );
+    }
+    const resolved = resolveDashboardOptions(options, this.node.path);
+    return this._dashboardWidgets(resolved, this.decisionEngine === DecisionEngine.STATE_MACHINE ? this.runCounts(resolved.period) : undefined);
+  }
+
+  /**
+   * The widgets of `dashboardWidgets()`, with the runs counted by `runs`: a standalone run counts
+   * its state machine's executions.
+   *
+   * @internal
+   */
+  public _dashboardWidgets(options: ResolvedDashboardOptions, runs: RunGraph | undefined): cloudwatch.IWidget[] {
+    const period = options.period;
+    return runWidgets(options, [
+      runs,
+      this.retriesGraph(period),
+      {
+        title: 'retries exhausted and not retryable',
+        metrics: [
+          this.metricRetriesExhausted({ period, label: 'Attempts exhausted' }),
+          this.metricNotRetryable({ period, label: 'Not retryable' }),
+        ],
+      },
+      this.notifies ? { title: 'notifications lost', metrics: [this.metricNotificationsLost({ period, label: 'Notifications lost' })] } : undefined,
+    ]);
+  }
+
+  /** The retries: by rule and in total with the Lambda engine, in total with the other. */
+  private retriesGraph(period: Duration): RunGraph {
+    const total = this.metricRetries({ period, label: 'All rules' });
+    if (this.decisionEngine === DecisionEngine.STATE_MACHINE) {
+      return { title: 'retries, all rules (by rule: Lambda engine, or execution data)', metrics: [total] };
+    }
+    const search = retriesByRuleSearch(this.node.path, period.toSeconds());
+    if (search === undefined) {
+      return { title: 'retries, all rules (the construct path is too long to search by rule)', metrics: [total] };
+    }
+    ensureRetriesByRuleFilter(RetryDecider.of(this));
+    // One series per rule, labelled with its rule.
+    const byRule = new cloudwatch.MathExpression({ expression: search, usingMetrics: {}, label: "${PROP('Dim.Rule')}", period });
+    return { title: 'retries by rule', metrics: [byRule, total] };
+  }
+
+  /** A `STATE_MACHINE` fragment's runs, counted from its state machine's log: only what the log tells exactly. */
+  private runCounts(period: Duration): RunGraph {
+    const logMetrics = this.logMetrics!;
+    const count = (metricName: RunOutcomeName, label: string) => logMetrics.metric(metricName, { period, label });
+    if (!logMetrics.counts('RunsSucceeded')) {
+      return { title: 'runs started and failed (succeeded: with a successTopic)', metrics: [count('RunsStarted', 'Started'), count('RunsFailed', 'Failed')] };
+    }
+    return {
+      title: 'runs started, succeeded and failed',
+      metrics: [count('RunsStarted', 'Started'), count('RunsSucceeded', 'Succeeded'), count('RunsFailed', 'Failed')],
+    };
   }
 
   private decisionMetric(decision: string, props: cloudwatch.MetricOptions | undefined, method: string): cloudwatch.Metric {

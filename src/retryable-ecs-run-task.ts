@@ -4,6 +4,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { RunDashboardOptions } from './dashboards/run-dashboard-options';
+import { resolveDashboardOptions } from './dashboards/run-widgets';
 import { DecisionEngine } from './engines/decision-engine';
 import { markStandaloneRun } from './engines/state-machine/engine-variables';
 import { wholeSeconds } from './policy/render-retry-policy';
@@ -125,6 +127,37 @@ export class RetryableEcsRunTask extends Construct {
       timeout: props.timeout,
       logs: logOptions,
       tracingEnabled: props.tracingEnabled,
+    });
+  }
+
+  /**
+   * CloudWatch widgets of this run's metrics, for a dashboard: `new cloudwatch.Dashboard(scope,
+   * id, { widgets: [job.dashboardWidgets()] })` puts them in one row. Asking for them creates the
+   * metric filters their metrics need, and no others. Each widget is a graph, in this order:
+   *
+   * - The runs: the state machine's executions started, succeeded, failed, timed out and aborted
+   *   (its own metrics, in `AWS/States`).
+   * - The retries: with `DecisionEngine.LAMBDA_FUNCTION`, one line per rule that decided them
+   *   (a metric filter on the decider's log, one per stack, with the dimensions `Run` and `Rule`,
+   *   read by a SEARCH expression), and their total; with `DecisionEngine.STATE_MACHINE`, their
+   *   total only, as its log does not name the rule without execution data.
+   * - The runs that failed with `RetryErrors.ATTEMPTS_EXHAUSTED` and with `RetryErrors.NOT_RETRYABLE`.
+   * - The notifications lost, only when the run has a `successTopic` or a `failureTopic`.
+   *
+   * @param options the period, the size of the widgets and the start of their titles
+   */
+  public dashboardWidgets(options?: RunDashboardOptions): cloudwatch.IWidget[] {
+    const resolved = resolveDashboardOptions(options, this.node.path);
+    const period = resolved.period;
+    return this.fragment._dashboardWidgets(resolved, {
+      title: 'runs',
+      metrics: [
+        this.stateMachine.metricStarted({ period, label: 'Started' }),
+        this.stateMachine.metricSucceeded({ period, label: 'Succeeded' }),
+        this.stateMachine.metricFailed({ period, label: 'Failed' }),
+        this.stateMachine.metricTimedOut({ period, label: 'Timed out' }),
+        this.stateMachine.metricAborted({ period, label: 'Aborted' }),
+      ],
     });
   }
 

@@ -16,12 +16,13 @@ const EXAMPLES = [
   { language: 'python', files: ['consumers/python/app.py'], comment: '#' },
   {
     language: 'java',
-    files: [`${JAVA_SOURCES}/NightlyReportStack.java`, `${JAVA_SOURCES}/PartitionPipeline.java`, `${JAVA_SOURCES}/QuarterlyReport.java`],
+    files: [`${JAVA_SOURCES}/NightlyReportStack.java`, `${JAVA_SOURCES}/PartitionPipeline.java`, `${JAVA_SOURCES}/QuarterlyReport.java`,
+      `${JAVA_SOURCES}/BatchJobsDashboard.java`],
     comment: '//',
   },
   {
     language: 'go',
-    files: ['nightly_report_stack.go', 'main.go', 'partition_pipeline.go', 'without_lambda.go', 'weekly_report.go', 'export_job.go']
+    files: ['nightly_report_stack.go', 'main.go', 'partition_pipeline.go', 'without_lambda.go', 'weekly_report.go', 'export_job.go', 'batch_jobs_dashboard.go']
       .map((file) => `consumers/go/${file}`),
     comment: '//',
   },

@@ -20,6 +20,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
@@ -188,6 +190,7 @@ func run() (status int) {
 	fmt.Println(checkWithoutLambda(templateOf(withoutLambdaStack), reportJob, extractPipeline))
 	fmt.Println(checkWeeklyReport(templateOf(weeklyStack)))
 	fmt.Println(checkExportJob(templateOf(exportStack)))
+	fmt.Println(checkBatchJobs(synthBatchJobs(filepath.Join(filepath.Dir(outdir), "cdk.out.batch-jobs"))))
 	return 0
 }
 
@@ -675,6 +678,100 @@ func checkLists(run string, policy any, expected map[string]any) {
 		got := path(policy, name)
 		check(reflect.DeepEqual(got, asJSON(list)), "%s %s:\n  got      %v\n  expected %v", run, name, got, asJSON(list))
 	}
+}
+
+// synthBatchJobs puts three runs in one stack, the Lambda engine with a topic, the state machine
+// engine, and a state machine engine step of a workflow, with NewBatchJobsDashboard, in an app of
+// its own. It returns the template file.
+func synthBatchJobs(outdir string) string {
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: &outdir})
+	stack, cluster := exampleStack(app, "BatchJobsStack", awsecs.ClusterProps{})
+	task := fargateTask(stack, "Task", "job")
+	nightly := cdkretryableecsruntask.NewRetryableEcsRunTask(stack, jsii.String("NightlyReport"), &cdkretryableecsruntask.RetryableEcsRunTaskProps{
+		Cluster: cluster, TaskDefinition: task, FailureTopic: awssns.NewTopic(stack, jsii.String("Alerts"), nil),
+	})
+	stateMachineEngine := cdkretryableecsruntask.DecisionEngine_STATE_MACHINE()
+	hourly := cdkretryableecsruntask.NewRetryableEcsRunTask(stack, jsii.String("HourlyReport"), &cdkretryableecsruntask.RetryableEcsRunTaskProps{
+		Cluster: cluster, TaskDefinition: task, DecisionEngine: stateMachineEngine,
+	})
+	workflowLogs := awslogs.NewLogGroup(stack, jsii.String("PipelineLogs"), nil)
+	load := cdkretryableecsruntask.NewRetryableEcsRunTaskFragment(stack, jsii.String("Load"), &cdkretryableecsruntask.RetryableEcsRunTaskFragmentProps{
+		Cluster: cluster, TaskDefinition: task, DecisionEngine: stateMachineEngine, StateMachineLogGroup: workflowLogs,
+	})
+	awsstepfunctions.NewStateMachine(stack, jsii.String("Pipeline"), &awsstepfunctions.StateMachineProps{
+		DefinitionBody: awsstepfunctions.DefinitionBody_FromChainable(load),
+		Logs:           &awsstepfunctions.LogOptions{Destination: workflowLogs, Level: awsstepfunctions.LogLevel_ALL},
+	})
+	NewBatchJobsDashboard(stack, nightly, hourly, load)
+	assembly := app.Synth(nil)
+	return filepath.Join(*assembly.Directory(), *assembly.GetStackArtifact(stack.ArtifactId()).TemplateFile())
+}
+
+// checkBatchJobs checks that the dashboard exists, and that every metric its widgets name is one
+// of the three runs' own.
+func checkBatchJobs(templateFile string) string {
+	var templateJSON map[string]any
+	must(json.Unmarshal([]byte(readFile(templateFile)), &templateJSON))
+	body := parseDefinition(path(onlyResourceOfType(templateJSON, "AWS::CloudWatch::Dashboard"), "Properties", "DashboardBody"))
+	published := map[string]bool{}
+	for _, filter := range resourcesOfType(templateJSON, "AWS::Logs::MetricFilter") {
+		transformations, _ := path(filter, "Properties", "MetricTransformations").([]any)
+		for _, t := range transformations {
+			var dimensionKeys []string
+			dimensions, _ := path(t, "Dimensions").([]any)
+			for _, d := range dimensions {
+				dimensionKeys = append(dimensionKeys, fmt.Sprint(path(d, "Key")))
+			}
+			sort.Strings(dimensionKeys)
+			published[fmt.Sprintf("%v %v %v", path(t, "MetricNamespace"), path(t, "MetricName"), dimensionKeys)] = true
+		}
+	}
+	var titles []string
+	searches := 0
+	widgets, _ := body["widgets"].([]any)
+	for _, widget := range widgets {
+		titles = append(titles, fmt.Sprint(path(widget, "properties", "title")))
+		metrics, _ := path(widget, "properties", "metrics").([]any)
+		for _, m := range metrics {
+			entry, _ := m.([]any)
+			if expression, isSearch := path(entry[0], "expression").(string); isSearch {
+				check(strings.Contains(expression, `Run="BatchJobsStack/NightlyReport/Run"`), "SEARCH of another run: %s", expression)
+				check(published["RetryableEcsRunTask Retries [Rule Run]"], "no per-rule Retries filter: %v", keys(published))
+				searches++
+				continue
+			}
+			namespace := fmt.Sprint(entry[0])
+			dimensions := map[string]string{}
+			for i := 2; i+1 < len(entry); i += 2 {
+				name, isName := entry[i].(string)
+				if !isName {
+					break
+				}
+				dimensions[name] = fmt.Sprint(entry[i+1])
+			}
+			if namespace == "AWS/States" {
+				check(reflect.DeepEqual(keys(dimensions), []string{"StateMachineArn"}), "AWS/States metric: %v", entry)
+				continue
+			}
+			metric := fmt.Sprintf("%s %v %v", namespace, entry[1], keys(dimensions))
+			check(published[metric], "no metric filter for %v; filters: %v", entry, keys(published))
+			if run, hasRun := dimensions["Run"]; hasRun {
+				check(run == "BatchJobsStack/NightlyReport/Run", "metric of another run: %v", entry)
+			} else {
+				check(namespace == "RetryableEcsRunTask/BatchJobsStack/HourlyReport/Run" || namespace == "RetryableEcsRunTask/BatchJobsStack/Load",
+					"namespace of another run: %v", entry)
+			}
+		}
+	}
+	for _, prefix := range []string{"BatchJobsStack/NightlyReport: ", "BatchJobsStack/HourlyReport: ", "Pipeline: load: "} {
+		found := false
+		for _, title := range titles {
+			found = found || strings.HasPrefix(title, prefix)
+		}
+		check(found, "no widget title starts with %q: %v", prefix, titles)
+	}
+	check(searches == 1, "%d SEARCH expressions", searches)
+	return fmt.Sprintf("go consumer: BatchJobsStack: %d widgets of 3 runs on one dashboard, each naming a metric of its run", len(titles))
 }
 
 func resourcesOfType(template map[string]any, resourceType string) map[string]map[string]any {

@@ -6,7 +6,8 @@ The regions between the README markers are README's Python examples, word for wo
 (test/readme-examples.test.ts checks them): NightlyReportStack, a complete app;
 PartitionPipeline, a construct that embeds two RetryableEcsRunTaskFragments in a Map state; and
 MonthlyReport, a construct whose job runs at a bigger task size after running out of memory, and on
-on-demand Fargate after Spot lets it down.
+on-demand Fargate after Spot lets it down; and batch_jobs_dashboard, the widgets of several runs on
+one dashboard.
 """
 
 import json
@@ -14,6 +15,7 @@ import sys
 from pathlib import Path
 
 from aws_cdk import assertions
+from aws_cdk import aws_logs as logs
 
 # README:start
 from aws_cdk import App, Duration, Stack
@@ -172,6 +174,29 @@ class MonthlyReport(Construct):
             fallback_launch_target=fargate_capacity("FARGATE"),
             max_attempts=4,
         )
+# README:end
+
+# README:start
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
+from cdk_retryable_ecs_run_task import RetryableEcsRunTask, RetryableEcsRunTaskFragment
+
+
+def batch_jobs_dashboard(
+    stack: Stack, nightly_report: RetryableEcsRunTask, hourly_report: RetryableEcsRunTask, load: RetryableEcsRunTaskFragment,
+) -> cloudwatch.Dashboard:
+    """The widgets of several runs on one dashboard: the Lambda engine (nightly_report), the
+    state machine engine (hourly_report) and a step of a workflow (load)."""
+    # One row per run: each widget is 6 columns wide, and a row has 24.
+    return cloudwatch.Dashboard(
+        stack, "BatchJobs",
+        dashboard_name="batch-jobs",
+        widgets=[
+            nightly_report.dashboard_widgets(),
+            hourly_report.dashboard_widgets(period=Duration.minutes(1)),
+            load.dashboard_widgets(title_prefix="Pipeline: load"),
+        ],
+    )
 # README:end
 
 
@@ -593,6 +618,79 @@ def check_hourly_report(template_file: Path, job: RetryableEcsRunTask) -> str:
     )
 
 
+def synth_batch_jobs(outdir: Path) -> Path:
+    """Three runs in one stack, the Lambda engine with a topic, the state machine engine, and a
+    state machine engine step of a workflow, with batch_jobs_dashboard. Returns the template file."""
+    batch_app = App(outdir=str(outdir))
+    stack = Stack(batch_app, "BatchJobsStack")
+    cluster = ecs.Cluster(stack, "Cluster", vpc=ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1))
+    task_definition = ecs.FargateTaskDefinition(stack, "Task")
+    task_definition.add_container("job", image=ecs.ContainerImage.from_registry("public.ecr.aws/docker/library/busybox:stable"))
+    nightly = RetryableEcsRunTask(
+        stack, "NightlyReport", cluster=cluster, task_definition=task_definition, failure_topic=sns.Topic(stack, "Alerts"),
+    )
+    hourly = RetryableEcsRunTask(
+        stack, "HourlyReport", cluster=cluster, task_definition=task_definition, decision_engine=DecisionEngine.STATE_MACHINE,
+    )
+    workflow_logs = logs.LogGroup(stack, "PipelineLogs")
+    load = RetryableEcsRunTaskFragment(
+        stack, "Load", cluster=cluster, task_definition=task_definition,
+        decision_engine=DecisionEngine.STATE_MACHINE, state_machine_log_group=workflow_logs,
+    )
+    sfn.StateMachine(
+        stack, "Pipeline",
+        definition_body=sfn.DefinitionBody.from_chainable(load),
+        logs=sfn.LogOptions(destination=workflow_logs, level=sfn.LogLevel.ALL),
+    )
+    batch_jobs_dashboard(stack, nightly, hourly, load)
+    assembly = batch_app.synth()
+    return Path(assembly.directory) / assembly.get_stack_artifact(stack.artifact_id).template_file
+
+
+def check_batch_jobs(template_file: Path) -> str:
+    """The dashboard exists, and every metric its widgets name is one of the three runs' own."""
+    template_json = json.loads(template_file.read_text())
+    resources = template_json["Resources"]
+    (dashboard,) = [r for r in resources.values() if r["Type"] == "AWS::CloudWatch::Dashboard"]
+    separator, parts = dashboard["Properties"]["DashboardBody"]["Fn::Join"]
+    body = json.loads(separator.join(p if isinstance(p, str) else f"<<{p.get('Ref')}>>" for p in parts))
+    published = {
+        (t["MetricNamespace"], t["MetricName"], tuple(sorted(d["Key"] for d in t.get("Dimensions", []))))
+        for r in resources.values() if r["Type"] == "AWS::Logs::MetricFilter"
+        for t in r["Properties"]["MetricTransformations"]
+    }
+    own_machines = {
+        f"<<{logical_id}>>" for logical_id, r in resources.items()
+        if r["Type"] == "AWS::StepFunctions::StateMachine" and logical_id.startswith(("NightlyReport", "HourlyReport"))
+    }
+    titles = [w["properties"]["title"] for w in body["widgets"]]
+    for prefix in ("BatchJobsStack/NightlyReport: ", "BatchJobsStack/HourlyReport: ", "Pipeline: load: "):
+        check(any(t.startswith(prefix) for t in titles), f"no widget title starts with {prefix!r}: {titles}")
+    searches = 0
+    for widget in body["widgets"]:
+        for entry in widget["properties"]["metrics"]:
+            if isinstance(entry[0], dict):
+                expression = entry[0]["expression"]
+                check('Run="BatchJobsStack/NightlyReport/Run"' in expression, f"SEARCH of another run: {expression}")
+                check(("RetryableEcsRunTask", "Retries", ("Rule", "Run")) in published, "no per-rule Retries filter")
+                searches += 1
+                continue
+            namespace, name, *rest = entry
+            pairs = [x for x in rest if isinstance(x, str)]
+            dimensions = dict(zip(pairs[0::2], pairs[1::2]))
+            if namespace == "AWS/States":
+                check(dimensions.get("StateMachineArn") in own_machines, f"{widget['properties']['title']}: {entry}")
+                continue
+            check((namespace, name, tuple(sorted(dimensions))) in published, f"no metric filter for {entry}")
+            if "Run" in dimensions:
+                check(dimensions["Run"] == "BatchJobsStack/NightlyReport/Run", f"metric of another run: {entry}")
+            else:
+                check(namespace in ("RetryableEcsRunTask/BatchJobsStack/HourlyReport/Run", "RetryableEcsRunTask/BatchJobsStack/Load"),
+                      f"namespace of another run: {entry}")
+    check(searches == 1, f"{searches} SEARCH expressions")
+    return f"python consumer: BatchJobsStack: {len(titles)} widgets of 3 runs on one dashboard, each naming a metric of its run"
+
+
 def check_decision_engine_names() -> str:
     # The Lambda engine has one name in every language: LAMBDA_FUNCTION. Its first name, LAMBDA, is
     # LAMBDA_ in Python (jsii escapes a keyword, and `lambda` is one); deprecated, and the same engine.
@@ -619,6 +717,7 @@ if __name__ == "__main__":
         print(check_partition_pipeline(synth_partition_pipeline(Path(app.outdir).parent / "cdk.out.pipeline")))
         print(check_monthly_report(synth_monthly_report(Path(app.outdir).parent / "cdk.out.monthly-report")))
         print(check_hourly_report(*synth_hourly_report(Path(app.outdir).parent / "cdk.out.hourly-report")))
+        print(check_batch_jobs(synth_batch_jobs(Path(app.outdir).parent / "cdk.out.batch-jobs")))
     except Exception as error:  # a CheckFailed, or a failed aws_cdk.assertions check raised through jsii
         print(f"python consumer: FAILED: {error}", file=sys.stderr)
         sys.exit(1)

@@ -9,6 +9,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -363,6 +364,86 @@ function main(): void {
 
   const hourlyArtifact = assembly.getStackArtifact(hourlyStack.artifactId);
   console.log(checkHourlyReport(path.join(assembly.directory, hourlyArtifact.templateFile), hourlyStack.job));
+  console.log(checkBatchJobs(synthBatchJobs(path.join(path.dirname(assembly.directory), 'cdk.out.batch-jobs'))));
+}
+
+/**
+ * Three runs in one stack, the Lambda engine with a topic, the state machine engine, and a state machine engine
+ * step of a workflow, their widgets on one dashboard, in an app of its own. Returns the template file.
+ */
+function synthBatchJobs(outdir: string): string {
+  const app = new App({ outdir });
+  const stack = new Stack(app, 'BatchJobsStack');
+  const cluster = new ecs.Cluster(stack, 'Cluster', { vpc: new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 }) });
+  const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task');
+  taskDefinition.addContainer('job', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:stable') });
+  const nightly = new RetryableEcsRunTask(stack, 'NightlyReport', { cluster, taskDefinition, failureTopic: new sns.Topic(stack, 'Alerts') });
+  const hourly = new RetryableEcsRunTask(stack, 'HourlyReport', { cluster, taskDefinition, decisionEngine: DecisionEngine.STATE_MACHINE });
+  const workflowLogs = new logs.LogGroup(stack, 'PipelineLogs');
+  const load = new RetryableEcsRunTaskFragment(stack, 'Load', {
+    cluster, taskDefinition, decisionEngine: DecisionEngine.STATE_MACHINE, stateMachineLogGroup: workflowLogs,
+  });
+  new sfn.StateMachine(stack, 'Pipeline', {
+    definitionBody: sfn.DefinitionBody.fromChainable(load),
+    logs: { destination: workflowLogs, level: sfn.LogLevel.ALL },
+  });
+  // As README's example does it.
+  new cloudwatch.Dashboard(stack, 'BatchJobs', {
+    dashboardName: 'batch-jobs',
+    widgets: [
+      nightly.dashboardWidgets(),
+      hourly.dashboardWidgets({ period: Duration.minutes(1) }),
+      load.dashboardWidgets({ titlePrefix: 'Pipeline: load' }),
+    ],
+  });
+  const assembly = app.synth();
+  return path.join(assembly.directory, assembly.getStackArtifact(stack.artifactId).templateFile);
+}
+
+/** The dashboard exists, and every metric its widgets name is one of the three runs' own. */
+function checkBatchJobs(templateFile: string): string {
+  const resources: Record<string, Json> = JSON.parse(fs.readFileSync(templateFile, 'utf8')).Resources;
+  const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+  const dashboards = ofType('AWS::CloudWatch::Dashboard');
+  assert.equal(dashboards.length, 1, 'one dashboard');
+  const [separator, parts] = dashboards[0][1].Properties.DashboardBody['Fn::Join'];
+  const body = JSON.parse(parts.map((p: Json) => (typeof p === 'string' ? p : `<<${p.Ref}>>`)).join(separator));
+  const published = new Set(ofType('AWS::Logs::MetricFilter').flatMap(([, r]) => r.Properties.MetricTransformations.map((t: Json) =>
+    `${t.MetricNamespace} ${t.MetricName} ${(t.Dimensions ?? []).map((d: Json) => d.Key).sort().join(',')}`)));
+  const ownMachines = ofType('AWS::StepFunctions::StateMachine').map(([id]) => id)
+    .filter((id) => id.startsWith('NightlyReport') || id.startsWith('HourlyReport')).map((id) => `<<${id}>>`);
+  const titles: string[] = body.widgets.map((w: Json) => w.properties.title);
+  let searches = 0;
+  for (const widget of body.widgets) {
+    for (const entry of widget.properties.metrics as Json[][]) {
+      if (typeof entry[0] === 'object') {
+        assert.ok(entry[0].expression.includes('Run="BatchJobsStack/NightlyReport/Run"'), `SEARCH of another run: ${entry[0].expression}`);
+        assert.ok(published.has('RetryableEcsRunTask Retries Rule,Run'), 'no per-rule Retries filter');
+        searches++;
+        continue;
+      }
+      const [namespace, metricName, ...rest] = entry;
+      const pairs = rest.filter((x) => typeof x === 'string');
+      const dimensions: Record<string, string> = {};
+      for (let i = 0; i + 1 < pairs.length; i += 2) dimensions[pairs[i]] = pairs[i + 1];
+      if (namespace === 'AWS/States') {
+        assert.ok(ownMachines.includes(dimensions.StateMachineArn), `${widget.properties.title}: ${JSON.stringify(entry)}`);
+        continue;
+      }
+      assert.ok(published.has(`${namespace} ${metricName} ${Object.keys(dimensions).sort().join(',')}`), `no metric filter for ${JSON.stringify(entry)}`);
+      if ('Run' in dimensions) {
+        assert.equal(dimensions.Run, 'BatchJobsStack/NightlyReport/Run', `metric of another run: ${JSON.stringify(entry)}`);
+      } else {
+        assert.ok(['RetryableEcsRunTask/BatchJobsStack/HourlyReport/Run', 'RetryableEcsRunTask/BatchJobsStack/Load'].includes(namespace),
+          `namespace of another run: ${JSON.stringify(entry)}`);
+      }
+    }
+  }
+  for (const prefix of ['BatchJobsStack/NightlyReport: ', 'BatchJobsStack/HourlyReport: ', 'Pipeline: load: ']) {
+    assert.ok(titles.some((t) => t.startsWith(prefix)), `no widget title starts with ${prefix}: ${titles.join(' | ')}`);
+  }
+  assert.equal(searches, 1, 'one SEARCH expression');
+  return `typescript consumer: BatchJobsStack: ${titles.length} widgets of 3 runs on one dashboard, each naming a metric of its run`;
 }
 
 function checkHourlyReport(templateFile: string, job: RetryableEcsRunTask): string {

@@ -114,12 +114,16 @@ export class JsonataEngineStates implements EngineStates {
     init.next(attempt.start);
 
     this.startState = init;
-    this.endStates = props.successTopic ? this.notifySuccess(attempt.runTasks, props.successTopic) : attempt.runTasks;
+    const success = props.successTopic ? this.notifySuccess(attempt.runTasks, props.successTopic) : undefined;
+    this.endStates = success?.endStates ?? attempt.runTasks;
     this.counted = {
       Retries: { eventType: 'WaitStateEntered', states: [retryOrFail.backOff] },
       AttemptsExhausted: { eventType: 'FailStateEntered', states: retryOrFail.attemptsExhausted },
       NotRetryable: { eventType: 'FailStateEntered', states: retryOrFail.notRetryable },
       NotificationsLost: { eventType: 'PassStateEntered', states: this.notificationsLost },
+      RunsStarted: { eventType: 'PassStateEntered', states: [init] },
+      RunsSucceeded: { eventType: 'TaskStateEntered', states: success ? [success.publish] : [] },
+      RunsFailed: { eventType: 'FailStateEntered', states: retryOrFail.fails },
     };
   }
 
@@ -190,7 +194,13 @@ export class JsonataEngineStates implements EngineStates {
       .when(condition([isDecision, `${d}.retryable = true`, `${this.attempt} >= ${maxAttempts}`, hasCause]), attemptsExhausted.start)
       .when(condition([isDecision, `${d}.retryable = false`, hasCause]), notRetryable.start)
       .otherwise(invalid.start);
-    return { choice, backOff, attemptsExhausted: attemptsExhausted.fails, notRetryable: notRetryable.fails };
+    return {
+      choice,
+      backOff,
+      attemptsExhausted: attemptsExhausted.fails,
+      notRetryable: notRetryable.fails,
+      fails: [...attemptsExhausted.fails, ...notRetryable.fails, ...invalid.fails],
+    };
   }
 
   /**
@@ -225,11 +235,11 @@ export class JsonataEngineStates implements EngineStates {
   }
 
   /**
-   * Publishes the result after a successful attempt. Returns the states the run ends in: the
-   * publish, and the state a lost notification ends in, with the publish error at
-   * `<resultPath>.notificationLost`.
+   * Publishes the result after a successful attempt. Returns the publish, which a run enters only
+   * when it succeeded, and the states the run ends in: the publish, and the state a lost
+   * notification ends in, with the publish error at `<resultPath>.notificationLost`.
    */
-  private notifySuccess(runTasks: tasks.EcsRunTask[], topic: sns.ITopic): sfn.INextable[] {
+  private notifySuccess(runTasks: tasks.EcsRunTask[], topic: sns.ITopic): { publish: sfn.State; endStates: sfn.INextable[] } {
     const resultFields = pathFields(this.input.resultPath);
     const result = resultFields.reduce((object, name) => field(object, name), '$states.input');
     const publish = this.publish('success', topic, 'SUCCEEDED', { result: embed(result) });
@@ -240,7 +250,7 @@ export class JsonataEngineStates implements EngineStates {
       outputs: embed(setAt('$states.input', [...resultFields, 'notificationLost'], '$states.errorOutput')),
     });
     runTasks.forEach((run) => run.next(publish));
-    return [publish, lost];
+    return { publish, endStates: [publish, lost] };
   }
 
   /**

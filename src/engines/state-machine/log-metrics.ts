@@ -7,6 +7,12 @@ import { Construct } from 'constructs';
 /** The metrics of a run, named as in the Lambda engine. */
 export type RunMetricName = 'Retries' | 'AttemptsExhausted' | 'NotRetryable' | 'NotificationsLost';
 
+/**
+ * The runs of a fragment, which only this engine can count (the Lambda engine's decider hears of
+ * failures only), for its dashboard widgets.
+ */
+export type RunOutcomeName = 'RunsStarted' | 'RunsSucceeded' | 'RunsFailed';
+
 /** The log events that count toward one metric: entering any of `states`. */
 export interface CountedEvents {
   /** A Step Functions history event type, e.g. `WaitStateEntered`. */
@@ -14,8 +20,14 @@ export interface CountedEvents {
   readonly states: sfn.State[];
 }
 
-/** What each metric of a run counts. */
-export type CountedStates = Record<RunMetricName, CountedEvents>;
+/**
+ * What each metric of a run counts. Only outcomes the log tells exactly are counted: a run starts
+ * by entering `Start attempts` once (a retry goes back to `Run task`), fails by entering one of
+ * its Fail states, and succeeds, when it has a success topic, by entering `Notify success`.
+ * Without a topic nothing in a log without execution data tells a success from a caught failure:
+ * `Run task` logs `TaskStateExited` for both.
+ */
+export type CountedStates = Record<RunMetricName, CountedEvents> & Partial<Record<RunOutcomeName, CountedEvents>>;
 
 /** CloudWatch's longest namespace. */
 const MAX_NAMESPACE_LENGTH = 255;
@@ -83,11 +95,12 @@ export interface RunLogMetricsProps {
  * state name no pattern can quote fails where the run is defined.
  */
 export class RunLogMetrics extends Construct {
-  private readonly patterns = new Map<RunMetricName, string>();
+  private readonly patterns = new Map<RunMetricName | RunOutcomeName, string>();
 
   constructor(scope: Construct, id: string, private readonly props: RunLogMetricsProps) {
     super(scope, id);
-    for (const [metricName, { eventType, states }] of Object.entries(props.counted) as Array<[RunMetricName, CountedEvents]>) {
+    for (const [metricName, counted] of Object.entries(props.counted) as Array<[RunMetricName | RunOutcomeName, CountedEvents | undefined]>) {
+      const { eventType, states } = counted ?? { eventType: '', states: [] };
       if (states.length > 0) {
         this.patterns.set(metricName, stateEnteredPattern(eventType, states.map((s) => s.stateId)));
       }
@@ -99,7 +112,7 @@ export class RunLogMetrics extends Construct {
    * asked for. A metric whose states the run does not have (lost notifications without a topic)
    * has no filter, and no data.
    */
-  public metric(metricName: RunMetricName, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+  public metric(metricName: RunMetricName | RunOutcomeName, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     const pattern = this.patterns.get(metricName);
     const id = `${metricName}Filter`;
     if (pattern !== undefined && this.node.tryFindChild(id) === undefined) {
@@ -113,5 +126,10 @@ export class RunLogMetrics extends Construct {
       });
     }
     return new cloudwatch.Metric({ namespace: this.props.namespace, metricName, statistic: cloudwatch.Stats.SUM, ...props });
+  }
+
+  /** Whether the run has the states that `metricName` counts: without them its metric has no data. */
+  public counts(metricName: RunMetricName | RunOutcomeName): boolean {
+    return this.patterns.has(metricName);
   }
 }

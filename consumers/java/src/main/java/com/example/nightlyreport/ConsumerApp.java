@@ -4,14 +4,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.cdkretryableecsruntask.DecisionEngine;
 import io.github.cdkretryableecsruntask.RetryableEcsRunTask;
+import io.github.cdkretryableecsruntask.RetryableEcsRunTaskFragment;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import software.amazon.awscdk.App;
 import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.StackProps;
@@ -26,10 +30,17 @@ import software.amazon.awscdk.services.ecs.Cluster;
 import software.amazon.awscdk.services.ecs.ContainerDefinitionOptions;
 import software.amazon.awscdk.services.ecs.ContainerImage;
 import software.amazon.awscdk.services.ecs.FargateTaskDefinition;
+import software.amazon.awscdk.services.logs.LogGroup;
+import software.amazon.awscdk.services.sns.Topic;
+import software.amazon.awscdk.services.stepfunctions.DefinitionBody;
+import software.amazon.awscdk.services.stepfunctions.LogLevel;
+import software.amazon.awscdk.services.stepfunctions.LogOptions;
+import software.amazon.awscdk.services.stepfunctions.StateMachine;
 
 /**
  * A user's CDK app: synthesizes {@link NightlyReportStack}, a stack with a {@link PartitionPipeline},
- * a stack with a {@link QuarterlyReport} and a {@link HourlyReportStack}, and checks its own cloud assembly.
+ * a stack with a {@link QuarterlyReport}, a {@link HourlyReportStack} and a stack with a
+ * {@link BatchJobsDashboard}, and checks its own cloud assemblies.
  * Any failed check exits non-zero. consumers/run.sh runs it; it never deploys.
  */
 public final class ConsumerApp {
@@ -158,6 +169,7 @@ public final class ConsumerApp {
             System.out.println(checkQuarterlyReport(outdir.resolve(quarterlyArtifact.getTemplateFile())));
             System.out.println(checkHourlyReport(
                     outdir.resolve(assembly.getStackArtifact(hourlyStack.getArtifactId()).getTemplateFile()), hourlyStack.getJob()));
+            System.out.println(checkBatchJobs(synthBatchJobs(outdir.getParent().resolve("cdk.out.batch-jobs"))));
             status = 0;
         } catch (Throwable error) { // a failed check, or a failed assertions check raised through jsii
             System.err.println("java consumer: FAILED: " + error);
@@ -474,6 +486,89 @@ public final class ConsumerApp {
 
         return "java consumer: " + definition.path("States").size() + " states, policy as passed, 1 Lambda function, "
                 + "decider asset " + sources.get(0).path("path").asText() + "/index.js (" + size + " bytes) in " + outdir;
+    }
+
+    /**
+     * Three runs in one stack, the Lambda engine with a topic, the state machine engine, and a state
+     * machine engine step of a workflow, with {@link BatchJobsDashboard}, in an app of its own.
+     * Returns the template file.
+     */
+    private static Path synthBatchJobs(final Path outdir) {
+        App batchApp = App.Builder.create().outdir(outdir.toString()).build();
+        Stack stack = new Stack(batchApp, "BatchJobsStack");
+        Vpc vpc = Vpc.Builder.create(stack, "Vpc").maxAzs(2).natGateways(1).build();
+        Cluster cluster = Cluster.Builder.create(stack, "Cluster").vpc(vpc).build();
+        FargateTaskDefinition task = new FargateTaskDefinition(stack, "Task");
+        task.addContainer("job", ContainerDefinitionOptions.builder()
+                .image(ContainerImage.fromRegistry("public.ecr.aws/docker/library/busybox:stable")).build());
+        RetryableEcsRunTask nightly = RetryableEcsRunTask.Builder.create(stack, "NightlyReport")
+                .cluster(cluster).taskDefinition(task).failureTopic(new Topic(stack, "Alerts")).build();
+        RetryableEcsRunTask hourly = RetryableEcsRunTask.Builder.create(stack, "HourlyReport")
+                .cluster(cluster).taskDefinition(task).decisionEngine(DecisionEngine.STATE_MACHINE).build();
+        LogGroup workflowLogs = new LogGroup(stack, "PipelineLogs");
+        RetryableEcsRunTaskFragment load = RetryableEcsRunTaskFragment.Builder.create(stack, "Load")
+                .cluster(cluster).taskDefinition(task)
+                .decisionEngine(DecisionEngine.STATE_MACHINE).stateMachineLogGroup(workflowLogs).build();
+        StateMachine.Builder.create(stack, "Pipeline")
+                .definitionBody(DefinitionBody.fromChainable(load))
+                .logs(LogOptions.builder().destination(workflowLogs).level(LogLevel.ALL).build())
+                .build();
+        BatchJobsDashboard.create(stack, nightly, hourly, load);
+        CloudAssembly assembly = batchApp.synth();
+        return Path.of(assembly.getDirectory()).resolve(assembly.getStackArtifact(stack.getArtifactId()).getTemplateFile());
+    }
+
+    /** The dashboard exists, and every metric its widgets name is one of the three runs' own. */
+    private static String checkBatchJobs(final Path templateFile) throws IOException {
+        JsonNode template = JSON.readTree(templateFile.toFile());
+        JsonNode body = parseDefinition(onlyResourceOfType(template, "AWS::CloudWatch::Dashboard").path("Properties").path("DashboardBody"));
+        Set<String> published = new HashSet<>();
+        for (JsonNode resource : template.path("Resources")) {
+            if ("AWS::Logs::MetricFilter".equals(resource.path("Type").asText())) {
+                for (JsonNode t : resource.path("Properties").path("MetricTransformations")) {
+                    List<String> keys = new ArrayList<>();
+                    t.path("Dimensions").forEach((d) -> keys.add(d.path("Key").asText()));
+                    keys.sort(null);
+                    published.add(t.path("MetricNamespace").asText() + " " + t.path("MetricName").asText() + " " + keys);
+                }
+            }
+        }
+        List<String> titles = new ArrayList<>();
+        int searches = 0;
+        for (JsonNode widget : body.path("widgets")) {
+            titles.add(widget.path("properties").path("title").asText());
+            for (JsonNode entry : widget.path("properties").path("metrics")) {
+                if (entry.path(0).isObject()) {
+                    String expression = entry.path(0).path("expression").asText();
+                    check(expression.contains("Run=\"BatchJobsStack/NightlyReport/Run\""), "SEARCH of another run: " + expression);
+                    check(published.contains("RetryableEcsRunTask Retries [Rule, Run]"), "no per-rule Retries filter: " + published);
+                    searches++;
+                    continue;
+                }
+                String namespace = entry.path(0).asText();
+                Map<String, String> dimensions = new TreeMap<>();
+                for (int i = 2; i + 1 < entry.size() && entry.path(i).isTextual(); i += 2) {
+                    dimensions.put(entry.path(i).asText(), entry.path(i + 1).asText());
+                }
+                if ("AWS/States".equals(namespace)) {
+                    check(dimensions.keySet().equals(Set.of("StateMachineArn")), "AWS/States metric: " + entry);
+                    continue;
+                }
+                String metric = namespace + " " + entry.path(1).asText() + " " + new ArrayList<>(dimensions.keySet());
+                check(published.contains(metric), "no metric filter for " + entry + "; filters: " + published);
+                if (dimensions.containsKey("Run")) {
+                    check("BatchJobsStack/NightlyReport/Run".equals(dimensions.get("Run")), "metric of another run: " + entry);
+                } else {
+                    check(Set.of("RetryableEcsRunTask/BatchJobsStack/HourlyReport/Run", "RetryableEcsRunTask/BatchJobsStack/Load").contains(namespace),
+                            "namespace of another run: " + entry);
+                }
+            }
+        }
+        for (String prefix : List.of("BatchJobsStack/NightlyReport: ", "BatchJobsStack/HourlyReport: ", "Pipeline: load: ")) {
+            check(titles.stream().anyMatch((t) -> t.startsWith(prefix)), "no widget title starts with " + prefix + ": " + titles);
+        }
+        check(searches == 1, searches + " SEARCH expressions");
+        return "java consumer: BatchJobsStack: " + titles.size() + " widgets of 3 runs on one dashboard, each naming a metric of its run";
     }
 
     private static JsonNode onlyResourceOfType(final JsonNode template, final String type) {
