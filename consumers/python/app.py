@@ -397,7 +397,16 @@ def check_assembly(outdir: Path) -> str:
     definition = parse_definition(state_machine["Properties"]["DefinitionString"])
     decide = definition["States"].get("Decide retry")
     check(decide is not None, f'"Decide retry" state missing; states: {sorted(definition["States"])}')
-    policy = decide["Parameters"]["policy"]
+    # It sends what differs from the default policy, with the defaults' id; the decider function has
+    # the defaults in its environment, and the two make the whole policy.
+    diff = dict(decide["Parameters"]["policy"])
+    defaults_id = diff.pop("defaultsId", None)
+    (decider,) = template.find_resources("AWS::Lambda::Function").values()
+    defaults = json.loads(decider["Properties"]["Environment"]["Variables"]["RETRY_POLICY_DEFAULTS"])
+    check(defaults_id == defaults["id"], f"Decide retry names defaults {defaults_id}, the decider has {defaults['id']}")
+    check("nonRetryableErrorCauses" not in diff, f"a list left as its default is sent: {sorted(diff)}")
+    # A run without a fallback takes no fallback rules.
+    policy = {**{k: v for k, v in defaults["policy"].items() if k != "fallback"}, **diff}
     check(policy == EXPECTED_POLICY, f"rendered policy differs:\n  got      {policy}\n  expected {EXPECTED_POLICY}")
     check(definition.get("TimeoutSeconds") == 8 * 3600, f'TimeoutSeconds: {definition.get("TimeoutSeconds")}')
 

@@ -328,7 +328,17 @@ function main(): void {
   const definition = parseDefinition(stateMachine.Properties.DefinitionString);
   const decide = definition.States['Decide retry'];
   assert.ok(decide, `"Decide retry" state missing; states: ${Object.keys(definition.States).join(', ')}`);
-  assert.deepEqual(decide.Parameters.policy, EXPECTED_POLICY);
+  // It sends what differs from the default policy, with the defaults' id; the decider function has
+  // the defaults in its environment, and the two make the whole policy.
+  const { defaultsId, ...diff } = decide.Parameters.policy;
+  const [decider] = Object.values(template.findResources('AWS::Lambda::Function'));
+  const defaults = JSON.parse(decider.Properties.Environment.Variables.RETRY_POLICY_DEFAULTS);
+  assert.equal(defaultsId, defaults.id, 'Decide retry names the defaults the decider function has');
+  assert.ok(!('nonRetryableErrorCauses' in diff), 'a list left as its default is not sent');
+  // A run without a fallback takes no fallback rules.
+  const defaultPolicy = { ...defaults.policy };
+  delete defaultPolicy.fallback;
+  assert.deepEqual({ ...defaultPolicy, ...diff }, EXPECTED_POLICY);
   assert.equal(definition.TimeoutSeconds, 8 * 3600);
 
   // The decider's code asset was staged into the cloud assembly, and its index.js is not empty.

@@ -2,6 +2,7 @@ package com.example.nightlyreport;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.cdkretryableecsruntask.DecisionEngine;
 import io.github.cdkretryableecsruntask.RetryableEcsRunTask;
 import io.github.cdkretryableecsruntask.RetryableEcsRunTaskFragment;
@@ -453,7 +454,18 @@ public final class ConsumerApp {
         JsonNode definition = parseDefinition(stateMachine.path("Properties").path("DefinitionString"));
         JsonNode decide = definition.path("States").path("Decide retry");
         check(decide.isObject(), "\"Decide retry\" state missing; states: " + definition.path("States").fieldNames());
-        JsonNode policy = decide.path("Parameters").path("policy");
+        // It sends what differs from the default policy, with the defaults' id; the decider function has
+        // the defaults in its environment, and the two make the whole policy.
+        ObjectNode diff = ((ObjectNode) decide.path("Parameters").path("policy")).deepCopy();
+        JsonNode defaultsId = diff.remove("defaultsId");
+        JsonNode decider = onlyResourceOfType(templateJson, "AWS::Lambda::Function");
+        JsonNode defaults = JSON.readTree(decider.path("Properties").path("Environment").path("Variables").path("RETRY_POLICY_DEFAULTS").asText());
+        check(defaults.path("id").equals(defaultsId), "Decide retry names defaults " + defaultsId + ", the decider has " + defaults.path("id"));
+        check(!diff.has("nonRetryableErrorCauses"), "a list left as its default is sent: " + diff.fieldNames());
+        // A run without a fallback takes no fallback rules.
+        ObjectNode policy = ((ObjectNode) defaults.path("policy")).deepCopy();
+        policy.remove("fallback");
+        policy.setAll(diff);
         JsonNode expected = JSON.valueToTree(EXPECTED_POLICY);
         check(expected.equals(policy), "rendered policy differs:\n  got      " + policy + "\n  expected " + expected);
         check(definition.path("TimeoutSeconds").asInt() == 8 * 3600, "TimeoutSeconds: " + definition.path("TimeoutSeconds"));
