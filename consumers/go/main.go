@@ -293,25 +293,9 @@ func checkAssembly(outdir, templateFile string) string {
 	// It sends what differs from the default policy, with the defaults' id; the decider function has
 	// the defaults in its environment, and the two make the whole policy.
 	diff, _ := path(decide, "Parameters", "policy").(map[string]any)
-	decider := onlyResourceOfType(templateJSON, "AWS::Lambda::Function")
-	defaultsText, _ := path(decider, "Properties", "Environment", "Variables", "RETRY_POLICY_DEFAULTS").(string)
-	var defaults map[string]any
-	must(json.Unmarshal([]byte(defaultsText), &defaults))
-	check(diff["defaultsId"] == defaults["id"], "Decide retry names defaults %v, the decider has %v", diff["defaultsId"], defaults["id"])
 	_, sentDefaultList := diff["nonRetryableErrorCauses"]
 	check(!sentDefaultList, "a list left as its default is sent: %v", keys(diff))
-	policy := map[string]any{}
-	for key, value := range defaults["policy"].(map[string]any) {
-		// A run without a fallback takes no fallback rules.
-		if key != "fallback" {
-			policy[key] = value
-		}
-	}
-	for key, value := range diff {
-		if key != "defaultsId" {
-			policy[key] = value
-		}
-	}
+	policy := wholePolicy(templateJSON, diff)
 	expected := asJSON(expectedPolicy)
 	check(reflect.DeepEqual(asJSON(policy), expected), "rendered policy differs:\n  got      %v\n  expected %v", policy, expected)
 	check(definition["TimeoutSeconds"] == float64(8*3600), "TimeoutSeconds: %v", definition["TimeoutSeconds"])
@@ -503,7 +487,7 @@ func checkPartitionPipeline(templateFile string) string {
 			"nonRetryableErrorCauses":    defaultNonRetryableErrorCauses,
 			"retryableExitCodes":         exitCodes,
 		}
-		checkLists(fragment, path(payload, "policy"), expectedLists)
+		checkLists(fragment, wholePolicy(templateJSON, path(payload, "policy")), expectedLists)
 	}
 	return fmt.Sprintf("go consumer: PartitionPipeline: a Map of %d states from 2 fragments, 1 Lambda function, in %s",
 		len(inner), filepath.Dir(templateFile))
@@ -645,7 +629,7 @@ func checkWeeklyReport(templateFile string) string {
 	}
 
 	// The decider gets the size ladder and the default fallback rules.
-	policy := path(states, "Decide retry", "Parameters", "policy")
+	policy := wholePolicy(templateJSON, path(states, "Decide retry", "Parameters", "policy"))
 	check(reflect.DeepEqual(path(policy, "sizes"), asJSON(expectedSizes)),
 		"policy.sizes:\n  got      %v\n  expected %v", path(policy, "sizes"), asJSON(expectedSizes))
 	check(reflect.DeepEqual(path(policy, "fallback"), asJSON(expectedFallbackDefaults)),
@@ -670,7 +654,7 @@ func checkExportJob(templateFile string) string {
 
 	definition := parseDefinition(path(onlyResourceOfType(templateJSON, "AWS::StepFunctions::StateMachine"), "Properties", "DefinitionString"))
 	states, _ := definition["States"].(map[string]any)
-	policy := path(states, "Decide retry", "Parameters", "policy")
+	policy := wholePolicy(templateJSON, path(states, "Decide retry", "Parameters", "policy"))
 	checkLists("ExportJob", policy, expectedExportLists)
 	check(path(states, "Run task", "TimeoutSeconds") == float64(3600), "\"Run task\" TimeoutSeconds: %v", path(states, "Run task", "TimeoutSeconds"))
 
@@ -793,6 +777,50 @@ func checkBatchJobs(templateFile string) string {
 	}
 	check(searches == 1, "%d SEARCH expressions", searches)
 	return fmt.Sprintf("go consumer: BatchJobsStack: %d widgets of 3 runs on one dashboard, each naming a metric of its run", len(titles))
+}
+
+// wholePolicy is the whole policy of a LAMBDA_FUNCTION run, as its decider makes it
+// (src/decider/whole-policy.ts): "Decide retry" sends what differs from the default policy, with
+// the defaults' id, and the template's decider function has the defaults in its environment
+// variable RETRY_POLICY_DEFAULTS. The default fallback rules only for a run with a fallback.
+func wholePolicy(template map[string]any, policyDiff any) map[string]any {
+	var deciders []map[string]any
+	for _, function := range resourcesOfType(template, "AWS::Lambda::Function") {
+		if _, ok := path(function, "Properties", "Environment", "Variables", "RETRY_POLICY_DEFAULTS").(string); ok {
+			deciders = append(deciders, function)
+		}
+	}
+	check(len(deciders) == 1, "one decider function with RETRY_POLICY_DEFAULTS in its environment, found %d", len(deciders))
+	var defaults map[string]any
+	must(json.Unmarshal([]byte(path(deciders[0], "Properties", "Environment", "Variables", "RETRY_POLICY_DEFAULTS").(string)), &defaults))
+	diff, ok := policyDiff.(map[string]any)
+	check(ok, "Decide retry policy: %v", policyDiff)
+	id, ok := defaults["id"].(string)
+	check(ok, "RETRY_POLICY_DEFAULTS id: %v", defaults["id"])
+	check(diff["defaultsId"] == id, "Decide retry names defaults %v, the decider has %v", diff["defaultsId"], id)
+	defaultPolicy, _ := defaults["policy"].(map[string]any)
+	policy := map[string]any{}
+	for key, value := range defaultPolicy {
+		if key != "fallback" {
+			policy[key] = value
+		}
+	}
+	for key, value := range diff {
+		if key != "defaultsId" {
+			policy[key] = value
+		}
+	}
+	if fallbackDiff, ok := diff["fallback"].(map[string]any); ok {
+		fallback := map[string]any{}
+		for key, value := range defaultPolicy["fallback"].(map[string]any) {
+			fallback[key] = value
+		}
+		for key, value := range fallbackDiff {
+			fallback[key] = value
+		}
+		policy["fallback"] = fallback
+	}
+	return policy
 }
 
 func resourcesOfType(template map[string]any, resourceType string) map[string]map[string]any {

@@ -5,7 +5,8 @@
 //
 // jsii-rosetta translates every TypeScript example into Java in the tablet (.jsii.tabl.json). A
 // translation is a snippet, not a compilation unit: imports, then the names the TypeScript
-// declares (`declare const cluster: ecs.ICluster;` becomes `ICluster cluster;`), then statements.
+// declares (`declare const cluster: ecs.ICluster;` becomes `ICluster cluster;`), maybe with
+// comments between them, then statements.
 // Each becomes one class: the declarations its static fields, the statements the body of a method.
 // The only thing added is `import java.util.List;`, which rosetta never writes for the `List.of`
 // it writes (in every library's examples). Everything else must compile as rosetta wrote it:
@@ -41,6 +42,8 @@ function javaClass(name, source) {
   for (; i < rest.length; i++) {
     if (DECLARATION.test(rest[i])) {
       fields.push(`    static ${rest[i]}`);
+    } else if (rest[i].startsWith('//')) {
+      fields.push(`    ${rest[i]}`); // the example's own comment on a declaration
     } else if (rest[i].trim() !== '') {
       break;
     }

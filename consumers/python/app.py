@@ -378,6 +378,32 @@ def parse_definition(definition_string) -> dict:
     return json.loads(separator.join(p if isinstance(p, str) else "TOKEN" for p in parts))
 
 
+def whole_policy(template_json: dict, policy_diff: dict) -> dict:
+    """The whole policy of a LAMBDA_FUNCTION run, as its decider makes it (src/decider/whole-policy.ts).
+
+    "Decide retry" sends what differs from the default policy, with the defaults' id, and the
+    template's decider function has the defaults in its environment variable RETRY_POLICY_DEFAULTS.
+    The default fallback rules only for a run with a fallback.
+    """
+    deciders = [
+        resource
+        for resource in template_json["Resources"].values()
+        if resource["Type"] == "AWS::Lambda::Function"
+        and "RETRY_POLICY_DEFAULTS" in resource["Properties"].get("Environment", {}).get("Variables", {})
+    ]
+    check(len(deciders) == 1, f"one decider function with RETRY_POLICY_DEFAULTS in its environment, found {len(deciders)}")
+    defaults = json.loads(deciders[0]["Properties"]["Environment"]["Variables"]["RETRY_POLICY_DEFAULTS"])
+    diff = dict(policy_diff)
+    defaults_id = diff.pop("defaultsId", None)
+    check(isinstance(defaults.get("id"), str), f"RETRY_POLICY_DEFAULTS id: {defaults.get('id')}")
+    check(defaults_id == defaults["id"], f"Decide retry names defaults {defaults_id}, the decider has {defaults['id']}")
+    base = {key: value for key, value in defaults["policy"].items() if key != "fallback"}
+    policy = {**base, **diff}
+    if "fallback" in diff:
+        policy["fallback"] = {**defaults["policy"]["fallback"], **diff["fallback"]}
+    return policy
+
+
 def check_assembly(outdir: Path) -> str:
     manifest = json.loads((outdir / "manifest.json").read_text())
     stack_artifact = manifest["artifacts"]["NightlyReportStack"]
@@ -399,14 +425,9 @@ def check_assembly(outdir: Path) -> str:
     check(decide is not None, f'"Decide retry" state missing; states: {sorted(definition["States"])}')
     # It sends what differs from the default policy, with the defaults' id; the decider function has
     # the defaults in its environment, and the two make the whole policy.
-    diff = dict(decide["Parameters"]["policy"])
-    defaults_id = diff.pop("defaultsId", None)
-    (decider,) = template.find_resources("AWS::Lambda::Function").values()
-    defaults = json.loads(decider["Properties"]["Environment"]["Variables"]["RETRY_POLICY_DEFAULTS"])
-    check(defaults_id == defaults["id"], f"Decide retry names defaults {defaults_id}, the decider has {defaults['id']}")
+    diff = decide["Parameters"]["policy"]
     check("nonRetryableErrorCauses" not in diff, f"a list left as its default is sent: {sorted(diff)}")
-    # A run without a fallback takes no fallback rules.
-    policy = {**{k: v for k, v in defaults["policy"].items() if k != "fallback"}, **diff}
+    policy = whole_policy(template_json, diff)
     check(policy == EXPECTED_POLICY, f"rendered policy differs:\n  got      {policy}\n  expected {EXPECTED_POLICY}")
     check(definition.get("TimeoutSeconds") == 8 * 3600, f'TimeoutSeconds: {definition.get("TimeoutSeconds")}')
 
@@ -476,7 +497,7 @@ def check_partition_pipeline(template_file: Path) -> str:
             f"{fragment}: Run task catches into {catches[0]['ResultPath']}, not under {result_path}",
         )
         payload = inner[f"{fragment}: Decide retry"]["Parameters"]
-        policy = payload["policy"]
+        policy = whole_policy(template_json, payload["policy"])
         # A fragment that sets no list gets every default; Load sets retryable_exit_codes only.
         for key, expected in (
             ("retryableStopCodes", EXPECTED_DEFAULTS["retryableStopCodes"]),
@@ -508,7 +529,8 @@ EXPECTED_SIZES = [
 
 
 def check_monthly_report(template_file: Path) -> str:
-    template = assertions.Template.from_json(json.loads(template_file.read_text()))
+    template_json = json.loads(template_file.read_text())
+    template = assertions.Template.from_json(template_json)
 
     # Still one state machine and one Lambda function: the ladder is data, not another function.
     template.resource_count_is("AWS::StepFunctions::StateMachine", 1)
@@ -527,7 +549,7 @@ def check_monthly_report(template_file: Path) -> str:
 
     # The decider gets the whole ladder, and the default fallback rules.
     payload = states["Decide retry"]["Parameters"]
-    policy = payload["policy"]
+    policy = whole_policy(template_json, payload["policy"])
     check(policy.get("sizes") == EXPECTED_SIZES, f'policy.sizes:\n  got      {policy.get("sizes")}\n  expected {EXPECTED_SIZES}')
     fallback_stop_codes = policy.get("fallback", {}).get("stopCodes")
     check(fallback_stop_codes == ["SpotInterruption", "TerminationNotice"], f"policy.fallback.stopCodes: {fallback_stop_codes}")

@@ -26,7 +26,8 @@ from typing import Callable
 from aws_cdk import App, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
-from cdk_retryable_ecs_run_task import RetryableEcsRunTask
+from aws_cdk import aws_stepfunctions as sfn
+from cdk_retryable_ecs_run_task import RetryableEcsRunTask, RetryableEcsRunTaskFragment
 
 # How rosetta renders a `declare const name: Type;` line: `# name: Type`, and the comment, if any.
 DECLARATION = re.compile(r"^# (?P<name>[a-z_][a-z0-9_]*): (?P<type>[A-Za-z_][\w.]*)(?:\s+#.*)?$")
@@ -66,6 +67,14 @@ class Fixtures:
             self.stack, f"Fixture_{name}", cluster=self.cluster(), task_definition=self.task_definition(f"{name}_task")
         )
 
+    def fragment(self, name: str) -> RetryableEcsRunTaskFragment:
+        # A step of a workflow: the fragment in a state machine of the user's own.
+        fragment = RetryableEcsRunTaskFragment(
+            self.stack, f"Fixture_{name}", cluster=self.cluster(), task_definition=self.task_definition(f"{name}_task")
+        )
+        sfn.StateMachine(self.stack, f"Fixture_{name}_workflow", definition_body=sfn.DefinitionBody.from_chainable(fragment))
+        return fragment
+
 
 # Each declared type, and how to build an object of it. An example that declares another type
 # fails with a message that names it: add it here.
@@ -76,20 +85,22 @@ FIXTURES: dict[str, Callable[[Fixtures, str], object]] = {
     "ecs.TaskDefinition": lambda f, name: f.task_definition(name),
     "ecs.FargateTaskDefinition": lambda f, name: f.task_definition(name),
     "RetryableEcsRunTask": lambda f, name: f.job(name),
+    "RetryableEcsRunTaskFragment": lambda f, name: f.fragment(name),
 }
 
 
 def declarations(source: str) -> list[tuple[str, str]]:
     """The (name, type) pairs an example declares, from the comments rosetta writes for them
-    between the imports and the code."""
+    between the imports and the code. A comment of the example's own may stand among them."""
     declared = []
     for line in source.splitlines():
         if line.startswith(("import ", "from ")) or not line.strip():
             continue
-        match = DECLARATION.match(line)
-        if not match:
+        if not line.startswith("#"):
             break
-        declared.append((match["name"], match["type"]))
+        match = DECLARATION.match(line)
+        if match:
+            declared.append((match["name"], match["type"]))
     return declared
 
 

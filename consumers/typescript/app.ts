@@ -296,6 +296,23 @@ function parseDefinition(definitionString: Json): Json {
   return JSON.parse(parts.map((p: Json) => (typeof p === 'string' ? p : 'TOKEN')).join(separator));
 }
 
+/**
+ * The whole policy of a LAMBDA_FUNCTION run, as its decider makes it (src/decider/whole-policy.ts): `Decide retry`
+ * sends what differs from the default policy, with the defaults' id, and the template's decider function has the
+ * defaults in its environment variable RETRY_POLICY_DEFAULTS. The default fallback rules only for a run with a fallback.
+ */
+function wholePolicy(templateJson: Json, policyDiff: Json): Json {
+  const deciders = Object.values<Json>(templateJson.Resources)
+    .filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties?.Environment?.Variables?.RETRY_POLICY_DEFAULTS !== undefined);
+  assert.equal(deciders.length, 1, 'one decider function with RETRY_POLICY_DEFAULTS in its environment');
+  const defaults = JSON.parse(deciders[0].Properties.Environment.Variables.RETRY_POLICY_DEFAULTS);
+  const { defaultsId, ...diff } = policyDiff;
+  assert.equal(typeof defaults.id, 'string', `RETRY_POLICY_DEFAULTS id: ${defaults.id}`);
+  assert.equal(defaultsId, defaults.id, 'Decide retry names the defaults the decider function has');
+  const { fallback, ...base } = defaults.policy;
+  return { ...base, ...diff, ...(diff.fallback === undefined ? {} : { fallback: { ...fallback, ...diff.fallback } }) };
+}
+
 function main(): void {
   const app = new App({ outdir: process.env.CDK_OUTDIR ?? 'cdk.out' });
   const stack = new NightlyReportStack(app, 'NightlyReportStack');
@@ -330,15 +347,8 @@ function main(): void {
   assert.ok(decide, `"Decide retry" state missing; states: ${Object.keys(definition.States).join(', ')}`);
   // It sends what differs from the default policy, with the defaults' id; the decider function has
   // the defaults in its environment, and the two make the whole policy.
-  const { defaultsId, ...diff } = decide.Parameters.policy;
-  const [decider] = Object.values(template.findResources('AWS::Lambda::Function'));
-  const defaults = JSON.parse(decider.Properties.Environment.Variables.RETRY_POLICY_DEFAULTS);
-  assert.equal(defaultsId, defaults.id, 'Decide retry names the defaults the decider function has');
-  assert.ok(!('nonRetryableErrorCauses' in diff), 'a list left as its default is not sent');
-  // A run without a fallback takes no fallback rules.
-  const defaultPolicy = { ...defaults.policy };
-  delete defaultPolicy.fallback;
-  assert.deepEqual({ ...defaultPolicy, ...diff }, EXPECTED_POLICY);
+  assert.ok(!('nonRetryableErrorCauses' in decide.Parameters.policy), 'a list left as its default is not sent');
+  assert.deepEqual(wholePolicy(templateJson, decide.Parameters.policy), EXPECTED_POLICY);
   assert.equal(definition.TimeoutSeconds, 8 * 3600);
 
   // The decider's code asset was staged into the cloud assembly, and its index.js is not empty.
@@ -517,7 +527,8 @@ function checkHourlyReport(templateFile: string, job: RetryableEcsRunTask): stri
 }
 
 function checkSpotReport(templateFile: string): string {
-  const template = Template.fromJSON(JSON.parse(fs.readFileSync(templateFile, 'utf8')));
+  const templateJson = JSON.parse(fs.readFileSync(templateFile, 'utf8'));
+  const template = Template.fromJSON(templateJson);
 
   // Still one state machine and one Lambda function: the fallback adds states, not functions.
   template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
@@ -557,9 +568,13 @@ function checkSpotReport(templateFile: string): string {
 
   // The decider gets the default fallback rules, and no size ladder.
   const payload = states['Decide retry'].Parameters;
-  assert.deepEqual(payload.policy.fallback, EXPECTED_FALLBACK_DEFAULTS);
-  assert.equal(payload.policy.sizes, undefined, 'no policy.sizes without outOfMemorySizes');
-  assert.equal(payload.policy.maxAttempts, 4);
+  const policy = wholePolicy(templateJson, payload.policy);
+  assert.deepEqual(policy.fallback, EXPECTED_FALLBACK_DEFAULTS);
+  // Sent as `fallback: {}`: the run has a fallback, with the default rules.
+  assert.deepEqual(payload.policy.fallback, {}, 'the default fallback rules are not sent');
+  assert.equal(payload.policy.sizes, undefined, 'no policy.sizes sent without outOfMemorySizes');
+  assert.equal(policy.sizes, undefined, 'no policy.sizes without outOfMemorySizes');
+  assert.equal(policy.maxAttempts, 4);
   assert.equal(payload['placement.$'], '$.retryableEcsRunTask.placement');
 
   return `typescript consumer: SpotReportStack: FARGATE_SPOT then FARGATE, ${Object.keys(states).length} states, `
@@ -567,7 +582,8 @@ function checkSpotReport(templateFile: string): string {
 }
 
 function checkPartitionPipeline(templateFile: string): string {
-  const template = Template.fromJSON(JSON.parse(fs.readFileSync(templateFile, 'utf8')));
+  const templateJson = JSON.parse(fs.readFileSync(templateFile, 'utf8'));
+  const template = Template.fromJSON(templateJson);
 
   // The user's state machine, and one Lambda function: the decider both fragments share.
   template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
@@ -601,7 +617,8 @@ function checkPartitionPipeline(templateFile: string): string {
     const payload = inner[`${fragment}: Decide retry`].Parameters;
     assert.equal(payload.run, `PartitionPipelineStack/Partitions/${fragment}`);
     // A fragment that sets no list gets every default; Load sets retryableExitCodes only.
-    const { retryableStopCodes, retryableStoppedReasons, nonRetryableStoppedReasons, retryableErrors, nonRetryableErrorCauses, retryableExitCodes } = payload.policy;
+    const policy = wholePolicy(templateJson, payload.policy);
+    const { retryableStopCodes, retryableStoppedReasons, nonRetryableStoppedReasons, retryableErrors, nonRetryableErrorCauses, retryableExitCodes } = policy;
     assert.deepEqual(
       { retryableStopCodes, retryableStoppedReasons, nonRetryableStoppedReasons, retryableErrors, nonRetryableErrorCauses, retryableExitCodes },
       { ...EXPECTED_DEFAULTS, retryableExitCodes: exitCodes },

@@ -266,7 +266,7 @@ public final class ConsumerApp {
         }
 
         // The decider gets the size ladder and the default fallback rules.
-        JsonNode policy = states.path("Decide retry").path("Parameters").path("policy");
+        JsonNode policy = wholePolicy(templateJson, states.path("Decide retry").path("Parameters").path("policy"));
         JsonNode expectedSizes = JSON.valueToTree(EXPECTED_SIZES);
         check(policy.path("sizes").size() == 3 && expectedSizes.equals(policy.path("sizes")),
                 "policy.sizes:\n  got      " + policy.path("sizes") + "\n  expected " + expectedSizes);
@@ -406,7 +406,7 @@ public final class ConsumerApp {
             check(("PartitionPipelineStack/Partitions/" + fragment).equals(payload.path("run").asText()),
                     fragment + " decider run name: " + payload.path("run"));
             // A fragment that sets no list gets every default; Load sets retryableExitCodes only.
-            JsonNode policy = payload.path("policy");
+            JsonNode policy = wholePolicy(templateJson, payload.path("policy"));
             Map<String, Object> expectedLists = Map.of(
                     "retryableStopCodes", DEFAULT_STOP_CODES,
                     "retryableStoppedReasons", DEFAULT_RETRYABLE_STOPPED_REASONS,
@@ -456,16 +456,9 @@ public final class ConsumerApp {
         check(decide.isObject(), "\"Decide retry\" state missing; states: " + definition.path("States").fieldNames());
         // It sends what differs from the default policy, with the defaults' id; the decider function has
         // the defaults in its environment, and the two make the whole policy.
-        ObjectNode diff = ((ObjectNode) decide.path("Parameters").path("policy")).deepCopy();
-        JsonNode defaultsId = diff.remove("defaultsId");
-        JsonNode decider = onlyResourceOfType(templateJson, "AWS::Lambda::Function");
-        JsonNode defaults = JSON.readTree(decider.path("Properties").path("Environment").path("Variables").path("RETRY_POLICY_DEFAULTS").asText());
-        check(defaults.path("id").equals(defaultsId), "Decide retry names defaults " + defaultsId + ", the decider has " + defaults.path("id"));
-        check(!diff.has("nonRetryableErrorCauses"), "a list left as its default is sent: " + diff.fieldNames());
-        // A run without a fallback takes no fallback rules.
-        ObjectNode policy = ((ObjectNode) defaults.path("policy")).deepCopy();
-        policy.remove("fallback");
-        policy.setAll(diff);
+        JsonNode diff = decide.path("Parameters").path("policy");
+        check(!diff.has("nonRetryableErrorCauses"), "a list left as its default is sent: " + fieldNames(diff));
+        JsonNode policy = wholePolicy(templateJson, diff);
         JsonNode expected = JSON.valueToTree(EXPECTED_POLICY);
         check(expected.equals(policy), "rendered policy differs:\n  got      " + policy + "\n  expected " + expected);
         check(definition.path("TimeoutSeconds").asInt() == 8 * 3600, "TimeoutSeconds: " + definition.path("TimeoutSeconds"));
@@ -581,6 +574,37 @@ public final class ConsumerApp {
         }
         check(searches == 1, searches + " SEARCH expressions");
         return "java consumer: BatchJobsStack: " + titles.size() + " widgets of 3 runs on one dashboard, each naming a metric of its run";
+    }
+
+    /**
+     * The whole policy of a LAMBDA_FUNCTION run, as its decider makes it (src/decider/whole-policy.ts): "Decide retry"
+     * sends what differs from the default policy, with the defaults' id, and the template's decider function has the
+     * defaults in its environment variable RETRY_POLICY_DEFAULTS. The default fallback rules only for a run with a fallback.
+     */
+    private static JsonNode wholePolicy(final JsonNode templateJson, final JsonNode policyDiff) throws IOException {
+        List<JsonNode> deciders = new ArrayList<>();
+        for (JsonNode resource : templateJson.path("Resources")) {
+            if ("AWS::Lambda::Function".equals(resource.path("Type").asText())
+                    && resource.path("Properties").path("Environment").path("Variables").has("RETRY_POLICY_DEFAULTS")) {
+                deciders.add(resource);
+            }
+        }
+        check(deciders.size() == 1, "one decider function with RETRY_POLICY_DEFAULTS in its environment, found " + deciders.size());
+        JsonNode defaults = JSON.readTree(
+                deciders.get(0).path("Properties").path("Environment").path("Variables").path("RETRY_POLICY_DEFAULTS").asText());
+        check(policyDiff.isObject(), "Decide retry policy: " + policyDiff);
+        ObjectNode diff = ((ObjectNode) policyDiff).deepCopy();
+        JsonNode defaultsId = diff.remove("defaultsId");
+        check(defaults.path("id").isTextual(), "RETRY_POLICY_DEFAULTS id: " + defaults.path("id"));
+        check(defaults.path("id").equals(defaultsId), "Decide retry names defaults " + defaultsId + ", the decider has " + defaults.path("id"));
+        ObjectNode policy = ((ObjectNode) defaults.path("policy")).deepCopy();
+        ObjectNode fallback = (ObjectNode) policy.remove("fallback");
+        if (diff.has("fallback")) {
+            fallback.setAll((ObjectNode) diff.path("fallback"));
+            diff.set("fallback", fallback);
+        }
+        policy.setAll(diff);
+        return policy;
     }
 
     private static JsonNode onlyResourceOfType(final JsonNode template, final String type) {
