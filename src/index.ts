@@ -8,3 +8,4 @@ export * from './retryable-ecs-run-task';
 export * from './run-task/task-result';
 export * from './sizing/task-size';
 export * from './dashboards/run-dashboard-options';
+export * from './simulate/simulated-run';

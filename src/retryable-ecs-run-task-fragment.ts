@@ -20,13 +20,16 @@ import { RunLogMetrics, RunMetricName, runMetricNamespace, RunOutcomeName } from
 import { checkPolicySize, renderRetryPolicy, wholeSeconds } from './policy/render-retry-policy';
 import { RetryDefaults } from './policy/retry-defaults';
 import { warnAboutRiskyPolicy, warnAboutSlowDecision } from './policy/risky-policy-warnings';
-import { rejectPolicyTokens } from './policy/synth-time-policy';
+import { policyToken, rejectPolicyTokens } from './policy/synth-time-policy';
 import { RetryableEcsRunTaskOptions } from './retryable-ecs-run-task-options';
 import { AdaptivePlacement } from './run-task/adaptive-placement';
 import { checkLaunchTargets, warnAboutMissingCapacityProviders } from './run-task/launch-target-checks';
 import { checkRunTaskOptions } from './run-task/run-task-options';
 import { checkDefaultSubnets } from './run-task/subnets';
 import { TaskResult } from './run-task/task-result';
+import { RunSimulation, simulateRun } from './simulate/simulate-run';
+import { SimulatedRun } from './simulate/simulated-run';
+import { literalTaskSize } from './sizing/size-ladder';
 import { rejectExpressWorkflows } from './states/composition-checks';
 import { chooseStatePrefix, overlongStateNamesError, startComment as runStartComment, stateNameLength } from './states/state-names';
 
@@ -111,6 +114,9 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
   /** Whether the run notifies a topic, so that a notification can be lost. */
   private readonly notifies: boolean;
 
+  /** What `simulate()` decides with: the policy, the engine, the sizes. */
+  private readonly simulation: RunSimulation;
+
   /**
    * @param scope the construct to define the fragment's states in
    * @param id the fragment's id, which also prefixes its state names unless `stateNamePrefix` is set (shortened when it is too long for them)
@@ -171,6 +177,13 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
       warnAboutSlowDecision(this, { ...policy, ...placement.policy() });
     }
     warnAboutMissingCapacityProviders(this, props, primaryTarget);
+    this.simulation = {
+      path: this.node.path,
+      engine: this.decisionEngine,
+      policy: { ...policy, ...placement.policy() },
+      token: policyToken(props),
+      fixedSize: placement.ladder ? {} : literalTaskSize(props.taskDefinition, props),
+    };
     const input: EngineInput = {
       props,
       policy,
@@ -218,6 +231,29 @@ export class RetryableEcsRunTaskFragment extends sfn.StateMachineFragment {
         logGroup: props.stateMachineLogGroup, namespace: runMetricNamespace(this.node.path), counted: states.counted,
       });
     }
+  }
+
+  /**
+   * Predicts, offline, what this run does when its attempts fail with `failures`: attempt n fails
+   * with `failures[n-1]`, and the attempt after the last failure succeeds. For unit tests of the
+   * retry policy, in any language: nothing is deployed and no AWS call is made.
+   *
+   * It decides with the code the run decides with: the decider's `decideRetry`, on the policy as
+   * the state machine carries it (with `DecisionEngine.LAMBDA_FUNCTION`, the diff that `Decide
+   * retry` sends, merged over the defaults the decider function has). So it answers what the
+   * deployed run would, on either engine: the `DecisionEngine.STATE_MACHINE` engine's JSONata is
+   * generated from the same policy, and the library's differential tests hold it to
+   * `decideRetry`'s answers. A wait with full jitter is drawn when the run retries: each retry
+   * gives the range. `explain --template --failure` decides the same way.
+   *
+   * Throws when a failure is not the JSON text of an object with an `Error`, naming its index,
+   * and when a prop of the retry policy is a token (possible with
+   * `DecisionEngine.LAMBDA_FUNCTION`), naming the prop.
+   *
+   * @param failures each the JSON text of a failure as the run's Catch receives it, `{"Error": ..., "Cause": ...}`, as copied from an execution's history; a whole `TaskFailed` event, or its `taskFailedEventDetails`, is accepted too
+   */
+  public simulate(failures: string[]): SimulatedRun {
+    return simulateRun(this.simulation, failures);
   }
 
   /**

@@ -12,6 +12,7 @@ import { wholeSeconds } from './policy/render-retry-policy';
 import { RetryableEcsRunTaskFragment } from './retryable-ecs-run-task-fragment';
 import { RetryableEcsRunTaskOptions } from './retryable-ecs-run-task-options';
 import { TaskResult } from './run-task/task-result';
+import { SimulatedRun } from './simulate/simulated-run';
 
 /** Properties of a `RetryableEcsRunTask`. */
 export interface RetryableEcsRunTaskProps extends RetryableEcsRunTaskOptions {
@@ -159,6 +160,18 @@ export class RetryableEcsRunTask extends Construct {
         this.stateMachine.metricAborted({ period, label: 'Aborted' }),
       ],
     });
+  }
+
+  /**
+   * Predicts, offline, what this run does when its attempts fail with `failures`: attempt n fails
+   * with `failures[n-1]`, and the attempt after the last failure succeeds. For unit tests of the
+   * retry policy, in any language: nothing is deployed and no AWS call is made. It decides with
+   * the code the run decides with, on either engine: see `RetryableEcsRunTaskFragment.simulate()`.
+   *
+   * @param failures each the JSON text of a failure as the run's Catch receives it, `{"Error": ..., "Cause": ...}`, as copied from an execution's history; a whole `TaskFailed` event, or its `taskFailedEventDetails`, is accepted too
+   */
+  public simulate(failures: string[]): SimulatedRun {
+    return this.fragment.simulate(failures);
   }
 
   /**

@@ -1,10 +1,12 @@
 import { OWN_DEFAULTS } from './engines/lambda-engine';
-import { describeFailure, label, type TaskEnding } from './explain-execution';
+import { describeFailure, type TaskEnding } from './explain-execution';
 import type { LaunchTarget } from './launch-targets';
 import type { TemplateRun } from './template-runs';
-import { backoffSeconds, decideRetry } from '../../src/decider/decide-retry';
+import { backoffSeconds } from '../../src/decider/decide-retry';
 import { MAX_ATTEMPTS_LIMIT } from '../../src/decider/wire';
-import type { Capacity, DeciderPolicy, NextAttempt, Placement } from '../../src/decider/wire';
+import type { Capacity, DeciderPolicy } from '../../src/decider/wire';
+import { decideAttempts, HIGHEST_RANDOM } from '../../src/simulate/decide-attempts';
+import { EXPECTED_FAILURE, FailurePayload, readFailure as readPayload } from '../../src/simulate/failure-payload';
 import { describeJson, InputError } from '../input-error';
 
 /** What a run's policy does with one failure, at every attempt number. */
@@ -26,7 +28,7 @@ export interface PolicyExplanation {
   readonly policyDefaults?: TemplateRun['policyDefaults'];
   /** Placeholders for values only deploy knows; the decisions treat them as the decider would. */
   readonly unresolved: string[];
-  readonly failure: { readonly Error: string; readonly Cause?: unknown };
+  readonly failure: FailurePayload;
   /** How the failure reads: stop code, reasons, exit codes, or the API error's cause. */
   readonly reads: TaskEnding;
   readonly attempts: PolicyAttempt[];
@@ -62,38 +64,32 @@ export interface PolicyAttempt {
   readonly cause: string;
 }
 
-/** The largest `random` below 1: `decideRetry` takes jitter from [0, 1). */
-const HIGHEST_RANDOM = 1 - Number.EPSILON;
-
-export const EXPECTED_FAILURE = 'a failure payload: `{"Error": …, "Cause": …}` as a Catch receives it, or a `TaskFailed` event of a history';
+export { EXPECTED_FAILURE };
 
 /**
  * Accepts the Catch payload `{ Error, Cause }`, the `taskFailedEventDetails` of a history event
  * (`{ error, cause, resource, resourceType }`), or a whole history event that has one.
  */
-export function readFailure(value: unknown): { Error: string; Cause?: unknown } {
-  const record = isRecord(value) ? value : undefined;
-  const details = record && Object.entries(record).find(([k, v]) => /EventDetails$/.test(k) && isRecord(v))?.[1];
-  const source = isRecord(details) ? details : record;
-  const error = source?.Error ?? source?.error;
-  if (!source || typeof error !== 'string') {
+export function readFailure(value: unknown): FailurePayload {
+  const failure = readPayload(value);
+  if (!failure) {
     throw new InputError(EXPECTED_FAILURE, describeJson(value));
   }
-  const cause = 'Cause' in source ? source.Cause : source.cause;
-  return { Error: error, ...(cause === undefined ? {} : { Cause: cause }) };
+  return failure;
 }
 
 /**
  * Runs `decideRetry`, the decider's own code, on the failure at each attempt number from 1 to
- * `maxAttempts`, as if every attempt failed this way: each attempt runs where the decision about
- * the one before placed it, and carries the history so far. Jitter is drawn at both ends of its
- * range for the lowest and highest wait.
+ * `maxAttempts`, as if every attempt failed this way, with `decideAttempts`, which `simulate()`
+ * decides with too: each attempt runs where the decision about the one before placed it, and
+ * carries the history so far. Jitter is drawn at both ends of its range for the lowest and
+ * highest wait.
  *
  * For both engines: the `STATE_MACHINE` engine's JSONata decision is rendered from the same
  * policy to decide as `decideRetry` does, and the library's differential tests hold the two to
  * the same answers.
  */
-export function explainPolicy(found: TemplateRun, failure: { Error: string; Cause?: unknown }): PolicyExplanation {
+export function explainPolicy(found: TemplateRun, failure: FailurePayload): PolicyExplanation {
   if (found.policyDefaults && found.policyDefaults.from === undefined) {
     throw new InputError(
       `the defaults that the policy of ${found.run} is a diff from, to know its whole policy: the decider function in the same template, or this version of explain, has them`,
@@ -104,20 +100,13 @@ export function explainPolicy(found: TemplateRun, failure: { Error: string; Caus
   const policy = found.policy;
   const maxAttempts = maxAttemptsOf(policy);
   const adaptive = isRecord(policy) && (policy.sizes !== undefined || policy.fallback !== undefined);
-  let placement: Placement = { sizeIndex: 0, capacity: 'primary' };
-  let next: NextAttempt | undefined;
-  let history: unknown = [];
-  let reached = true;
-  const attempts: PolicyAttempt[] = [];
-  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    const inputs = { policy, attempt, error: failure, history, placement };
-    const low = decideRetry({ ...inputs, random: 0 });
-    const high = decideRetry({ ...inputs, random: HIGHEST_RANDOM });
-    const size = sizeAt(policy, placement.sizeIndex);
+  // The same decisions as `simulate()`'s, for a run whose every attempt fails this way.
+  const decided = decideAttempts(policy, undefined, Array.from({ length: maxAttempts }, () => failure)).attempts;
+  const attempts = decided.map(({ attempt, placement, size, decision, label, highestWaitSeconds }, i): PolicyAttempt => {
     const launchTarget = found.launchTargets[placement.capacity];
-    attempts.push({
+    return {
       attempt,
-      reached,
+      reached: decided.slice(0, i).every((before) => before.decision.retry),
       ...(adaptive ? {
         placement: {
           ...placement,
@@ -126,20 +115,14 @@ export function explainPolicy(found: TemplateRun, failure: { Error: string; Caus
           ...(size ? { size } : {}),
         },
       } : {}),
-      decision: label(low),
-      rule: low.rule,
-      retryable: low.retryable,
-      retry: low.retry,
-      ...(low.retry ? { wait: { minSeconds: low.waitSeconds, maxSeconds: high.waitSeconds } } : {}),
-      cause: low.cause,
-    });
-    reached = reached && low.retry;
-    history = low.history;
-    next = low.next;
-    if (low.retry && next) {
-      placement = { sizeIndex: next.sizeIndex, capacity: next.capacity };
-    }
-  }
+      decision: label,
+      rule: decision.rule,
+      retryable: decision.retryable,
+      retry: decision.retry,
+      ...(decision.retry ? { wait: { minSeconds: decision.waitSeconds, maxSeconds: highestWaitSeconds } } : {}),
+      cause: decision.cause,
+    };
+  });
   return {
     mode: 'policy',
     run: found.run,
@@ -175,12 +158,6 @@ function waitSchedule(policy: unknown, maxAttempts: number): PolicyExplanation['
     minSeconds: backoffSeconds(rendered, i + 1, 0),
     maxSeconds: backoffSeconds(rendered, i + 1, HIGHEST_RANDOM),
   }));
-}
-
-function sizeAt(policy: unknown, index: number): { cpu: number; memoryMiB: number } | undefined {
-  const sizes = isRecord(policy) && Array.isArray(policy.sizes) ? policy.sizes : [];
-  const size: unknown = sizes[index];
-  return isRecord(size) && typeof size.cpu === 'number' && typeof size.memoryMiB === 'number' ? { cpu: size.cpu, memoryMiB: size.memoryMiB } : undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -8,6 +8,22 @@ import { RetryPolicyProps } from './retry-policy-props';
  * as a token fails here, named; the Lambda engine reads its policy at run time and takes tokens.
  */
 export function rejectPolicyTokens(props: RetryPolicyProps): void {
+  const token = policyToken(props);
+  if (token) {
+    throw tokenError(token.prop, token.instead);
+  }
+}
+
+/** A prop of the retry policy given as a token, and what to pass instead; undefined when there is none. */
+export interface PolicyToken {
+  /** The prop, e.g. `maxAttempts` or `retryableErrors[2]`. */
+  readonly prop: string;
+  /** What a literal value of it is, e.g. `a number`. */
+  readonly instead: string;
+}
+
+/** The first prop of the retry policy that is a token, which only deploy resolves. */
+export function policyToken(props: RetryPolicyProps): PolicyToken | undefined {
   const numbers: Array<[string, number | undefined]> = [
     ['maxAttempts', props.maxAttempts],
     ['backoffRate', props.backoffRate],
@@ -27,24 +43,24 @@ export function rejectPolicyTokens(props: RetryPolicyProps): void {
   ];
   for (const [prop, value] of numbers) {
     if (value !== undefined && Token.isUnresolved(value)) {
-      throw tokenError(prop, 'a number');
+      return { prop, instead: 'a number' };
     }
   }
   for (const [prop, value] of durations) {
     if (value !== undefined && value.isUnresolved()) {
-      throw tokenError(prop, 'a Duration of literal seconds');
+      return { prop, instead: 'a Duration of literal seconds' };
     }
   }
   for (const [prop, values] of lists) {
     if (values !== undefined && Token.isUnresolved(values)) {
-      throw tokenError(prop, 'a list of literal values');
+      return { prop, instead: 'a list of literal values' };
     }
-    values?.forEach((value, i) => {
-      if (Token.isUnresolved(value)) {
-        throw tokenError(`${prop}[${i}]`, typeof value === 'number' ? 'a number' : 'a literal string');
-      }
-    });
+    const i = values?.findIndex((value) => Token.isUnresolved(value)) ?? -1;
+    if (values && i >= 0) {
+      return { prop: `${prop}[${i}]`, instead: typeof values[i] === 'number' ? 'a number' : 'a literal string' };
+    }
   }
+  return undefined;
 }
 
 function tokenError(prop: string, instead: string): Error {

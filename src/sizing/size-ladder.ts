@@ -220,3 +220,24 @@ function hardMemoryLimits(taskDefinition: ecs.TaskDefinition): Array<{ name: str
 function describe(size: { cpu: number; memoryMiB: number }): string {
   return `cpu ${size.cpu}, memoryMiB ${size.memoryMiB}`;
 }
+
+/**
+ * The size every attempt of a run without `outOfMemorySizes` runs at, as far as synth knows it:
+ * the `cpu` and `memoryMiB` overrides when given (known when literal numbers), else the task definition's
+ * own task-level size when it is literal and the run uses this revision of it. Each is undefined
+ * when unknown.
+ */
+export function literalTaskSize(
+  taskDefinition: ecs.TaskDefinition, overrides: { cpu?: string; memoryMiB?: string; revisionNumber?: number },
+): { cpu?: number; memoryMiB?: number } {
+  const cfn = taskDefinition.node.defaultChild as ecs.CfnTaskDefinition | undefined;
+  // Another revision may have another size.
+  const own = (raw: string | undefined, unit: RegExp) =>
+    (overrides.revisionNumber === undefined && raw !== undefined && !Token.isUnresolved(raw) ? parseTaskSize(raw, unit) : undefined);
+  const override = (raw: string | undefined) => (raw !== undefined && !Token.isUnresolved(raw) && /^\s*\d+\s*$/.test(raw) ? Number(raw) || undefined : undefined);
+  return {
+    // An override that is not a literal (a JsonPath, a JSONata expression) is known only when the run starts.
+    cpu: overrides.cpu !== undefined ? override(overrides.cpu) : own(cfn?.cpu, /^(\d+(?:\.\d+)?)\s*vcpu$/i),
+    memoryMiB: overrides.memoryMiB !== undefined ? override(overrides.memoryMiB) : own(cfn?.memory, /^(\d+(?:\.\d+)?)\s*gb$/i),
+  };
+}
