@@ -163,12 +163,15 @@ run_typescript() {
   local dir="$work/typescript" tarball
   tarball="$repo/$(js_package)"
   mkdir -p "$dir"
-  cp "$consumers/typescript/package.json" "$consumers/typescript/tsconfig.json" "$consumers/typescript/app.ts" "$dir/"
+  cp "$consumers/typescript/package.json" "$consumers/typescript/tsconfig.json" "$consumers/typescript/app.ts" \
+    "$consumers/typescript/retry-policy.test.ts" "$dir/"
   cd "$dir"
   # As a user would: the app's own dependencies plus the packed library.
   npm install --no-audit --no-fund --prefer-offline --loglevel=error "$tarball"
   ./node_modules/.bin/tsc -p .
   CDK_OUTDIR="$dir/cdk.out" node build/app.js
+  # README's Jest test of the retry policy, compiled with the app.
+  ./node_modules/.bin/jest --ci --rootDir build
 }
 
 run_python() {
@@ -179,7 +182,8 @@ run_python() {
     return 1
   fi
   mkdir -p "$dir"
-  cp "$consumers/python/app.py" "$consumers/python/readme_translations.py" "$consumers/python/requirements.txt" "$dir/"
+  cp "$consumers/python/app.py" "$consumers/python/readme_translations.py" "$consumers/python/requirements.txt" \
+    "$consumers/python/test_retry_policy.py" "$dir/"
   cd "$dir"
   "$python" -m venv venv
   # --no-compile: byte-compiling all of aws-cdk-lib takes longer than the synth, which compiles
@@ -188,6 +192,8 @@ run_python() {
   CDK_OUTDIR="$dir/cdk.out" venv/bin/python app.py
   # The Python that PyPI and Construct Hub show for README's TypeScript examples.
   venv/bin/python readme_translations.py "$tablet" "$dir/readme-translations"
+  # README's pytest test of the retry policy.
+  venv/bin/python -m pytest -q -p no:cacheprovider test_retry_policy.py
 }
 
 run_java() {
@@ -204,11 +210,12 @@ run_java() {
     maven+=("-Dmaven.repo.local=$CONSUMERS_MAVEN_REPO_LOCAL")
   fi
   # The version in dist/ is rebuilt without changing its number, and Maven never downloads a
-  # release it already has: drop the library (only it) from the local repository first.
+  # release it already has: drop the library (only it) from the local repository first. `test`
+  # compiles the app and runs README's JUnit test of the retry policy (src/test).
   "${maven[@]}" \
     dependency:purge-local-repository \
     -DmanualInclude=io.github.cdk-retryable-ecs-run-task:cdk-retryable-ecs-run-task -DreResolve=false \
-    compile dependency:build-classpath -Dmdep.outputFile=classpath.txt \
+    test dependency:build-classpath -Dmdep.outputFile=classpath.txt \
     2>&1 | sed 's/\x1b\[0m//g' # Maven 3.8 prints colour resets even in batch mode
   # The app must run against the jar just built, not a stale copy.
   local resolved
@@ -241,6 +248,8 @@ run_go() {
   go mod tidy
   go build -o nightly-report .
   CDK_OUTDIR="$dir/cdk.out" ./nightly-report
+  # README's go test of the retry policy (retry_policy_test.go).
+  go test -count=1 .
 }
 
 passed=0

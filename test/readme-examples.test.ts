@@ -10,19 +10,25 @@ const ROOT = path.join(__dirname, '..');
 /** README_EXAMPLES_README checks another file instead, e.g. a draft (relative to the repository root). */
 const README = path.resolve(ROOT, process.env.README_EXAMPLES_README ?? 'README.md');
 
-/** Each language's files, in README order: their regions, file by file, are README's blocks. */
+/**
+ * Each language's files, and the README blocks they hold: the regions of each file are README's
+ * blocks in order, and the files' regions interleave in README as its sections do.
+ */
 const JAVA_SOURCES = 'consumers/java/src/main/java/com/example/nightlyreport';
 const EXAMPLES = [
-  { language: 'python', files: ['consumers/python/app.py'], comment: '#' },
+  // README's Jest test is fenced `tsx`: jsii-rosetta translates `ts` blocks, and cannot translate a Jest test.
+  { language: 'tsx', files: ['consumers/typescript/retry-policy.test.ts'], comment: '//' },
+  { language: 'python', files: ['consumers/python/app.py', 'consumers/python/test_retry_policy.py'], comment: '#' },
   {
     language: 'java',
     files: [`${JAVA_SOURCES}/NightlyReportStack.java`, `${JAVA_SOURCES}/PartitionPipeline.java`, `${JAVA_SOURCES}/QuarterlyReport.java`,
-      `${JAVA_SOURCES}/BatchJobsDashboard.java`],
+      `${JAVA_SOURCES}/BatchJobsDashboard.java`, 'consumers/java/src/test/java/com/example/nightlyreport/RetryPolicyTest.java'],
     comment: '//',
   },
   {
     language: 'go',
-    files: ['nightly_report_stack.go', 'main.go', 'partition_pipeline.go', 'without_lambda.go', 'weekly_report.go', 'export_job.go', 'batch_jobs_dashboard.go']
+    files: ['nightly_report_stack.go', 'main.go', 'partition_pipeline.go', 'without_lambda.go', 'weekly_report.go', 'export_job.go', 'batch_jobs_dashboard.go',
+      'retry_policy_test.go']
       .map((file) => `consumers/go/${file}`),
     comment: '//',
   },
@@ -92,18 +98,35 @@ describe('README examples', () => {
   const readme = fs.readFileSync(README, 'utf8');
 
   test.each(EXAMPLES)('the ```$language blocks are the marked regions of $file', ({ language, files, file, comment }) => {
-    const regions = files.flatMap((f) => markedRegions(fs.readFileSync(path.join(ROOT, f), 'utf8'), comment)).map(normalise);
+    const regions = files.map((f) => markedRegions(fs.readFileSync(path.join(ROOT, f), 'utf8'), comment).map(normalise));
     const blocks = fencedBlocks(readme, language).map(normalise);
-    expect(regions.length).toBeGreaterThan(0);
+    expect(regions.flat().length).toBeGreaterThan(0);
 
-    // Each README region of the consumer app is pasted into README as a ```<language> block, in order.
-    if (blocks.length !== regions.length) {
+    // Each README region of the consumer app is pasted into README as a ```<language> block, each file's in order.
+    const unmatched = interleavedRegions(blocks, regions);
+    if (unmatched !== undefined) {
       throw new Error(`${path.relative(ROOT, README)} has ${blocks.length} \`\`\`${language} block(s), `
-        + `but ${file} has ${regions.length} README region(s): paste each region as a block, in order.`);
+        + `and ${file} have ${regions.flat().length} README region(s): ${unmatched}. Paste each region as a block, each file's in order.`);
     }
-    regions.forEach((region, i) => expect(blocks[i]).toBe(region));
   });
 });
+
+/**
+ * Undefined when `blocks` are the regions of the files, each file's in order, interleaved;
+ * else which block or region is unmatched.
+ */
+function interleavedRegions(blocks: string[], regions: string[][]): string | undefined {
+  const next = regions.map(() => 0);
+  for (const [i, block] of blocks.entries()) {
+    const f = regions.findIndex((file, j) => file[next[j]] === block);
+    if (f < 0) {
+      return `block ${i + 1} is no file's next region (it starts ${JSON.stringify(block.slice(0, 60))})`;
+    }
+    next[f]++;
+  }
+  const left = regions.findIndex((file, j) => next[j] < file.length);
+  return left < 0 ? undefined : `region ${next[left] + 1} of file ${left + 1} is in no block`;
+}
 
 describe('README in the packages', () => {
   // jsii-pacmak copies README into the Java package's package-info.java, and Java reads a
@@ -142,6 +165,13 @@ describe('README example comparison', () => {
     expect(fencedBlocks(markdown, 'python')).toEqual(['    app = App()  \n\n    Stack(app, "S")', 'print("```")']);
     expect(fencedBlocks(markdown, 'java')).toEqual(['class A {}']);
     expect(fencedBlocks(markdown, 'ts')).toEqual([]);
+  });
+
+  test('takes the regions of several files interleaved, each file\'s in order, and every one once', () => {
+    expect(interleavedRegions(['a1', 'b1', 'a2'], [['a1', 'a2'], ['b1']])).toBeUndefined();
+    expect(interleavedRegions(['a2', 'a1', 'b1'], [['a1', 'a2'], ['b1']])).toMatch(/^block 1 is no file's next region/);
+    expect(interleavedRegions(['a1', 'b1'], [['a1', 'a2'], ['b1']])).toBe('region 2 of file 1 is in no block');
+    expect(interleavedRegions(['a1', 'c', 'a2', 'b1'], [['a1', 'a2'], ['b1']])).toMatch(/^block 2 is no file's next region/);
   });
 
   test('finds the marked regions, and rejects unbalanced markers', () => {
