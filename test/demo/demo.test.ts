@@ -1,5 +1,6 @@
 import { differences, ExecutedRun, PredictedRun, sideBySide } from '../../demo/compare';
 import { executedRun } from '../../demo/executed-run';
+import { FAILURES } from '../../demo/failures';
 import { readme, readmeExample, README_SECTION, synthesizeReadmeExample } from '../../demo/readme-example';
 import { toExecutionHistory } from '../support/execution-history';
 import { failure, successTask } from '../support/fixtures';
@@ -123,5 +124,23 @@ describe('what an execution\'s history shows', () => {
     const { run } = await history([...Array(4)].map(() => fail('resource-initialization-error')));
     expect(run.errorName).toBe('RetryableEcsRunTask.AttemptsExhausted');
     expect(run.attempts.map((a) => a.decision)).toEqual(['RETRY', 'RETRY', 'RETRY', 'EXHAUSTED']);
+  });
+});
+
+describe('the demo\'s story', () => {
+  beforeAll(() => jest.spyOn(process.stdout, 'write').mockImplementation(() => true));
+  afterAll(() => jest.restoreAllMocks());
+
+  // What scripts/demo.sh checks in MiniStack, here in aws-local-stepfunctions, on every jitter draw of a few runs.
+  test('simulate() predicts what README\'s example does with it, attempt by attempt', async () => {
+    const { stack, job } = synthesizeReadmeExample(readmeExample(readme()));
+    const definition = renderedDefinition(stack);
+    const prediction = job.simulate(FAILURES.map(({ fixture }) => JSON.stringify(failure(fixture))));
+    expect(prediction).toMatchObject(predicted);
+
+    for (let run = 0; run < 5; run++) {
+      const execution = await executeLocally(definition, { outcomes: [...FAILURES.map(({ fixture }) => fail(fixture)), ok] });
+      expect(differences(prediction, executedRun(toExecutionHistory(definition, execution)))).toEqual([]);
+    }
   });
 });
