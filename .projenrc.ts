@@ -36,7 +36,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   tsconfigDevFile: 'tsconfig.dev.json',
   eslintOptions: {
     dirs: ['src'],
-    devdirs: ['test', 'lambda', 'cli', 'bench', 'rosetta', 'projenrc', '.projenrc.ts'],
+    devdirs: ['test', 'lambda', 'cli', 'bench', 'demo', 'rosetta', 'projenrc', '.projenrc.ts'],
     tsconfigPath: './tsconfig.dev.json',
     projectService: false,
   },
@@ -139,7 +139,7 @@ project.addBins({ 'cdk-retryable-ecs-run-task': CLI_BUNDLE });
 project.compileTask.reset('jsii --silence-warnings=reserved-word --silence-warnings=metadata/missing-dev-dependency');
 
 // Sources that only the build needs stay out of the npm tarball; the bundle in assets/ ships.
-project.npmignore?.exclude('/lambda/', '/cli/', '/scripts/', '/.tools/', '/.ci/', '/.node-version', '/DEVELOPERS.md', '/consumers/', '/bench/', '/rosetta/');
+project.npmignore?.exclude('/lambda/', '/cli/', '/scripts/', '/.tools/', '/.ci/', '/.node-version', '/DEVELOPERS.md', '/consumers/', '/bench/', '/demo/', '/rosetta/');
 
 // The dev tsconfig covers src, test, lambda and the projen config, for tests and lint alike.
 project.tsconfigDev.addInclude('.projenrc.ts');
