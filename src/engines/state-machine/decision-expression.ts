@@ -61,7 +61,7 @@ export function policyDocument(policy: DeciderPolicy): Record<string, unknown> {
  * run's variables, and `$random()` as its `random`.
  *
  * The policy's lists and waits are data in the run's policy variable (`policyDocument`); its
- * numbers are written into the expression. Everything else mirrors `src/decider/decide-retry.ts` step
+ * numbers are written into the expression. Everything else mirrors `src/decider/decide-retry.ts` (and its modules) step
  * by step, with the same rule names and the same history, and the differential tests hold the
  * two to the same answers. The expression is written compactly (`compactJsonata`).
  *
@@ -221,7 +221,7 @@ function re(source: string): string {
 /**
  * Reading the Cause: JSON by `JsonSyntax`, what survives of a Cause cut short by
  * `CutCauseSyntax`, and the stopped task, each as `src/decider/json-text.ts`,
- * `src/decider/truncated-cause.ts` and `src/decider/decide-retry.ts` read it.
+ * `src/decider/truncated-cause.ts` and `src/decider/stopped-task.ts` read it.
  */
 export const READING_FUNCTIONS = [
   // JSON holds no infinite numbers, so a number equal to its floor is an integer.
