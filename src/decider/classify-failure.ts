@@ -47,7 +47,7 @@ export function classify(
         : { retryable: false, rule: 'outOfMemoryAtLargestSize', containerReason };
     }
     if (task.stopCode !== undefined && policy.retryableStopCodes.includes(task.stopCode)) {
-      return { retryable: true, rule: `retryableStopCode:${task.stopCode}` };
+      return decided(true, `retryableStopCode:${task.stopCode}`);
     }
     const transient = matchReasons(policy.retryableStoppedReasons, task);
     if (transient) {
@@ -55,25 +55,25 @@ export function classify(
     }
     const exit = task.exits.find((e) => policy.retryableExitCodes.includes(e.exitCode));
     if (exit) {
-      return { retryable: true, rule: `retryableExitCode:${numberText(exit.exitCode)}` };
+      return decided(true, `retryableExitCode:${numberText(exit.exitCode)}`);
     }
   }
   if (!task && policy.nonRetryableErrorCauses.length > 0) {
     const permanent = matchErrorCause(policy.nonRetryableErrorCauses, cause);
     if (permanent) {
-      return { retryable: false, rule: `nonRetryableErrorCause:${permanent}` };
+      return decided(false, `nonRetryableErrorCause:${permanent}`);
     }
   }
   if (policy.retryableErrors.includes(errorName)) {
-    return { retryable: true, rule: `retryableError:${truncate(errorName, MAX_NAME_LENGTH)}` };
+    return decided(true, `retryableError:${truncate(errorName, MAX_NAME_LENGTH)}`);
   }
   if (task) {
-    return { retryable: false, rule: 'noRetryableMatch' };
+    return decided(false, 'noRetryableMatch');
   }
   if (errorName === 'States.TaskFailed') {
-    return { retryable: false, rule: 'unparseableCause' };
+    return decided(false, 'unparseableCause');
   }
-  return { retryable: false, rule: `errorNotRetryable:${truncate(errorName, MAX_NAME_LENGTH)}` };
+  return decided(false, `errorNotRetryable:${truncate(errorName, MAX_NAME_LENGTH)}`);
 }
 
 /**
@@ -85,6 +85,11 @@ export function matchesFallback(rules: FallbackRules, task: StoppedTask | undefi
     return (task.stopCode !== undefined && rules.stopCodes.includes(task.stopCode)) || !!matchReasons(rules.stoppedReasons, task);
   }
   return rules.errorCauses.length > 0 && matchErrorCause(rules.errorCauses, cause) !== undefined;
+}
+
+/** A classification without a deciding container reason. */
+function decided(retryable: boolean, rule: string): Classification {
+  return { retryable, rule };
 }
 
 /** The classification by the stopped-reason pattern that `match` found, e.g. `retryableStoppedReason:CannotPullContainerError:*`. */

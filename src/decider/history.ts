@@ -48,8 +48,9 @@ export function bounded(entry: AttemptRecord, brief?: boolean): AttemptRecord {
   // A deciding container reason shares the stopped reason's budget, so the history stays as bounded.
   const reason = entry.containerReason === undefined ? MAX_REASON_LENGTH : MAX_REASON_LENGTH / 2;
   const cut = (text: string | undefined, max: number) => (text === undefined ? undefined : truncate(text, max));
+  // The fields that are not bounded keep their values and their place among the keys.
   return defined({
-    attempt: entry.attempt,
+    ...entry,
     error: truncate(entry.error, name),
     stopCode: cut(entry.stopCode, name),
     stoppedReason: brief ? undefined : cut(entry.stoppedReason, reason),
@@ -57,10 +58,6 @@ export function bounded(entry: AttemptRecord, brief?: boolean): AttemptRecord {
     exitCodes: brief ? [] : entry.exitCodes.slice(0, MAX_READ_CONTAINERS)
       .map((e) => ({ name: truncate(e.name, MAX_CONTAINER_NAME_LENGTH), exitCode: e.exitCode })),
     rule: truncate(entry.rule, brief ? BRIEF_RULE_LENGTH : MAX_RULE_LENGTH),
-    retryable: entry.retryable,
-    waitSeconds: entry.waitSeconds,
-    size: entry.size,
-    capacity: entry.capacity,
     shortened: brief || entry.shortened,
   });
 }
