@@ -23,8 +23,7 @@ export async function handler(event: unknown): Promise<Decision | LostNotificati
     random: Math.random(),
   });
   const last = decision.history.at(-1)!;
-  // Raw stdout, not console.log: the line must be bare JSON for the log group's metric filters.
-  process.stdout.write(JSON.stringify({
+  logLine({
     message: 'retry decision',
     run: runOf(payload),
     attempt: last.attempt,
@@ -38,7 +37,7 @@ export async function handler(event: unknown): Promise<Decision | LostNotificati
     capacity: last.capacity,
     nextSize: decision.next?.size && { cpu: decision.next.size.cpu, memoryMiB: decision.next.size.memoryMiB },
     nextCapacity: decision.next?.capacity,
-  }) + '\n');
+  });
   return decision;
 }
 
@@ -64,16 +63,15 @@ export interface LostNotificationCount {
  */
 function countLostNotification(run: string, lost: Record<string, unknown>): LostNotificationCount {
   const text = (value: unknown) => (typeof value === 'string' ? value.slice(0, 256) : 'unknown');
-  process.stdout.write(JSON.stringify({
-    message: 'notification lost',
-    run,
-    status: text(lost.status),
-    error: text(lost.error),
-    decision: 'NOTIFICATION_LOST',
-  }) + '\n');
+  logLine({ message: 'notification lost', run, status: text(lost.status), error: text(lost.error), decision: 'NOTIFICATION_LOST' });
   return { counted: true };
 }
 
 function runOf(payload: Record<string, unknown>): string {
   return typeof payload.run === 'string' ? payload.run.slice(0, 256) : 'unknown';
+}
+
+/** Raw stdout, not console.log: each line must be bare JSON for the log group's metric filters. */
+function logLine(fields: object): void {
+  process.stdout.write(JSON.stringify(fields) + '\n');
 }

@@ -14,6 +14,9 @@
  * `\u005c`, `\u002f`, `\u005b` or `\u005d`, which `RegExp` reads as that character, and a brace
  * without its partner in the same literal `\u007b` or `\u007d`.
  *
+ * Each source is a constant of its own, not a key of an object: the decider's bundle then names
+ * it with one letter, where an object's keys would stay whole.
+ *
  * Nothing here is part of the library's public API.
  */
 
@@ -36,38 +39,36 @@ const CLOSE = '\\u005d';
 /** The body of a JSON string as `JSON.parse` accepts it. */
 const STRING_BODY = `[^"${BACKSLASH}\\u0000-\\u001f]*(?:${BACKSLASH}(?:["${BACKSLASH}\\u002fbfnrt]|u[0-9a-fA-F]{4})[^"${BACKSLASH}\\u0000-\\u001f]*)*`;
 
-/**
+/*
  * Whether a Cause is JSON, in four steps, each one pass over the text, after a quick look at its
- * ends: a text that opens with a bracket is JSON only if it closes with one (`UNCLOSED` finds
+ * ends: a text that opens with a bracket is JSON only if it closes with one (`JSON_UNCLOSED` finds
  * those that do not), which rules out a Cause cut short at once.
  *
- * 1. `STRING` → `STRING_REPLACEMENT`: every valid string becomes `~`. A `"` left over means a
+ * 1. `JSON_STRING` → `JSON_STRING_REPLACEMENT`: every valid string becomes `~`. A `"` left over means a
  *    string that `JSON.parse` would refuse: a valid string can only start where the previous one
  *    ended. The first string that is not valid takes the rest of the text with it (group 1, kept
  *    after its `~`), so that the scan never starts again at each quote inside it: a Cause of
  *    escaped quotes cut short would otherwise cost time quadratic in its length. A `~` or `#`
  *    outside any string (group 2) is kept after a `~` too: no JSON holds one there, and the
  *    placeholders must not be mistaken for it.
- * 2. `SCALAR` → `#`: numbers and literals. A number that `$parse` could overflow to infinity,
+ * 2. `JSON_SCALAR` → `#`: numbers and literals. A number that `$parse` could overflow to infinity,
  *    which JSONata refuses, is left alone and so makes the text unreadable: more than 200 integer
  *    digits, or a positive exponent of 3 digits or more. ECS writes no exponents at all.
- * 3. `WHITESPACE` → nothing, then any character outside `SKELETON` means not JSON.
- * 4. `COLLAPSE` → `#`, `MAX_JSON_DEPTH` times: each pass turns the innermost arrays and objects
+ * 3. `JSON_WHITESPACE` → nothing, then any character `JSON_NOT_SKELETON` finds means not JSON.
+ * 4. `JSON_COLLAPSE` → `#`, `MAX_JSON_DEPTH` times: each pass turns the innermost arrays and objects
  *    that hold only placeholders into one. JSON within the depth ends as a single `~` or `#`.
  */
-export const JsonSyntax = {
-  // A lone brace would upset the bracket count of JSONata's regex scanner: it is escaped. `\s`
-  // takes more than JSON's whitespace, which only sends more texts on to the whole check.
-  UNCLOSED: `^\\s*[${OPEN}\\u007b](?![\\s\\S]*[${CLOSE}\\u007d]\\s*$)`,
-  STRING: `"${STRING_BODY}"|("[\\s\\S]*)|([~#])`,
-  STRING_REPLACEMENT: '~$1$2',
-  SCALAR: '-?(?:0|[1-9][0-9]{0,199})(?:\\.[0-9]+)?(?:[eE](?:-[0-9]+|\\+?[0-9]{1,2}))?|true|false|null',
-  WHITESPACE: '[ \\t\\n\\r]+',
-  NOT_SKELETON: `[^~#{}${OPEN}${CLOSE},:]`,
-  COLLAPSE: `\\{(?:~:[~#](?:,~:[~#])*)?\\}|${OPEN}(?:[~#](?:,[~#])*)?${CLOSE}`,
-  /** A whole text that is the body of a valid JSON string, to decode with `$parse('"' & body & '"')`. */
-  STRING_BODY: `^${STRING_BODY}$`,
-} as const;
+// A lone brace would upset the bracket count of JSONata's regex scanner: it is escaped. `\s`
+// takes more than JSON's whitespace, which only sends more texts on to the whole check.
+export const JSON_UNCLOSED = `^\\s*[${OPEN}\\u007b](?![\\s\\S]*[${CLOSE}\\u007d]\\s*$)`;
+export const JSON_STRING = `"${STRING_BODY}"|("[\\s\\S]*)|([~#])`;
+export const JSON_STRING_REPLACEMENT = '~$1$2';
+export const JSON_SCALAR = '-?(?:0|[1-9][0-9]{0,199})(?:\\.[0-9]+)?(?:[eE](?:-[0-9]+|\\+?[0-9]{1,2}))?|true|false|null';
+export const JSON_WHITESPACE = '[ \\t\\n\\r]+';
+export const JSON_NOT_SKELETON = `[^~#{}${OPEN}${CLOSE},:]`;
+export const JSON_COLLAPSE = `\\{(?:~:[~#](?:,~:[~#])*)?\\}|${OPEN}(?:[~#](?:,[~#])*)?${CLOSE}`;
+/** A whole text that is the body of a valid JSON string, to decode with `$parse('"' & body & '"')`. */
+export const JSON_STRING_BODY = `^${STRING_BODY}$`;
 
 /** Any JSON string, valid or not: what a bracket scan skips. Each alternative starts apart, so it cannot backtrack into itself. */
 const ANY_STRING = `"(?:[^"${BACKSLASH}]|${BACKSLASH}[\\s\\S])*"`;
@@ -77,7 +78,7 @@ const PLAIN = `[^"${OPEN}${CLOSE}{}]`;
 /**
  * An array or object that closes within `depth` levels, its strings skipped: what a bracket scan
  * from its opening bracket to the one that closes it reads. Brackets of either kind count alike,
- * as they do for a scan; whether the result is JSON is `JsonSyntax`'s question.
+ * as they do for a scan; whether the result is JSON is the `JSON_*` sources' question.
  */
 function balanced(depth: number): string {
   let inner = '';
@@ -88,25 +89,23 @@ function balanced(depth: number): string {
   return inner;
 }
 
-/**
+/*
  * What survives of a stopped-task description that Step Functions cut at 32,768 characters. ECS
  * writes the fields in alphabetical order, so the stop code and the containers come before the
  * cut in practice, and the stopped reason survives in part.
  */
-export const CutCauseSyntax = {
-  /** A Cause that is an object: only those are salvaged. */
-  OBJECT_START: '^\\s*\\{',
-  /** The first `"StopCode": "…`: group 1 the raw value, group 2 the closing quote unless cut. */
-  STOP_CODE: stringValue('StopCode'),
-  /** The first `"StoppedReason": "…`, as `STOP_CODE`. */
-  STOPPED_REASON: stringValue('StoppedReason'),
-  /** The first `"Containers": [`: group 1 the text from its bracket on. */
-  CONTAINERS_START: `"Containers"\\s*:\\s*(${OPEN}[\\s\\S]*)`,
-  /** The containers array at the start of `CONTAINERS_START`'s group, when it closes. */
-  CONTAINERS: `^${balanced(MAX_CONTAINERS_DEPTH)}`,
-  /** A partial escape at the end of a cut string value, dropped before decoding. */
-  PARTIAL_ESCAPE: `${BACKSLASH}(u[0-9a-fA-F]{0,3})?$`,
-} as const;
+/** A Cause that is an object: only those are salvaged. */
+export const CUT_OBJECT_START = '^\\s*\\{';
+/** The first `"StopCode": "…`: group 1 the raw value, group 2 the closing quote unless cut. */
+export const CUT_STOP_CODE = stringValue('StopCode');
+/** The first `"StoppedReason": "…`, as `CUT_STOP_CODE`. */
+export const CUT_STOPPED_REASON = stringValue('StoppedReason');
+/** The first `"Containers": [`: group 1 the text from its bracket on. */
+export const CUT_CONTAINERS_START = `"Containers"\\s*:\\s*(${OPEN}[\\s\\S]*)`;
+/** The containers array at the start of `CUT_CONTAINERS_START`'s group, when it closes. */
+export const CUT_CONTAINERS = `^${balanced(MAX_CONTAINERS_DEPTH)}`;
+/** A partial escape at the end of a cut string value, dropped before decoding. */
+export const CUT_PARTIAL_ESCAPE = `${BACKSLASH}(u[0-9a-fA-F]{0,3})?$`;
 
 function stringValue(key: string): string {
   return `"${key}"\\s*:\\s*"((?:[^"${BACKSLASH}]|${BACKSLASH}[\\s\\S])*)(")?`;

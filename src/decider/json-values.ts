@@ -1,5 +1,5 @@
 // Reading untyped JSON values: a payload, a Cause, a history entry. Each reader answers
-// undefined, or its fallback, for a value it cannot use, and never throws.
+// undefined, or its fallback, for a value it cannot use, and never throws; `defined` writes one.
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -36,4 +36,15 @@ export function isPositive(value: unknown): value is number {
 
 export function numberAtLeast(value: unknown, min: number, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) ? Math.max(value, min) : fallback;
+}
+
+/** `value` without its undefined fields, which JSON leaves out anyway: in-process readers see them absent too. */
+export function defined<T extends object>(value: T): T {
+  const fields: Partial<T> = {};
+  for (const key in value) {
+    if (value[key] !== undefined) {
+      fields[key] = value[key];
+    }
+  }
+  return fields as T;
 }

@@ -1,4 +1,6 @@
-import { CUT_MARKER, CutCauseSyntax, JsonSyntax } from './cause-syntax';
+import {
+  CUT_CONTAINERS, CUT_CONTAINERS_START, CUT_MARKER, CUT_OBJECT_START, CUT_PARTIAL_ESCAPE, CUT_STOP_CODE, CUT_STOPPED_REASON, JSON_STRING_BODY,
+} from './cause-syntax';
 import { readJson } from './json-text';
 
 /** Re-exported for the tests, which know the marker as the decider's. */
@@ -10,7 +12,7 @@ export { CUT_MARKER };
  * Step Functions keeps at most 32,768 characters of an error's Cause, so a task description with
  * a long stopped reason arrives cut mid-JSON. ECS writes the fields in alphabetical order, so the
  * stop code and the containers come before the cut in practice, and the stopped reason survives
- * in part. The patterns are `CutCauseSyntax`, which the JSONata engine reads with too.
+ * in part. The patterns are the `CUT_*` sources, which the JSONata engine reads with too.
  *
  * @see https://docs.aws.amazon.com/step-functions/latest/apireference/API_TaskFailedEventDetails.html
  */
@@ -20,13 +22,13 @@ export interface SalvagedTask {
   readonly containers?: unknown[];
 }
 
-const OBJECT_START = new RegExp(CutCauseSyntax.OBJECT_START);
-const STOP_CODE = new RegExp(CutCauseSyntax.STOP_CODE);
-const STOPPED_REASON = new RegExp(CutCauseSyntax.STOPPED_REASON);
-const CONTAINERS_START = new RegExp(CutCauseSyntax.CONTAINERS_START);
-const CONTAINERS = new RegExp(CutCauseSyntax.CONTAINERS);
-const PARTIAL_ESCAPE = new RegExp(CutCauseSyntax.PARTIAL_ESCAPE);
-const STRING_BODY = new RegExp(JsonSyntax.STRING_BODY);
+const OBJECT_START = new RegExp(CUT_OBJECT_START);
+const STOP_CODE = new RegExp(CUT_STOP_CODE);
+const STOPPED_REASON = new RegExp(CUT_STOPPED_REASON);
+const CONTAINERS_START = new RegExp(CUT_CONTAINERS_START);
+const CONTAINERS = new RegExp(CUT_CONTAINERS);
+const PARTIAL_ESCAPE = new RegExp(CUT_PARTIAL_ESCAPE);
+const STRING_BODY = new RegExp(JSON_STRING_BODY);
 
 export function salvageStoppedTask(text: string): SalvagedTask | undefined {
   if (!OBJECT_START.test(text)) {

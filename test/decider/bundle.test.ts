@@ -14,10 +14,10 @@ const SHIPPED = 'assets/lambda/decider.lambda/index.js';
 
 /**
  * The most bytes the minified bundle may take. The goal is 10,240 B (the bench's
- * `BUNDLE_GOAL_BYTES`), which it misses: this ceiling keeps it from growing unnoticed, so that
- * every byte it gains is a decision, made here.
+ * `BUNDLE_GOAL_BYTES`), which it misses (11,713 B): this ceiling keeps it from growing unnoticed,
+ * so that every byte it gains is a decision, made here.
  */
-const BUNDLE_BUDGET_BYTES = 12 * 1024;
+const BUNDLE_BUDGET_BYTES = 11.5 * 1024;
 
 let dir: string;
 let bundle: string;

@@ -1,6 +1,9 @@
 import { Token } from 'aws-cdk-lib';
 import { compactJsonata } from './compact-jsonata';
-import { CUT_MARKER, CutCauseSyntax, JsonSyntax, MAX_JSON_DEPTH } from '../../decider/cause-syntax';
+import {
+  CUT_CONTAINERS, CUT_CONTAINERS_START, CUT_MARKER, CUT_OBJECT_START, CUT_PARTIAL_ESCAPE, CUT_STOP_CODE, CUT_STOPPED_REASON, JSON_COLLAPSE,
+  JSON_NOT_SKELETON, JSON_SCALAR, JSON_STRING, JSON_STRING_REPLACEMENT, JSON_UNCLOSED, JSON_WHITESPACE, MAX_JSON_DEPTH,
+} from '../../decider/cause-syntax';
 import {
   BRIEF_NAME_LENGTH, BRIEF_RULE_LENGTH, MAX_CONTAINER_NAME_LENGTH, MAX_NAME_LENGTH, MAX_READ_CONTAINERS, MAX_REASON_LENGTH, MAX_RULE_LENGTH,
   WHOLE_LATEST_ENTRIES,
@@ -61,14 +64,14 @@ export function policyDocument(policy: DeciderPolicy): Record<string, unknown> {
  * run's variables, and `$random()` as its `random`.
  *
  * The policy's lists and waits are data in the run's policy variable (`policyDocument`); its
- * numbers are written into the expression. Everything else mirrors `src/decider/decide-retry.ts` step
+ * numbers are written into the expression. Everything else mirrors `src/decider/decide-retry.ts` (and its modules) step
  * by step, with the same rule names and the same history, and the differential tests hold the
  * two to the same answers. The expression is written compactly (`compactJsonata`).
  *
  * Bounded, whatever the Cause (README, "Limits"):
  * - It never raises an evaluation error: JSONata has no try/catch, and an error in a Catch's Output
  *   fails the execution with `States.QueryEvaluationError`. `$parse` reads only text that
- *   `JsonSyntax` accepted, and every function is applied only to values of the type it takes.
+ *   `JSON_*` syntax accepted, and every function is applied only to values of the type it takes.
  * - Its work is linear in the Cause with small constants: the Cause is read by a fixed number of
  *   native passes of linear regular expressions (`cause-syntax.ts`), and the expression's own
  *   steps run over at most 10 containers, 10 RunTask failures and the policy's lists, never over
@@ -219,9 +222,9 @@ function re(source: string): string {
 }
 
 /**
- * Reading the Cause: JSON by `JsonSyntax`, what survives of a Cause cut short by
- * `CutCauseSyntax`, and the stopped task, each as `src/decider/json-text.ts`,
- * `src/decider/truncated-cause.ts` and `src/decider/decide-retry.ts` read it.
+ * Reading the Cause: JSON by the `JSON_*` sources, what survives of a Cause cut short by the
+ * `CUT_*` ones, and the stopped task, each as `src/decider/json-text.ts`,
+ * `src/decider/truncated-cause.ts` and `src/decider/stopped-task.ts` read it.
  */
 export const READING_FUNCTIONS = [
   // JSON holds no infinite numbers, so a number equal to its floor is an integer.
@@ -233,31 +236,31 @@ export const READING_FUNCTIONS = [
   '  $keep := $limit - $length($marker); $keep := $keep < 0 ? 0 : $keep; $head := $ceil($keep / 2);',
   '  $substring($t, 0, $head) & $marker & $substring($t, $length($t) - ($keep - $head))',
   ') : $t };',
-  `$stringRe := ${re(JsonSyntax.STRING)};`,
+  `$stringRe := ${re(JSON_STRING)};`,
   '$isJson := function($s) { (',
-  `  $contains($s, ${re(JsonSyntax.UNCLOSED)}) ? false : (`,
-  `    $t := $replace($s, $stringRe, '${JsonSyntax.STRING_REPLACEMENT}');`,
+  `  $contains($s, ${re(JSON_UNCLOSED)}) ? false : (`,
+  `    $t := $replace($s, $stringRe, '${JSON_STRING_REPLACEMENT}');`,
   '    $contains($t, \'"\') ? false : (',
-  `      $t := $replace($replace($t, ${re(JsonSyntax.SCALAR)}, '#'), ${re(JsonSyntax.WHITESPACE)}, '');`,
-  `      $contains($t, ${re(JsonSyntax.NOT_SKELETON)}) ? false : (`,
-  `        $t := $reduce([1..${MAX_JSON_DEPTH}], function($a, $i) { ($a = '#' or $a = '~') ? $a : $replace($a, ${re(JsonSyntax.COLLAPSE)}, '#') }, $t);`,
+  `      $t := $replace($replace($t, ${re(JSON_SCALAR)}, '#'), ${re(JSON_WHITESPACE)}, '');`,
+  `      $contains($t, ${re(JSON_NOT_SKELETON)}) ? false : (`,
+  `        $t := $reduce([1..${MAX_JSON_DEPTH}], function($a, $i) { ($a = '#' or $a = '~') ? $a : $replace($a, ${re(JSON_COLLAPSE)}, '#') }, $t);`,
   "        $t = '~' or $t = '#'",
   '      )',
   '    )',
   '  )',
   ') };',
   // The body of a JSON string, decoded when it is valid (as a string, it is one valid string), else kept as it is.
-  `$text := function($raw) { $replace('"' & $raw & '"', $stringRe, '${JsonSyntax.STRING_REPLACEMENT}') = '~' ? $parse('"' & $raw & '"') : $raw };`,
+  `$text := function($raw) { $replace('"' & $raw & '"', $stringRe, '${JSON_STRING_REPLACEMENT}') = '~' ? $parse('"' & $raw & '"') : $raw };`,
   // The first "key": "value" of a Cause cut short; an unterminated value is marked as cut.
   '$str := function($s, $re) { (',
   '  $m := $match($s, $re, 1);',
-  `  $exists($m) ? ($m.groups[1] = '"' ? $text($m.groups[0]) : $text($replace($m.groups[0], ${re(CutCauseSyntax.PARTIAL_ESCAPE)}, '')) & '${CUT_MARKER}')`,
+  `  $exists($m) ? ($m.groups[1] = '"' ? $text($m.groups[0]) : $text($replace($m.groups[0], ${re(CUT_PARTIAL_ESCAPE)}, '')) & '${CUT_MARKER}')`,
   ') };',
   '$salvage := function($s) { (',
-  `  $contains($s, ${re(CutCauseSyntax.OBJECT_START)}) ? (`,
-  `    $sc := $str($s, ${re(CutCauseSyntax.STOP_CODE)});`,
-  `    $sr := $str($s, ${re(CutCauseSyntax.STOPPED_REASON)});`,
-  `    $b := $match($match($s, ${re(CutCauseSyntax.CONTAINERS_START)}, 1).groups[0], ${re(CutCauseSyntax.CONTAINERS)}, 1).match;`,
+  `  $contains($s, ${re(CUT_OBJECT_START)}) ? (`,
+  `    $sc := $str($s, ${re(CUT_STOP_CODE)});`,
+  `    $sr := $str($s, ${re(CUT_STOPPED_REASON)});`,
+  `    $b := $match($match($s, ${re(CUT_CONTAINERS_START)}, 1).groups[0], ${re(CUT_CONTAINERS)}, 1).match;`,
   "    $cs := ($exists($b) and $isJson($b)) ? ($v := $parse($b); $type($v) = 'array' ? $v);",
   "    ($exists($sc) or $exists($sr) or $exists($cs)) ? { 'sc': $sc, 'sr': $sr, 'cs': $cs }",
   '  )',
