@@ -1,26 +1,12 @@
 // What simulate() predicted against what an execution did, attempt by attempt: the demo's
 // verdict. Pure, so that test/demo/ can hold it to its word: a difference is reported and fails.
+import type { SimulatedAttempt, SimulatedRun } from '../src';
 
-/** One attempt as `simulate()` predicts it (its `SimulatedAttempt`). */
-export interface PredictedAttempt {
-  readonly attempt: number;
-  readonly outcome: string;
-  readonly decision?: string;
-  readonly rule?: string;
-  readonly minWaitSeconds?: number;
-  readonly maxWaitSeconds?: number;
-  readonly capacity: string;
-  readonly cpu?: number;
-  readonly memoryMiB?: number;
-}
+/** One attempt as `simulate()` predicts it. */
+export type PredictedAttempt = SimulatedAttempt;
 
-/** A run as `simulate()` predicts it (its `SimulatedRun`). */
-export interface PredictedRun {
-  readonly status: string;
-  readonly errorName?: string;
-  readonly cause?: string;
-  readonly attempts: PredictedAttempt[];
-}
+/** A run as `simulate()` predicts it. */
+export type PredictedRun = SimulatedRun;
 
 /** One attempt as an execution's history shows it (see `executed-run.ts`). */
 export interface ExecutedAttempt {
