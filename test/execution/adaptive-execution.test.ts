@@ -1,24 +1,18 @@
 import { Duration } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { handler as decider } from '../../lambda/decider-handler';
 import { RetryableEcsRunTask, RetryableEcsRunTaskProps, RetryErrors } from '../../src';
 import { failure, successTask } from '../support/fixtures';
+import { fargateCapacity } from '../support/launch-targets';
 import { executeLocally, ExecuteOptions, Outcome, renderedDefinition } from '../support/local-execution';
 import { testEnvironment } from '../support/stack';
 
 const ok: Outcome = { succeed: successTask() };
 const fail = (name: string): Outcome => ({ fail: failure(name) });
 
-const spot = () => new tasks.EcsFargateLaunchTarget({
-  platformVersion: ecs.FargatePlatformVersion.LATEST,
-  capacityProviderOptions: tasks.CapacityProviderOptions.custom([{ capacityProvider: 'FARGATE_SPOT', weight: 1 }]),
-});
-const onDemand = () => new tasks.EcsFargateLaunchTarget({
-  platformVersion: ecs.FargatePlatformVersion.LATEST,
-  capacityProviderOptions: tasks.CapacityProviderOptions.custom([{ capacityProvider: 'FARGATE', weight: 1 }]),
-});
+const spot = () => fargateCapacity('FARGATE_SPOT');
+const onDemand = () => fargateCapacity('FARGATE');
 /** The test task definition is 256 CPU units and 512 MiB; two sizes up from there. */
 const SIZES = [{ cpu: 512, memoryMiB: 1024 }, { cpu: 1024, memoryMiB: 2048 }];
 

@@ -7,6 +7,7 @@ import { readHistory } from '../../cli/explain/history-events';
 import { DecisionEngine, RetryableEcsRunTask, SimulatedRun } from '../../src';
 import { fromMiniStackHistory } from '../support/execution-history';
 import { failure, successTask } from '../support/fixtures';
+import { fargateCapacity } from '../support/launch-targets';
 import { executeLocally, LocalExecution, Outcome, renderedDefinition } from '../support/local-execution';
 import { MiniStack, SfnMockConfig } from '../support/ministack';
 import { deployToMiniStack, executeInMiniStack, MiniStackExecution, MiniStackScenario, runTaskMockConfig } from '../support/ministack-execution';
@@ -20,10 +21,7 @@ import { testEnvironment } from '../support/stack';
 
 const ENGINES = [DecisionEngine.LAMBDA_FUNCTION, DecisionEngine.STATE_MACHINE];
 
-const spot = () => new tasks.EcsFargateLaunchTarget({
-  platformVersion: ecs.FargatePlatformVersion.LATEST,
-  capacityProviderOptions: tasks.CapacityProviderOptions.custom([{ capacityProvider: 'FARGATE_SPOT', weight: 1 }]),
-});
+const spot = () => fargateCapacity('FARGATE_SPOT');
 const onDemand = () => new tasks.EcsFargateLaunchTarget({ platformVersion: ecs.FargatePlatformVersion.VERSION1_4 });
 
 /** An adaptive run (Spot, then on-demand; a bigger task after out of memory), with or without jitter. */

@@ -1,12 +1,11 @@
 import { CfnParameter, Duration, Stack, Token } from 'aws-cdk-lib';
-import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import {
   DecisionEngine, RetryableEcsRunTask, RetryableEcsRunTaskFragment, RetryableEcsRunTaskProps, RetryErrors, SimulatedRun, TaskStopCode,
 } from '../../src';
 import { decideRetry } from '../../src/decider/decide-retry';
 import { allFailures, failure } from '../support/fixtures';
+import { fargateCapacity } from '../support/launch-targets';
 import { testEnvironment } from '../support/stack';
 
 // simulate(): what a run does with a list of failures, decided by the decider's own code on the
@@ -17,14 +16,8 @@ const ENGINES = [DecisionEngine.LAMBDA_FUNCTION, DecisionEngine.STATE_MACHINE];
 /** The JSON text of a fixture, as a user pastes it from an execution's history. */
 const text = (name: string) => JSON.stringify(failure(name));
 
-const spot = () => new tasks.EcsFargateLaunchTarget({
-  platformVersion: ecs.FargatePlatformVersion.LATEST,
-  capacityProviderOptions: tasks.CapacityProviderOptions.custom([{ capacityProvider: 'FARGATE_SPOT', weight: 1 }]),
-});
-const onDemand = () => new tasks.EcsFargateLaunchTarget({
-  platformVersion: ecs.FargatePlatformVersion.LATEST,
-  capacityProviderOptions: tasks.CapacityProviderOptions.custom([{ capacityProvider: 'FARGATE', weight: 1 }]),
-});
+const spot = () => fargateCapacity('FARGATE_SPOT');
+const onDemand = () => fargateCapacity('FARGATE');
 /** The test task definition is 256 CPU units and 512 MiB; two sizes up from there. */
 const SIZES = [{ memoryMiB: 1024 }, { cpu: 512, memoryMiB: 2048 }];
 
